@@ -1,0 +1,25 @@
+"""Prompt Workbench router: opens (and migrates) the database, builds the menu, runs the page."""
+
+import streamlit as st
+
+from workbench.errors import WorkbenchError
+from workbench.ui import sidebar
+from workbench.ui.nav import PAGES
+from workbench.ui.resources import get_engine
+
+st.set_page_config(page_title="Prompt Workbench", page_icon=":material/science:", layout="wide")
+
+try:
+    engine = get_engine()
+except WorkbenchError as exc:
+    st.error(f"The workbench could not start: {exc}", icon="⚠️")
+    st.stop()
+
+sections: dict[str, list] = {}
+for page in PAGES:
+    sections.setdefault(page.section, []).append(
+        st.Page(page.path, title=page.title, icon=page.icon, default=page.path == PAGES[0].path)
+    )
+navigation = st.navigation(sections if len(sections) > 1 else next(iter(sections.values())))
+sidebar.render(engine)
+navigation.run()

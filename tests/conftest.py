@@ -1,0 +1,151 @@
+"""Shared fixtures: temp databases (SQLite, and PostgreSQL when available), the fake provider
+server, and AppTest on a temp database.
+
+- ``engine``: a migrated, empty SQLite database in a temp folder.
+- ``storage_engine``: the same on SQLite, and again on PostgreSQL when
+  ``WORKBENCH_TEST_POSTGRES_URL`` is set (``make test`` starts a throwaway server).
+- ``seeded_engine``: a copy of a database seeded with the demo content (seeded once a session).
+- ``fake_server``: the local OpenAI/Anthropic wire-protocol server, reset for every test.
+- ``app``: an ``AppTest`` of ``streamlit_app.py`` on its own seeded temp database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.fakes.server import FakeLLMServer
+from workbench.db import make_engine, open_database
+from workbench.seed import seed_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = open_database(sqlite_url(tmp_path / "workbench.db"))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL leg: set WORKBENCH_TEST_POSTGRES_URL (make test does) to run it")
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _backends() -> list:
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=_backends())
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL on each backend (not yet migrated)."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "storage.db")
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture
+def storage_engine(storage_url: str) -> Iterator[Engine]:
+    eng = open_database(storage_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("seed") / "seeded.db"
+    eng = open_database(sqlite_url(path))
+    seed_demo(eng)
+    with eng.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def seeded_db(seeded_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the seeded database file."""
+    target = tmp_path / "workbench.db"
+    shutil.copy(seeded_template, target)
+    return target
+
+
+@pytest.fixture
+def seeded_engine(seeded_db: Path) -> Iterator[Engine]:
+    eng = open_database(sqlite_url(seeded_db))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def _fake_server_session() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_server(_fake_server_session: FakeLLMServer) -> Iterator[FakeLLMServer]:
+    server = _fake_server_session
+    server.reset()
+    server.latency = 0.0
+    server.token_delay = 0.0
+    server.retry_after = 0.0
+    server.hang_seconds = 30.0
+    server.keys = None
+    yield server
+    server.reset()
+
+
+@pytest.fixture
+def app_env(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at a private seeded database; returns its path."""
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", sqlite_url(seeded_db))
+    monkeypatch.setenv("WORKBENCH_HOME", str(seeded_db.parent))
+    monkeypatch.chdir(ROOT)
+    return seeded_db
+
+
+@pytest.fixture
+def app(app_env: Path) -> Callable[..., object]:
+    """Factory: ``at = app()`` runs the router once; ``app(page="pages/x.py")`` opens a page."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(page: str | None = None, timeout: float = 30):
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
+        at.run()
+        if page is not None:
+            at.switch_page(page).run()
+        return at
+
+    return make
+
+
+def sqlite_engine_for(path: Path) -> Engine:
+    return make_engine(sqlite_url(path))

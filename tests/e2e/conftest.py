@@ -1,0 +1,183 @@
+"""Browser tests: a real ``streamlit run`` server on a free loopback port, a private seeded
+database, the fake provider server, and Debian's Chromium driven by Playwright.
+
+Chromium comes from Debian's package (``make test`` installs it); Playwright's own browser
+download is never used. Without Chromium the tests skip, except under ``CI=true``, where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import IN_CI, ROOT, sqlite_url
+from tests.fakes.server import FakeLLMServer
+from workbench import endpoints
+from workbench.db import open_database
+from workbench.seed import seed_demo
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (apt-get install chromium); make test installs it"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningApp:
+    url: str
+    database: Path
+    fake: FakeLLMServer
+    log: Path
+
+    def engine(self):  # type: ignore[no-untyped-def]
+        return open_database(sqlite_url(self.database))
+
+
+@pytest.fixture(scope="session")
+def e2e_fake_server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer(latency=0.05, token_delay=0.01) as server:
+        yield server
+
+
+def start_app(
+    home: Path, fake: FakeLLMServer, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, RunningApp]:
+    home.mkdir(parents=True, exist_ok=True)
+    database = home / "workbench.db"
+    engine = open_database(sqlite_url(database))
+    seed_demo(engine)
+    local = endpoints.find_endpoint(engine, "Local fake server")
+    assert local is not None
+    endpoints.update_endpoint(engine, local.id, actor="test", base_url=fake.openai_base_url)  # type: ignore[arg-type]
+    engine.dispose()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update({"WORKBENCH_DATABASE_URL": sqlite_url(database), "WORKBENCH_HOME": str(home)})
+    env.update(extra_env or {})
+    log = home / "streamlit.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    import urllib.request
+
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.15)
+    else:
+        process.terminate()
+        raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
+    return process, RunningApp(url=url, database=database, fake=fake, log=log)
+
+
+@pytest.fixture(scope="module")
+def running_app(
+    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
+) -> Iterator[RunningApp]:
+    """A fresh app per test module (its own database), so modules never see each other's data."""
+    process, app = start_app(tmp_path_factory.mktemp("app"), e2e_fake_server)
+    try:
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until the script run finished (use after waiting for an expected result)."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=20_000
+    )
+
+
+def assert_no_errors(page: Page) -> None:
+    """No uncaught exception and no error box on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def open_page(page: Page, app: RunningApp, url_path: str = "") -> None:
+    page.goto(f"{app.url}/{url_path}")
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-connection-state", "CONNECTED", timeout=20_000
+    )
+    expect(page.locator("h1").first).to_be_visible(timeout=20_000)
+    wait_idle(page)
+
+
+def set_name(page: Page, name: str = "E2E Tester") -> None:
+    """Fill the sidebar's "Your name" field (recorded on versions and ratings)."""
+    box = page.get_by_test_id("stSidebar").get_by_label("Your name")
+    box.fill(name)
+    box.press("Enter")
+    wait_idle(page)

@@ -1,0 +1,145 @@
+"""What the fake models say: deterministic, offline, and good enough to exercise every flow.
+
+- A judge request (the workbench's judge prompt asks for a JSON verdict) gets a verdict that
+  compares the graded answer with the expected one by word overlap.
+- An improver request gets a rewritten prompt with the missing pieces a checklist asks for.
+- Everything else is answered extractively: the sentence of the context that best matches the
+  question, so the seeded HR bench passes on a good prompt. ``fake-lazy`` gives the seed's
+  bad, generic answer instead, so a model matrix shows real differences.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+WORD = re.compile(r"[A-Za-z0-9#$%.,'/-]+")
+STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "and",
+    "or",
+    "is",
+    "are",
+    "in",
+    "on",
+    "for",
+    "how",
+    "what",
+    "do",
+    "does",
+    "i",
+    "my",
+    "me",
+    "you",
+    "your",
+    "we",
+    "our",
+    "can",
+    "with",
+    "it",
+    "this",
+    "that",
+    "be",
+    "as",
+    "at",
+    "by",
+    "from",
+    "get",
+    "many",
+    "much",
+    "much?",
+    "when",
+    "who",
+    "which",
+    "there",
+    "if",
+}
+
+LAZY_REPLY = "Your request is being handled. Unforeseen circumstances may apply."
+
+
+def count_tokens(text: str) -> int:
+    """A stand-in tokenizer: words and punctuation marks, at least one token."""
+    return max(1, len(re.findall(r"\w+|[^\w\s]", text)))
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,?!'").lower() for w in WORD.findall(text)} - STOP - {""}
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+|\n+", text)
+    return [p.strip(" -*\t") for p in parts if len(p.strip()) > 3]
+
+
+def _last_question(messages: list[dict[str, str]]) -> str:
+    users = [m["content"] for m in messages if m.get("role") == "user"]
+    text = users[-1] if users else ""
+    lines = [line for line in text.splitlines() if line.strip()]
+    questions = [line for line in lines if "?" in line]
+    return (questions[-1] if questions else (lines[-1] if lines else "")).strip()
+
+
+def judge_reply(messages: list[dict[str, str]]) -> str:
+    text = "\n".join(m["content"] for m in messages)
+    expected = re.search(r"<expected>(.*?)</expected>", text, re.S)
+    answer = re.search(r"<answer>(.*?)</answer>", text, re.S)
+    if not answer:
+        return json.dumps({"pass": False, "score": 0.0, "reason": "No answer was given to grade."})
+    want = _words(expected.group(1)) if expected else set()
+    got = _words(answer.group(1))
+    score = (1.0 if got else 0.0) if not want else round(len(want & got) / len(want), 2)
+    verdict = score >= 0.5
+    reason = (
+        "The answer covers the expected facts." if verdict else "The answer misses facts the rubric expects."
+    )
+    return json.dumps({"pass": verdict, "score": score, "reason": reason})
+
+
+def improver_reply(messages: list[dict[str, str]]) -> str:
+    text = "\n".join(m["content"] for m in messages)
+    system = re.search(r"<system_template>(.*?)</system_template>", text, re.S)
+    user = re.search(r"<user_template>(.*?)</user_template>", text, re.S)
+    old_system = system.group(1).strip() if system else ""
+    old_user = user.group(1).strip() if user else ""
+    new_system = old_system or "You are a courteous, precise assistant writing for our customers."
+    new_user = (
+        f"{old_user}\n\n"
+        "Context: use only the facts given above; if something is unknown, say so.\n"
+        "Audience: a customer with no technical background.\n"
+        "Format: a short reply of at most 120 words, ending with a clear next step."
+    ).strip()
+    return (
+        f"<system_template>\n{new_system}\n</system_template>\n"
+        f"<user_template>\n{new_user}\n</user_template>\n"
+        "<change_note>Added context, audience, format and length limits.</change_note>"
+    )
+
+
+def answer(model: str, messages: list[dict[str, str]]) -> str:
+    text = "\n".join(m.get("content", "") for m in messages)
+    if "<answer>" in text and ("verdict" in text.lower() or "rubric" in text.lower()):
+        return judge_reply(messages)
+    if "<user_template>" in text and "improve" in text.lower():
+        return improver_reply(messages)
+    if "lazy" in model:
+        return LAZY_REPLY
+    question = _last_question(messages)
+    want = _words(question)
+    best, best_score = "", 0.0
+    for sentence in _sentences(text):
+        if sentence.strip() == question:
+            continue
+        words = _words(sentence)
+        if not words:
+            continue
+        score = len(want & words) / (1 + 0.05 * len(words))
+        if score > best_score:
+            best, best_score = sentence, score
+    if best:
+        return f"{best}" if "small" in model else f"Thanks for your question. {best} I hope this helps."
+    return f"Here is my answer about: {question or 'your request'}."

@@ -1,0 +1,231 @@
+"""Endpoints (where models live) and their models with prices.
+
+No key is ever stored: an endpoint names the environment variable (or secrets.toml entry)
+that holds its key, and the key is looked up only when a call is made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from workbench import audit
+from workbench.db import session_scope
+from workbench.errors import InvalidInput, NotFound
+from workbench.pricing import default_price
+from workbench.providers.base import EndpointConfig
+from workbench.providers.registry import provider_class
+from workbench.tables import Endpoint, ModelEntry
+
+BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
+    {"name": "Echo", "provider": "echo", "models": ["echo"]},
+    {
+        "name": "OpenAI",
+        "provider": "openai",
+        "api_key_env": "OPENAI_API_KEY",
+        "models": ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4o"],
+    },
+    {
+        "name": "Anthropic",
+        "provider": "anthropic",
+        "api_key_env": "ANTHROPIC_API_KEY",
+        "models": ["claude-haiku-4-5", "claude-sonnet-4-5"],
+    },
+)
+
+
+def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
+    return EndpointConfig(
+        name=endpoint.name,
+        provider=endpoint.provider,
+        base_url=endpoint.base_url or None,
+        api_key_env=endpoint.api_key_env or None,
+        timeout_s=endpoint.timeout_s,
+        max_retries=endpoint.max_retries,
+        max_concurrency=endpoint.max_concurrency,
+    )
+
+
+def list_endpoints(engine: Engine, include_disabled: bool = True) -> list[Endpoint]:
+    with session_scope(engine) as session:
+        query = select(Endpoint).order_by(col(Endpoint.id))
+        if not include_disabled:
+            query = query.where(col(Endpoint.enabled).is_(True))
+        return list(session.exec(query))
+
+
+def get_endpoint(engine: Engine, endpoint_id: int) -> Endpoint:
+    with session_scope(engine) as session:
+        endpoint = session.get(Endpoint, endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+        return endpoint
+
+
+def list_models(
+    engine: Engine, endpoint_id: int | None = None, enabled_only: bool = False
+) -> list[ModelEntry]:
+    with session_scope(engine) as session:
+        query = select(ModelEntry).order_by(col(ModelEntry.endpoint_id), col(ModelEntry.model))
+        if endpoint_id is not None:
+            query = query.where(ModelEntry.endpoint_id == endpoint_id)
+        if enabled_only:
+            query = query.where(col(ModelEntry.enabled).is_(True))
+        return list(session.exec(query))
+
+
+def add_endpoint(
+    engine: Engine,
+    *,
+    actor: str,
+    name: str,
+    provider: str,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+    max_concurrency: int = 8,
+    timeout_s: float = 60.0,
+    max_retries: int = 2,
+) -> Endpoint:
+    provider_class(provider)  # raises ConfigError for an unknown provider
+    name = name.strip()
+    if not name:
+        raise InvalidInput("An endpoint needs a name.", field="name")
+    if api_key_env and not api_key_env.replace("_", "").isalnum():
+        raise InvalidInput(
+            "Give the *name* of the environment variable holding the key (e.g. OPENROUTER_API_KEY), "
+            "not the key itself.",
+            field="api_key_env",
+        )
+    if max_concurrency < 1:
+        raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
+    try:
+        with session_scope(engine) as session:
+            endpoint = Endpoint(
+                name=name,
+                provider=provider,
+                base_url=(base_url or "").strip() or None,
+                api_key_env=(api_key_env or "").strip() or None,
+                max_concurrency=max_concurrency,
+                timeout_s=timeout_s,
+                max_retries=max_retries,
+            )
+            session.add(endpoint)
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="settings.endpoint.create",
+                entity_type="endpoint",
+                entity_id=endpoint.id,
+                after=endpoint.model_dump(exclude={"created_at"}),
+            )
+            return endpoint
+    except IntegrityError:
+        raise InvalidInput(f"An endpoint named '{name}' already exists.", field="name") from None
+
+
+def add_model(
+    engine: Engine,
+    *,
+    actor: str,
+    endpoint_id: int,
+    model: str,
+    display_name: str = "",
+    price_input_per_mtok: float | None = None,
+    price_output_per_mtok: float | None = None,
+) -> ModelEntry:
+    model = model.strip()
+    if not model:
+        raise InvalidInput("A model needs its id, e.g. gpt-4o-mini.", field="model")
+    default_in, default_out = default_price(model)
+    try:
+        with session_scope(engine) as session:
+            if session.get(Endpoint, endpoint_id) is None:
+                raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            entry = ModelEntry(
+                endpoint_id=endpoint_id,
+                model=model,
+                display_name=display_name.strip(),
+                price_input_per_mtok=default_in if price_input_per_mtok is None else price_input_per_mtok,
+                price_output_per_mtok=default_out if price_output_per_mtok is None else price_output_per_mtok,
+            )
+            session.add(entry)
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="settings.model.create",
+                entity_type="model",
+                entity_id=entry.id,
+                after=entry.model_dump(),
+            )
+            return entry
+    except IntegrityError:
+        raise InvalidInput(f"Model '{model}' is already listed for this endpoint.", field="model") from None
+
+
+def model_label(entry: ModelEntry, endpoint: Endpoint) -> str:
+    return entry.display_name or f"{endpoint.name} · {entry.model}"
+
+
+def ensure_builtin_endpoints(engine: Engine) -> None:
+    """Create the Echo, OpenAI and Anthropic endpoints once; never touches edited rows."""
+    with session_scope(engine) as session:
+        existing = {e.name for e in session.exec(select(Endpoint))}
+    for spec in BUILTIN_ENDPOINTS:
+        if spec["name"] in existing:
+            continue
+        try:
+            endpoint = add_endpoint(
+                engine,
+                actor="system",
+                name=spec["name"],
+                provider=spec["provider"],
+                api_key_env=spec.get("api_key_env"),
+            )
+        except InvalidInput:  # created concurrently by another process
+            continue
+        for model in spec["models"]:
+            add_model(engine, actor="system", endpoint_id=endpoint.id, model=model)  # type: ignore[arg-type]
+
+
+UPDATABLE = ("name", "base_url", "api_key_env", "max_concurrency", "timeout_s", "max_retries", "enabled")
+
+
+def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: Any) -> Endpoint:
+    unknown = set(values) - set(UPDATABLE)
+    if unknown:
+        raise InvalidInput(f"Endpoints have no field(s) {', '.join(sorted(unknown))}.")
+    if "max_concurrency" in values and int(values["max_concurrency"]) < 1:
+        raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
+    try:
+        with session_scope(engine) as session:
+            endpoint = session.get(Endpoint, endpoint_id)
+            if endpoint is None:
+                raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            before = {k: getattr(endpoint, k) for k in values}
+            for key, value in values.items():
+                setattr(endpoint, key, value)
+            session.add(endpoint)
+            audit.record(
+                session,
+                actor=actor,
+                action="settings.endpoint.update",
+                entity_type="endpoint",
+                entity_id=endpoint.id,
+                before=before,
+                after=dict(values),
+            )
+            return endpoint
+    except IntegrityError:
+        raise InvalidInput(
+            f"An endpoint named '{values.get('name')}' already exists.", field="name"
+        ) from None
+
+
+def find_endpoint(engine: Engine, name: str) -> Endpoint | None:
+    with session_scope(engine) as session:
+        return session.exec(select(Endpoint).where(Endpoint.name == name)).first()

@@ -1,0 +1,124 @@
+"""What every provider speaks: a chat request in, text deltas and one completion out.
+
+A provider adapter is one small file: it turns a ``ChatRequest`` into an SDK call and the SDK's
+answer (or exception) into a ``Completion`` (or a ``ProviderError``). Everything else (limits,
+timing, cost, cache, persistence) belongs to the runner, so adapters stay small and alike.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+Message = dict[str, str]
+KeyLookup = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Connection settings for one endpoint; the key itself is resolved at call time."""
+
+    name: str
+    provider: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    max_concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: Sequence[Message]
+    temperature: float | None = None
+    max_tokens: int = 1024
+    top_p: float | None = None
+    stop: Sequence[str] = ()
+
+    @property
+    def system(self) -> str:
+        return "\n\n".join(m["content"] for m in self.messages if m["role"] == "system")
+
+    @property
+    def conversation(self) -> list[Message]:
+        return [dict(m) for m in self.messages if m["role"] != "system"]
+
+
+@dataclass
+class Completion:
+    text: str
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+StreamEvent = TextDelta | Completion
+
+
+class Provider(ABC):
+    """One provider kind. Subclasses set the class attributes and two coroutines."""
+
+    name: ClassVar[str]  # registry key stored on Endpoint.provider
+    label: ClassVar[str]  # shown to people
+    needs_key: ClassVar[bool] = True
+    default_key_env: ClassVar[str | None] = None
+    default_base_url: ClassVar[str | None] = None
+    base_url_editable: ClassVar[bool] = False
+    # Shown when the endpoint's models API cannot be reached.
+    fallback_models: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: EndpointConfig, api_key: str | None) -> None:
+        self.config = config
+        self.api_key = api_key
+
+    @abstractmethod
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Yield ``TextDelta``s as they arrive, then exactly one ``Completion``."""
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        """One answer without streaming; adapters override it with the SDK's non-stream call."""
+        final: Completion | None = None
+        async for event in self.stream(request):
+            if isinstance(event, Completion):
+                final = event
+        assert final is not None
+        return final
+
+    async def list_models(self) -> list[str]:
+        return list(self.fallback_models)
+
+    async def aclose(self) -> None:
+        """Release HTTP connections; called once the caller is done with this instance."""
+        return None
+
+    async def __aenter__(self) -> Provider:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Remove ``secret`` (and any long fragment of it) from ``text`` before it is shown or stored."""
+    if not secret or not text:
+        return text
+    out = text.replace(secret, "***")
+    # Servers often echo a key partially ("sk-abc...wxyz"); drop any 8+ char run of it.
+    if len(secret) >= 12:
+        for size in (12, 8):
+            for i in range(0, len(secret) - size + 1):
+                frag = secret[i : i + size]
+                if frag in out:
+                    out = out.replace(frag, "***")
+    return re.sub(r"\*{3,}(\*{3,})+", "***", out)

@@ -1,0 +1,24 @@
+"""The frame every page shares: a title, a one-line explanation, and error display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from workbench.errors import WorkbenchError
+
+
+def header(title: str, explanation: str) -> None:
+    st.title(title)
+    st.caption(explanation)
+
+
+@contextmanager
+def shows_errors() -> Iterator[None]:
+    """Show a ``WorkbenchError`` as an error box; anything else propagates (tests see it)."""
+    try:
+        yield
+    except WorkbenchError as exc:
+        st.error(str(exc), icon="⚠️")
