@@ -30,6 +30,11 @@ POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: fast feedback first, and Playwright's event loop starts after the rest."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath).replace("\\", "/"))
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Coroutine
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.server import Behaviour, FakeLLMServer
+from workbench.aio import run_sync
 from workbench.errors import (
     AuthError,
     BadResponse,
@@ -28,7 +28,7 @@ MESSAGES = [{"role": "system", "content": HANDBOOK}, {"role": "user", "content":
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
+    return run_sync(coro)
 
 
 def config(server: FakeLLMServer, provider: str, **overrides: Any) -> EndpointConfig:
