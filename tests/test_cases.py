@@ -328,3 +328,21 @@ def test_a_bad_table_saves_nothing(seeded_engine: Engine) -> None:
         cases.save_table(seeded_engine, pid, frame, actor="dana")
     assert "Nothing was saved" in str(caught.value) and "Row 5, column 'assert:contains'" in str(caught.value)
     assert content(seeded_engine, pid) == before
+
+
+def test_a_table_save_leaves_cases_added_meanwhile_by_someone_else(seeded_engine: Engine) -> None:
+    pid = prompt_id(seeded_engine)
+    frame = cases.cases_frame(seeded_engine, pid, with_id=True)
+    shown = frame.id.tolist()
+    theirs = cases.add_case(
+        seeded_engine, prompt_id=pid, actor="lee", name="Lee's case", variables={"question": "Q?"}
+    )
+    mine = frame.drop(index=0)
+    change = cases.save_table(seeded_engine, pid, mine, actor="dana", shown_ids=shown)
+    assert (change.added, change.updated, change.deleted) == (0, 0, 1)
+    rows = cases.list_cases(seeded_engine, pid)
+    assert [r.name for r in rows][-1] == "Lee's case" and rows[-1].id == theirs.id
+    assert "PTO days" not in [r.name for r in rows] and [r.position for r in rows] == list(range(10))
+    frame.loc[0, "name"] = "Gone already"
+    with pytest.raises(InvalidInput, match="Row 1: this case was deleted meanwhile"):
+        cases.save_table(seeded_engine, pid, frame, actor="dana", shown_ids=shown)

@@ -14,6 +14,7 @@ config.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -35,6 +36,7 @@ from workbench.tables import AssertionResult, Output, Prompt, PromptVersion, Tes
 from workbench.templates import PromptTemplate
 
 FORMATS = ("csv", "xlsx")
+MIME_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 EDITABLE = ("name", "variables", "expected", "assertions")
 
 
@@ -265,25 +267,35 @@ def cases_frame(
 
 
 def save_table(
-    engine: Engine, prompt_id: int, frame: pd.DataFrame, *, actor: str, version_id: int | None = None
+    engine: Engine,
+    prompt_id: int,
+    frame: pd.DataFrame,
+    *,
+    actor: str,
+    version_id: int | None = None,
+    shown_ids: Sequence[int] | None = None,
 ) -> TableChange:
-    """Apply an edited table (rows with ``id`` update, rows without are added, missing ids are
-    deleted; table order becomes the case order), all or nothing."""
+    """Apply an edited table, all or nothing: rows with an ``id`` update their case, rows
+    without are added, and cases that were shown (``shown_ids``; default: all) but are no longer
+    in the table are deleted. Table order becomes case order. Cases someone else added since the
+    table was shown are left alone (they follow the table's cases); on the same row the last
+    save wins."""
     required, allowed = template_variables(engine, prompt_id, version_id)
     drafts = frame_to_drafts(
         frame, required=required, allowed=allowed, first_row=1, outcome="Nothing was saved"
     )
     with session_scope(engine) as session:
         project_id = _project_of(session, prompt_id)
-        stored = {c.id: c for c in session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id))}
-        unknown = [d for d in drafts if d.id is not None and d.id not in stored]
-        if unknown:
+        query = select(TestCase).where(TestCase.prompt_id == prompt_id)
+        stored = {c.id: c for c in session.exec(query.order_by(col(TestCase.position), col(TestCase.id)))}
+        gone = [d for d in drafts if d.id is not None and d.id not in stored]
+        if gone:
             raise InvalidInput(
-                f"Row {unknown[0].row}: this case was deleted meanwhile. Nothing was saved; reload the page.",
-                row=None,
+                f"Row {gone[0].row}: this case was deleted meanwhile. Nothing was saved; reload the page."
             )
         kept = {d.id for d in drafts}
-        deleted = [case for case_id, case in stored.items() if case_id not in kept]
+        shown = set(stored) if shown_ids is None else set(shown_ids)
+        deleted = [case for case_id, case in stored.items() if case_id in shown and case_id not in kept]
         for case in deleted:
             _delete(session, case, actor, project_id)
         added = updated = 0
@@ -294,9 +306,12 @@ def save_table(
                 continue
             case = stored[draft.id]
             updated += _apply_update(session, case, draft.content(), actor, project_id)
-            if case.position != position:
-                case.position = position
-                session.add(case)
+            case.position = position
+            session.add(case)
+        others = [c for i, c in stored.items() if i not in shown and i not in kept]
+        for position, case in enumerate(others, start=len(drafts)):
+            case.position = position
+            session.add(case)
         return TableChange(added=added, updated=updated, deleted=len(deleted))
 
 
@@ -382,6 +397,12 @@ def _xlsx(frame: pd.DataFrame) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def export_filename(prompt_name: str, fmt: str) -> str:
+    """``hr-policy-answer-cases.csv`` for prompt "HR policy answer"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", prompt_name.lower()).strip("-") or "prompt"
+    return f"{slug}-cases.{fmt}"
 
 
 def export_cases(engine: Engine, prompt_id: int, fmt: str = "csv", version_id: int | None = None) -> bytes:

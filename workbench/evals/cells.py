@@ -153,3 +153,37 @@ def columns_in_use(assertion_lists: list[list[dict[str, Any]]]) -> list[str]:
     assertions are grouped by type read back in their own order."""
     names = [spec.get("type") for specs in assertion_lists for spec in specs]
     return [column_for(name) for name in dict.fromkeys(names) if name in TYPES]
+
+
+EXAMPLES: dict[str, str] = {
+    "equals": "{}",
+    "contains": "25 days",
+    "not_contains": "365",
+    "regex": r"\b\d+ days\b",
+    "starts_with": "Dear",
+    "is_json": "yes",
+    "json_schema": '{"type": "object", "required": ["days"]}',
+    "length": '{"min": 5, "max": 60}',
+    "similarity": "0.7",
+    "latency": "2000",
+    "cost": "0.002",
+    "llm_judge": "Quotes the handbook's figure and nothing else.",
+}
+
+
+def syntax_reference() -> list[dict[str, str]]:
+    """One row per assertion column: what a plain cell holds, the other parameters, an example."""
+    rows = []
+    for name, kind in TYPES.items():
+        main = kind.main
+        others = [p for p in kind.params if p is not main]
+        rows.append(
+            {
+                "column": column_for(name),
+                "passes when": kind.passes_when,
+                "a plain cell holds": "yes" if kind.switch else f"{main.name}: {main.help}" if main else "",
+                "other parameters (JSON object)": "; ".join(f"{p.name}: {p.help}" for p in others),
+                "example": EXAMPLES[name],
+            }
+        )
+    return rows

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from workbench import audit
 from workbench.db import session_scope
-from workbench.endpoints import endpoint_config, find_endpoint
+from workbench.endpoints import endpoint_config, find_endpoint, list_endpoints, list_models, model_label
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals import scoring
 from workbench.evals.assertions import Grader
@@ -153,6 +153,16 @@ def judge_for(engine: Engine, settings: JudgeSettings, lookup: KeyLookup = env_l
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
     )
+
+
+def judge_choices(engine: Engine) -> dict[str, JudgeSettings]:
+    """Enabled models that can serve as a suite's judge, by their display label."""
+    found = {e.id: e for e in list_endpoints(engine, include_disabled=False)}
+    return {
+        model_label(m, found[m.endpoint_id]): JudgeSettings(found[m.endpoint_id].name, m.model)
+        for m in list_models(engine, enabled_only=True)
+        if m.endpoint_id in found
+    }
 
 
 def score_and_store(

@@ -25,7 +25,7 @@ from workbench.evals.assertions import Answer, Grader, arun_assertion, describe
 from workbench.evals.judge import Judge
 from workbench.tables import Output, TestCase
 
-PASS, FAIL = "✅", "❌"
+PASS, FAIL = "✓ pass", "✗ fail"  # plain symbols: grids render without an emoji font
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,37 @@ def score_outputs(
         return await ascore_outputs(outputs, by_id, judge, concurrency)
 
     return run_sync(run())
+
+
+def check_answer(
+    case: TestCase,
+    text: str,
+    *,
+    latency_ms: float | None = None,
+    cost_usd: float | None = None,
+    judge: Grader | None = None,
+) -> pd.DataFrame:
+    """Every assertion of ``case`` on one pasted answer: a table of verdicts for a person."""
+    question = "\n".join(f"{name}: {value}" for name, value in (case.variables or {}).items())
+    output = Output(id=None, run_id=0, test_case_id=case.id, text=text, latency_ms=latency_ms, cost_usd=cost_usd,
+                    messages=[{"role": "user", "content": question}])  # fmt: skip
+
+    async def run() -> list[Outcome]:
+        if isinstance(judge, Judge):
+            async with judge:
+                return await ascore_output(output, case, judge)
+        return await ascore_output(output, case, judge)
+
+    rows = [
+        {
+            "assertion": describe(o.assertion),
+            "verdict": PASS if o.passed else FAIL,
+            "score": o.score,
+            "reason": o.reason,
+        }
+        for o in run_sync(run())
+    ]
+    return pd.DataFrame(rows, columns=["assertion", "verdict", "score", "reason"])
 
 
 # ---- frames -----------------------------------------------------------------------------------
@@ -235,13 +266,14 @@ def cell_results(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def case_grid(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cases as rows, one column per "version · model": ✅, or ❌ with the failing reasons."""
+    """Cases as rows, one column per "version · model": ✓ pass, or ✗ fail with the failing reasons."""
     cells = cell_results(frame)
     if cells.empty:
         return pd.DataFrame()
     cells["column"] = cells["version"] + " · " + cells["model"]
     cells["verdict"] = [
-        PASS if ok else f"{FAIL} {why}".strip() for ok, why in zip(cells.passed, cells.failures, strict=True)
+        PASS if ok else (f"{FAIL}: {why}" if why else FAIL)
+        for ok, why in zip(cells.passed, cells.failures, strict=True)
     ]
     order = cells.sort_values(["version_pos", "model_pos"])["column"].drop_duplicates()
     grid = cells.pivot(index="case", columns="column", values="verdict")
