@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench import versions
-from workbench.evals import cases, cells, evaluations, scoring
+from workbench.evals import cases, cells, evaluations, scoring, spreadsheets
 from workbench.evals.assertions import TYPES
 from workbench.ui import state
 from workbench.ui.cases_editor import cases_editor
@@ -115,12 +115,12 @@ with tab_files, shows_errors():
     st.caption(
         "Columns: `name`, one per variable, `expected`, and `assert:<type>`. A file with any problem is refused whole."
     )
-    for column, fmt in zip(st.columns(len(cases.FORMATS)), cases.FORMATS, strict=True):
+    for column, fmt in zip(st.columns(len(spreadsheets.FORMATS)), spreadsheets.FORMATS, strict=True):
         column.download_button(
             f"Export {fmt.upper()}",
             cases.export_cases(engine, prompt_id, fmt, version_id),
             file_name=cases.export_filename(names[prompt_id], fmt),
-            mime=cases.MIME_TYPES[fmt],
+            mime=spreadsheets.MIME_TYPES[fmt],
             key=f"bench_export_{fmt}",
         )
 

@@ -168,6 +168,8 @@ def test_judge_assertion_without_a_judge_fails_clearly() -> None:
         ({"type": "similarity", "metric": "bleu"}, "metric", '"rouge_l"'),
         ({"type": "latency", "max_ms": 0}, "max_ms", "at least"),
         ({"type": "cost", "max_usd": True}, "max_usd", "must be a number"),
+        ({"type": "length", "max": float("inf")}, "max", "must be a number"),
+        ({"type": "similarity", "threshold": float("nan")}, "threshold", "must be a number"),
         ({"type": "llm_judge"}, "rubric", "needs 'rubric'"),
     ],
 )

@@ -74,9 +74,14 @@ def test_add_update_delete_and_reorder_are_audited(storage_engine: Engine) -> No
     pid = prompt_id(storage_engine)
     first = cases.list_cases(storage_engine, pid)[0]
     added = cases.add_case(
-        storage_engine, prompt_id=pid, actor="dana", name="  Sick leave carry-over ", expected="",
-        variables={"question": "Does sick leave carry over?"}, assertions=[{"type": "contains", "value": "no"}],
-    )  # fmt: skip
+        storage_engine,
+        prompt_id=pid,
+        actor="dana",
+        name="  Sick leave carry-over ",
+        expected="",
+        variables={"question": "Does sick leave carry over?"},
+        assertions=[{"type": "contains", "value": "no"}],
+    )
     assert added.position == 10 and added.name == "Sick leave carry-over" and added.expected is None
     updated = cases.update_case(storage_engine, added.id, actor="lee", expected="No.")  # type: ignore[arg-type]
     assert updated.expected == "No." and updated.assertions == [{"type": "contains", "value": "no"}]
@@ -99,8 +104,13 @@ def test_invalid_assertions_are_refused_on_add_and_update(seeded_engine: Engine)
     pid = prompt_id(seeded_engine)
     before = content(seeded_engine, pid)
     with pytest.raises(InvalidInput, match="not a valid regular expression"):
-        cases.add_case(seeded_engine, prompt_id=pid, actor="d", variables={"question": "q"},
-                       assertions=[{"type": "regex", "pattern": "(("}])  # fmt: skip
+        cases.add_case(
+            seeded_engine,
+            prompt_id=pid,
+            actor="d",
+            variables={"question": "q"},
+            assertions=[{"type": "regex", "pattern": "(("}],
+        )
     case_id = cases.list_cases(seeded_engine, pid)[0].id
     with pytest.raises(InvalidInput, match="compares with the expected answer"):
         cases.update_case(seeded_engine, case_id, actor="d", expected="", assertions=[{"type": "equals"}])  # type: ignore[arg-type]
@@ -346,3 +356,35 @@ def test_a_table_save_leaves_cases_added_meanwhile_by_someone_else(seeded_engine
     frame.loc[0, "name"] = "Gone already"
     with pytest.raises(InvalidInput, match="Row 1: this case was deleted meanwhile"):
         cases.save_table(seeded_engine, pid, frame, actor="dana", shown_ids=shown)
+
+
+def test_a_variable_called_name_gets_a_prefixed_column_and_round_trips(seeded_engine: Engine) -> None:
+    project = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer").project_id
+    prompt = versions.create_prompt(seeded_engine, project_id=project, name="Greeting", actor="d")
+    versions.save_version(
+        seeded_engine,
+        prompt_id=prompt.id,
+        system_template="",
+        author="d",  # type: ignore[arg-type]
+        user_template="Greet {{ name }} about {{ expected }}.",
+    )
+    csv = "name,var:name,var:expected,expected,assert:contains\nFirst,Ann,a parcel,Hi Ann,Ann\n"
+    cases.import_cases(seeded_engine, prompt.id, csv.encode(), "g.csv", actor="d")  # type: ignore[arg-type]
+    [case] = cases.list_cases(seeded_engine, prompt.id)  # type: ignore[arg-type]
+    assert (case.name, case.variables, case.expected) == (
+        "First",
+        {"name": "Ann", "expected": "a parcel"},
+        "Hi Ann",
+    )
+    exported = cases.export_cases(seeded_engine, prompt.id, "csv").decode("utf-8-sig")  # type: ignore[arg-type]
+    assert exported.splitlines()[0] == "name,var:name,var:expected,expected,assert:contains"
+    with pytest.raises(InvalidInput, match="column 'var:name': missing"):
+        cases.import_cases(seeded_engine, prompt.id, b"name,expected\nA,b\n", "g.csv", actor="d")  # type: ignore[arg-type]
+
+
+def test_semicolon_separated_csv_from_european_excel_is_read(seeded_engine: Engine) -> None:
+    pid = prompt_id(seeded_engine)
+    data = b"name;question;expected;assert:contains\nCommas, too;Is lunch paid, or not?;No.;no\n"
+    cases.import_cases(seeded_engine, pid, data, "semi.csv", actor="d")
+    last = cases.list_cases(seeded_engine, pid)[-1]
+    assert (last.name, last.variables["question"]) == ("Commas, too", "Is lunch paid, or not?")

@@ -58,12 +58,19 @@ def add_outputs(bench: Bench, make=answer) -> list[Output]:  # type: ignore[no-u
                 for index, case in enumerate(bench.config.cases):
                     status, text = make(number, key, case.name, case.expected or "")
                     output = Output(
-                        run_id=run.id, prompt_version_id=vid, model_id=mid, test_case_id=case.id, row_index=index,  # type: ignore[arg-type]
-                        text=text, status=status, latency_ms=100.0, cost_usd=0.0001,
+                        run_id=run.id,
+                        prompt_version_id=vid,
+                        model_id=mid,
+                        test_case_id=case.id,
+                        row_index=index,  # type: ignore[arg-type]
+                        text=text,
+                        status=status,
+                        latency_ms=100.0,
+                        cost_usd=0.0001,
                         messages=[{"role": "user", "content": case.variables["question"]}],
                         error_kind="rate_limited" if status == "error" else None,
                         error_message="Rate limited; try later." if status == "error" else None,
-                    )  # fmt: skip
+                    )
                     session.add(output)
                     rows.append(output)
     return rows
@@ -75,9 +82,13 @@ def bench(seeded_engine: Engine) -> Bench:
     v2, v1 = (v.id for v in versions.list_versions(seeded_engine, pid))  # type: ignore[misc]
     large, lazy = model_id(seeded_engine, "fake-large"), model_id(seeded_engine, "fake-lazy")
     config = snapshot_config(
-        seeded_engine, prompt_id=pid, version_ids=[v1, v2], model_ids=[large, lazy], params={"temperature": 0.0},  # type: ignore[list-item]
+        seeded_engine,
+        prompt_id=pid,
+        version_ids=[v1, v2],
+        model_ids=[large, lazy],
+        params={"temperature": 0.0},  # type: ignore[list-item]
         min_pass_rate=0.9,
-    )  # fmt: skip
+    )
     evaluation = evaluations.create_evaluation(seeded_engine, config, actor="dana", name="HR bench")
     return Bench(seeded_engine, pid, v1, v2, large, lazy, config, evaluation.id)  # type: ignore[arg-type]
 
@@ -118,9 +129,14 @@ def test_stored_results_rebuild_matrix_grid_and_regressions(bench: Bench) -> Non
     assert grid.loc["Payday", f"v1 · {LAZY}"].startswith("✗ fail: contains 'last working day': Missing")
     regressions = report.regressions
     assert regressions.to_dict("records") == [
-        {"model": LARGE, "case": "PTO days", "from_version": "v1", "to_version": "v2",
-         "reason": "contains '25 days': Missing '25 days'."}
-    ]  # fmt: skip
+        {
+            "model": LARGE,
+            "case": "PTO days",
+            "from_version": "v1",
+            "to_version": "v2",
+            "reason": "contains '25 days': Missing '25 days'.",
+        }
+    ]
     fixes = scoring.changes(report.frame).query("change == 'fix'")
     assert fixes[["model", "case"]].values.tolist() == [[LARGE, "Payday"]]
 
@@ -183,12 +199,29 @@ def test_snapshots_refuse_what_could_not_run(bench: Bench) -> None:
     late = next(p.id for p in versions.list_prompts(engine) if p.name == "Late order reply")
     with pytest.raises(NotFound, match="not a version of this prompt"):
         snapshot_config(engine, **{**base, "prompt_id": late})  # type: ignore[arg-type]
-    cases.add_case(engine, prompt_id=pid, actor="d", name="Judged", variables={"question": "Is lunch paid?"},
-                   assertions=[{"type": "llm_judge", "rubric": "Says the handbook does not cover it."}])  # fmt: skip
+    cases.add_case(
+        engine,
+        prompt_id=pid,
+        actor="d",
+        name="Judged",
+        variables={"question": "Is lunch paid?"},
+        assertions=[{"type": "llm_judge", "rubric": "Says the handbook does not cover it."}],
+    )
     with pytest.raises(InvalidInput, match="Case 'Judged' has an llm_judge assertion: choose a judge model"):
         snapshot_config(engine, **base)  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="judge's endpoint 'Nowhere'"):
         snapshot_config(engine, **base, judge=JudgeSettings("Nowhere", "x"))  # type: ignore[arg-type]
+    with session_scope(engine) as session:  # a case stored before validation existed
+        session.add(
+            cases.TestCase(
+                prompt_id=pid,
+                name="Legacy",
+                variables={"question": "?"},
+                assertions=[{"type": "regex", "pattern": "(("}],
+            )
+        )
+    with pytest.raises(InvalidInput, match=r"Case 'Legacy': .*not a valid regular expression"):
+        snapshot_config(engine, **base, judge=JudgeSettings("Local fake server", "fake-large"))  # type: ignore[arg-type]
     cases.add_case(engine, prompt_id=late, actor="d", name="No vars", variables={"order_id": "1"})
     late_v2 = versions.list_versions(engine, late)[0].id
     with pytest.raises(
@@ -206,8 +239,13 @@ def test_judge_assertions_are_graded_by_the_suite_judge_over_http(
     first = cases.list_cases(bench.engine, bench.prompt_id)[0]
     cases.update_case(bench.engine, first.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
     judge = JudgeSettings("Local fake server", "fake-small")
-    config = snapshot_config(bench.engine, prompt_id=bench.prompt_id, version_ids=[bench.v1, bench.v2],
-                             model_ids=[bench.large, bench.lazy], judge=judge)  # fmt: skip
+    config = snapshot_config(
+        bench.engine,
+        prompt_id=bench.prompt_id,
+        version_ids=[bench.v1, bench.v2],
+        model_ids=[bench.large, bench.lazy],
+        judge=judge,
+    )
     evaluation = evaluations.create_evaluation(bench.engine, config, actor="dana")
     bench.config, bench.evaluation_id = config, evaluation.id  # type: ignore[assignment]
     grader = evaluations.judge_for(bench.engine, judge)

@@ -78,9 +78,13 @@ def test_upload_a_csv_then_download_the_export(page: Page, running_app: RunningA
         "assert:length",
     ]
     assert len(exported) == 12 and exported.iloc[-1].to_dict() == {
-        "name": "Bikes", "question": "Is there a bike scheme?", "expected": "",
-        "assert:contains": '["bike", "scheme"]', "assert:not_contains": "", "assert:length": "",
-    }  # fmt: skip
+        "name": "Bikes",
+        "question": "Is there a bike scheme?",
+        "expected": "",
+        "assert:contains": '["bike", "scheme"]',
+        "assert:not_contains": "",
+        "assert:length": "",
+    }
 
     bad = tmp_path / "broken.csv"
     bad.write_text(BAD, encoding="utf-8")

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -147,7 +148,7 @@ def _check_value(param: Param, value: Any) -> Any:
             raise ValueError("must be true or false")
         return value
     if kind in {"number", "integer"}:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError("must be a number")
         if kind == "integer":
             if value != int(value):

@@ -13,17 +13,12 @@ config.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
-from zipfile import BadZipFile
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
@@ -31,12 +26,11 @@ from workbench import audit
 from workbench.db import session_scope
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.assertions import validate_assertions
+from workbench.evals.spreadsheets import FORMATS, read_table, write_csv, write_xlsx
 from workbench.evals.table import cases_to_frame, frame_to_drafts
 from workbench.tables import AssertionResult, Output, Prompt, PromptVersion, TestCase, utcnow
 from workbench.templates import PromptTemplate
 
-FORMATS = ("csv", "xlsx")
-MIME_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 EDITABLE = ("name", "variables", "expected", "assertions")
 
 
@@ -119,6 +113,18 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _audit(session: Session, action: str, case: TestCase, actor: str, project_id: int, **change: Any) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=f"test_case.{action}",
+        entity_type="test_case",
+        entity_id=case.id,
+        project_id=project_id,
+        **change,
+    )
+
+
 def _project_of(session: Session, prompt_id: int) -> int:
     prompt = session.get(Prompt, prompt_id)
     if prompt is None:
@@ -137,15 +143,7 @@ def _insert(
     case = TestCase(prompt_id=prompt_id, position=position, **values)
     session.add(case)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="test_case.create",
-        entity_type="test_case",
-        entity_id=case.id,
-        project_id=project_id,
-        after=_snapshot(case),
-    )
+    _audit(session, "create", case, actor, project_id, after=_snapshot(case))
     return case
 
 
@@ -178,13 +176,12 @@ def _apply_update(
         return False
     case.updated_at = utcnow()
     session.add(case)
-    audit.record(
+    _audit(
         session,
-        actor=actor,
-        action="test_case.update",
-        entity_type="test_case",
-        entity_id=case.id,
-        project_id=project_id,
+        "update",
+        case,
+        actor,
+        project_id,
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
@@ -209,15 +206,7 @@ def _delete(session: Session, case: TestCase, actor: str, project_id: int) -> No
     session.execute(
         update(AssertionResult).where(col(AssertionResult.test_case_id) == case.id).values(test_case_id=None)
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="test_case.delete",
-        entity_type="test_case",
-        entity_id=case.id,
-        project_id=project_id,
-        before=_snapshot(case),
-    )
+    _audit(session, "delete", case, actor, project_id, before=_snapshot(case))
     session.delete(case)
 
 
@@ -315,24 +304,6 @@ def save_table(
         return TableChange(added=added, updated=updated, deleted=len(deleted))
 
 
-def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """A CSV or XLSX file as text cells; unreadable files are refused with the reason."""
-    suffix = PurePath(filename).suffix.lower().lstrip(".")
-    if suffix not in FORMATS:
-        raise InvalidInput(f"'{filename}' is neither a .csv nor an .xlsx file.", field="file")
-    try:
-        if suffix == "csv":
-            return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
-    except pd.errors.EmptyDataError:
-        raise InvalidInput(
-            f"'{filename}' is empty: it needs a header row and one row per case.", field="file"
-        ) from None
-    except (ValueError, pd.errors.ParserError, OSError, KeyError, BadZipFile, InvalidFileException) as exc:
-        kind = "CSV (UTF-8)" if suffix == "csv" else "Excel workbook"
-        raise InvalidInput(f"'{filename}' could not be read as {kind}: {exc}", field="file") from None
-
-
 def import_cases(
     engine: Engine,
     prompt_id: int,
@@ -376,40 +347,17 @@ def import_cases(
     return TableChange(added=len(drafts), deleted=len(existing) if replace else 0)
 
 
-def _xlsx(frame: pd.DataFrame) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Test cases"
-    sheet.append(list(frame.columns))
-    for values in frame.itertuples(index=False):
-        sheet.append([None] * len(values))
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=sheet.max_row, column=column)
-            try:
-                cell.value = value if value != "" else None
-            except IllegalCharacterError:
-                raise InvalidInput(
-                    f"Row {sheet.max_row}, column '{frame.columns[column - 1]}' holds a control character that "
-                    "Excel cannot store; export as CSV instead.",
-                ) from None
-            if isinstance(value, str) and value:
-                cell.data_type = "s"  # text, never a formula, even when it starts with '='
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def export_filename(prompt_name: str, fmt: str) -> str:
-    """``hr-policy-answer-cases.csv`` for prompt "HR policy answer"."""
-    slug = re.sub(r"[^a-z0-9]+", "-", prompt_name.lower()).strip("-") or "prompt"
-    return f"{slug}-cases.{fmt}"
-
-
 def export_cases(engine: Engine, prompt_id: int, fmt: str = "csv", version_id: int | None = None) -> bytes:
     """The prompt's cases in the import format: CSV (UTF-8 with BOM, for Excel) or XLSX."""
     if fmt not in FORMATS:
         raise InvalidInput(f"Export format must be one of {', '.join(FORMATS)}.", field="format")
     frame = cases_frame(engine, prompt_id, version_id)
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8-sig")
-    return _xlsx(frame)
+        return write_csv(frame)
+    return write_xlsx(frame)
+
+
+def export_filename(prompt_name: str, fmt: str) -> str:
+    """``hr-policy-answer-cases.csv`` for prompt "HR policy answer"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", prompt_name.lower()).strip("-") or "prompt"
+    return f"{slug}-cases.{fmt}"

@@ -140,8 +140,15 @@ def check_answer(
 ) -> pd.DataFrame:
     """Every assertion of ``case`` on one pasted answer: a table of verdicts for a person."""
     question = "\n".join(f"{name}: {value}" for name, value in (case.variables or {}).items())
-    output = Output(id=None, run_id=0, test_case_id=case.id, text=text, latency_ms=latency_ms, cost_usd=cost_usd,
-                    messages=[{"role": "user", "content": question}])  # fmt: skip
+    output = Output(
+        id=None,
+        run_id=0,
+        test_case_id=case.id,
+        text=text,
+        latency_ms=latency_ms,
+        cost_usd=cost_usd,
+        messages=[{"role": "user", "content": question}],
+    )
 
     async def run() -> list[Outcome]:
         if isinstance(judge, Judge):

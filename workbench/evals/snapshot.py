@@ -180,7 +180,10 @@ def snapshot_config(
         raise InvalidInput("This prompt has no test cases yet: add some on the Bench page.", field="cases")
     for case in cases:
         label = case.name or f"case {case.position + 1}"
-        validate_assertions(case.assertions, case.expected)
+        try:
+            validate_assertions(case.assertions, case.expected)
+        except InvalidInput as exc:
+            raise InvalidInput(f"Case '{label}': {exc}", field="cases") from None
         if judge is None and any(a.get("type") == "llm_judge" for a in case.assertions):
             raise InvalidInput(
                 f"Case '{label}' has an llm_judge assertion: choose a judge model.", field="judge"

@@ -1,8 +1,10 @@
 """Test cases as a table: the one shape shared by CSV, XLSX and the Bench page's editor.
 
 Columns: ``name``, one column per template variable, ``expected``, and one ``assert:<type>``
-column per assertion type in use (cell syntax: ``workbench.evals.cells``). The editor adds a
-hidden ``id`` column so edits can be matched to stored cases.
+column per assertion type in use (cell syntax: ``workbench.evals.cells``). A variable whose
+name is itself ``name``, ``expected`` or ``id`` is written ``var:name``; any variable column
+may carry that prefix. The editor adds a hidden ``id`` column so edits can be matched to
+stored cases.
 
 Reading a table validates *every* row before anything is written, and collects every problem
 with its row and column (spreadsheet numbering: the header is row 1), so a person fixes the
@@ -29,6 +31,14 @@ from workbench.tables import TestCase
 
 ID, NAME, EXPECTED = "id", "name", "expected"
 FIXED = (ID, NAME, EXPECTED)
+VAR = "var:"
+
+
+def variable_column(name: str) -> str:
+    """The header for variable ``name``; prefixed only where it would read as a fixed column."""
+    return f"{VAR}{name}" if name.lower() in FIXED else name
+
+
 MAX_LISTED = 12
 
 
@@ -99,12 +109,13 @@ def cases_to_frame(
     assert_columns += [
         column_for(t) for t in TYPES if t in set(extra_types) and column_for(t) not in assert_columns
     ]
-    columns = ([ID] if with_id else []) + [NAME, *names, EXPECTED, *assert_columns]
+    headers = [variable_column(name) for name in names]
+    columns = ([ID] if with_id else []) + [NAME, *headers, EXPECTED, *assert_columns]
     rows = []
     for case in cases:
         row: dict[str, Any] = {ID: case.id} if with_id else {}
         row[NAME] = case.name
-        row.update({name: cell_text(case.variables.get(name)) for name in names})
+        row.update({h: cell_text(case.variables.get(n)) for h, n in zip(headers, names, strict=True)})
         row[EXPECTED] = case.expected or ""
         for column in assert_columns:
             kind = type_of_column(column)
@@ -119,12 +130,14 @@ def cases_to_frame(
 def _header(
     columns: Sequence[str], required: Sequence[str], allowed: set[str], problems: Problems
 ) -> dict[str, str]:
-    """Map each column to its role: 'id', 'name', 'expected', 'var', or an assertion type."""
+    """Map each column to its role: 'id', 'name', 'expected', 'var:<name>', or an assertion type."""
     roles: dict[str, str] = {}
     for column in columns:
         label = str(column).strip()
         kind = type_of_column(label)
-        if label.lower() in FIXED:
+        if label.lower().startswith(VAR) and label[len(VAR) :].strip() in allowed:
+            roles[column] = VAR + label[len(VAR) :].strip()
+        elif label.lower() in FIXED:
             roles[column] = label.lower()
         elif kind is not None:
             if kind in TYPES:
@@ -132,7 +145,7 @@ def _header(
             else:
                 problems.add(1, label, f"unknown assertion type '{kind}'; known types: {', '.join(TYPES)}.")
         elif label in allowed:
-            roles[column] = "var"
+            roles[column] = VAR + label
         elif label.startswith("Unnamed:") or not label:
             problems.add(1, label or None, "a column has no header; name it or delete it.")
         else:
@@ -142,11 +155,13 @@ def _header(
                 "not a variable of this prompt, nor name, expected or assert:<type>. "
                 f"Variables: {', '.join(sorted(allowed)) or 'none'}.",
             )
-    present = {str(c).strip() for c, role in roles.items() if role == "var"}
+    present = {role[len(VAR) :] for role in roles.values() if role.startswith(VAR)}
     for name in required:
         if name not in present:
             problems.add(
-                1, name, f"missing: the template uses {{{{ {name} }}}}, so the table needs this column."
+                1,
+                variable_column(name),
+                f"missing: the template uses {{{{ {name} }}}}, so the table needs this column.",
             )
     return roles
 
@@ -163,10 +178,10 @@ def _row_draft(
     for column, role in roles.items():
         text = texts[column]
         label = str(column).strip()
-        if role == "var":
+        if role.startswith(VAR):
             if not text.strip():
                 problems.add(number, label, "empty: every variable needs a value.")
-            variables[label] = text
+            variables[role[len(VAR) :]] = text
         elif role in TYPES:
             try:
                 assertions.extend(parse_cell(role, text))
