@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from workbench.errors import InvalidInput
-from workbench.evals.cells import column_for, format_cell, parse_cell, type_of_column
+from workbench.evals.assertions import TYPES
+from workbench.evals.cells import column_for, format_cell, parse_cell, syntax_reference, type_of_column
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,12 @@ def test_assert_columns_are_recognised_in_any_case() -> None:
     assert type_of_column("question") is None
     assert column_for("regex") == "assert:regex"
     assert format_cell("contains", []) == ""
+
+
+def test_the_syntax_reference_covers_every_type_with_an_example_that_reads() -> None:
+    rows = syntax_reference()
+    assert [r["column"] for r in rows] == [column_for(t) for t in TYPES]
+    for row in rows:
+        kind = type_of_column(row["column"])
+        assert parse_cell(kind, row["example"]), row  # type: ignore[arg-type]
+    assert rows[1]["a plain cell holds"] == "value: text, or a list of texts"

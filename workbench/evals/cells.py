@@ -180,10 +180,10 @@ def syntax_reference() -> list[dict[str, str]]:
         rows.append(
             {
                 "column": column_for(name),
+                "example": EXAMPLES[name],
                 "passes when": kind.passes_when,
                 "a plain cell holds": "yes" if kind.switch else f"{main.name}: {main.help}" if main else "",
                 "other parameters (JSON object)": "; ".join(f"{p.name}: {p.help}" for p in others),
-                "example": EXAMPLES[name],
             }
         )
     return rows

@@ -47,6 +47,7 @@ class ModelSnapshot:
     label: str
     price_input_per_mtok: float = 0.0
     price_output_per_mtok: float = 0.0
+    base_url: str | None = None  # for the record; calls use the endpoint's current settings and key
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def snapshot_config(
                     label,
                     entry.price_input_per_mtok,
                     entry.price_output_per_mtok,
+                    endpoint.base_url,
                 )
             )
         query = select(TestCase).where(TestCase.prompt_id == prompt_id)
