@@ -29,6 +29,12 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/home:",
         "Your projects at a glance: the use case, its prompts and labels, and what has been run and rated.",
     ),
+    PageSpec(
+        "app_pages/bench.py",
+        "Bench",
+        ":material/fact_check:",
+        "Test cases with known answers: the questions, what a right answer contains, and how it is checked.",
+    ),
 )
 
 

@@ -21,4 +21,5 @@ def shows_errors() -> Iterator[None]:
     try:
         yield
     except WorkbenchError as exc:
-        st.error(str(exc), icon="⚠️")
+        # Messages may list several problems, one per line; keep the lines in markdown.
+        st.error(str(exc).replace("\n", "  \n"), icon="⚠️")

@@ -1,0 +1,244 @@
+"""Evaluations: the stored record of a bench run, reproducible from its config snapshot.
+
+An evaluation's config (``workbench.evals.snapshot.EvaluationConfig``, JSON on the row) snapshots exactly what
+it used: the versions' templates and parameters, the models (endpoint, provider, model id,
+prices), the cases with their assertions, the parameter overrides, the judge and the limits.
+A rerun therefore does not depend on what was edited since, and a reopened evaluation shows
+what was really tested, even after cases were changed or deleted.
+
+Convention for whoever runs the matrix: outputs belong to runs with ``evaluation_id`` set,
+carry ``test_case_id`` and ``row_index`` = the case's position in ``config.cases`` (the
+fallback when a deleted case's link was cleared), and are scored with ``score_and_store``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, delete
+from sqlmodel import col, select
+
+from workbench import audit
+from workbench.db import session_scope
+from workbench.endpoints import endpoint_config, find_endpoint, list_endpoints, list_models, model_label
+from workbench.errors import InvalidInput, NotFound
+from workbench.evals import scoring
+from workbench.evals.assertions import Grader
+from workbench.evals.judge import Judge
+from workbench.evals.snapshot import EvaluationConfig, JudgeSettings
+from workbench.providers.base import KeyLookup
+from workbench.providers.registry import env_lookup
+from workbench.tables import (
+    AssertionResult,
+    Evaluation,
+    Output,
+    Prompt,
+    Run,
+    utcnow,
+)
+
+FINAL_STATUSES = ("done", "cancelled", "failed")
+
+
+# ---- the Evaluation row -----------------------------------------------------------------------
+
+
+def create_evaluation(engine: Engine, config: EvaluationConfig, *, actor: str, name: str = "") -> Evaluation:
+    with session_scope(engine) as session:
+        prompt = session.get(Prompt, config.prompt_id)
+        if prompt is None:
+            raise NotFound(f"Prompt {config.prompt_id} does not exist.")
+        evaluation = Evaluation(
+            project_id=prompt.project_id,
+            prompt_id=prompt.id,
+            name=name.strip(),  # type: ignore[arg-type]
+            status="running",
+            config=config.to_json(),
+            created_by=actor,
+        )
+        session.add(evaluation)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="evaluation.create",
+            entity_type="evaluation",
+            entity_id=evaluation.id,
+            project_id=prompt.project_id,
+            after={
+                "name": evaluation.name,
+                "versions": [v.number for v in config.versions],
+                "models": [m.label for m in config.models],
+                "cases": len(config.cases),
+            },
+        )
+        return evaluation
+
+
+def get_evaluation(engine: Engine, evaluation_id: int) -> Evaluation:
+    with session_scope(engine) as session:
+        evaluation = session.get(Evaluation, evaluation_id)
+        if evaluation is None:
+            raise NotFound(f"Evaluation {evaluation_id} does not exist.")
+        return evaluation
+
+
+def list_evaluations(engine: Engine, prompt_id: int) -> list[Evaluation]:
+    """Newest first."""
+    with session_scope(engine) as session:
+        query = select(Evaluation).where(Evaluation.prompt_id == prompt_id)
+        return list(
+            session.exec(query.order_by(col(Evaluation.created_at).desc(), col(Evaluation.id).desc()))
+        )
+
+
+def evaluation_outputs(engine: Engine, evaluation_id: int) -> list[Output]:
+    with session_scope(engine) as session:
+        query = (
+            select(Output).join(Run, col(Run.id) == Output.run_id).where(Run.evaluation_id == evaluation_id)
+        )
+        return list(session.exec(query.order_by(col(Output.id))))
+
+
+def stored_results(engine: Engine, evaluation_id: int) -> list[AssertionResult]:
+    with session_scope(engine) as session:
+        query = select(AssertionResult).where(AssertionResult.evaluation_id == evaluation_id)
+        return list(
+            session.exec(query.order_by(col(AssertionResult.output_id), col(AssertionResult.assertion_index)))
+        )
+
+
+def store_results(engine: Engine, evaluation_id: int, outcomes: list[scoring.Outcome]) -> int:
+    """Write outcomes as AssertionResult rows; earlier results of the same outputs are replaced
+    (a rescore with another judge leaves one verdict per assertion)."""
+    with session_scope(engine) as session:
+        if session.get(Evaluation, evaluation_id) is None:
+            raise NotFound(f"Evaluation {evaluation_id} does not exist.")
+        output_ids = {o.output_id for o in outcomes}
+        session.execute(
+            delete(AssertionResult).where(
+                col(AssertionResult.evaluation_id) == evaluation_id,
+                col(AssertionResult.output_id).in_(output_ids),
+            )
+        )
+        for o in outcomes:
+            if o.output_id is None:
+                raise InvalidInput("An outcome without a stored output cannot be saved.", field="output_id")
+            session.add(
+                AssertionResult(
+                    evaluation_id=evaluation_id,
+                    output_id=o.output_id,
+                    test_case_id=o.test_case_id,
+                    assertion_index=o.assertion_index,
+                    assertion_type=o.assertion_type,
+                    assertion=o.assertion,
+                    passed=o.passed,
+                    score=o.score,
+                    reason=o.reason,
+                )
+            )
+        return len(outcomes)
+
+
+def judge_for(engine: Engine, settings: JudgeSettings, lookup: KeyLookup = env_lookup) -> Judge:
+    endpoint = find_endpoint(engine, settings.endpoint)
+    if endpoint is None:
+        raise NotFound(f"The judge's endpoint '{settings.endpoint}' does not exist any more.")
+    return Judge(
+        endpoint_config(endpoint),
+        settings.model,
+        lookup,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+    )
+
+
+def judge_choices(engine: Engine) -> dict[str, JudgeSettings]:
+    """Enabled models that can serve as a suite's judge, by their display label."""
+    found = {e.id: e for e in list_endpoints(engine, include_disabled=False)}
+    return {
+        model_label(m, found[m.endpoint_id]): JudgeSettings(found[m.endpoint_id].name, m.model)
+        for m in list_models(engine, enabled_only=True)
+        if m.endpoint_id in found
+    }
+
+
+def score_and_store(
+    engine: Engine, evaluation_id: int, outputs: list[Output], judge: Grader | None = None
+) -> list[scoring.Outcome]:
+    """Score outputs against the evaluation's snapshot of the cases, and store the results."""
+    config = EvaluationConfig.from_json(get_evaluation(engine, evaluation_id).config)
+    outcomes = scoring.score_outputs(outputs, config.test_cases(), judge, config.concurrency)
+    store_results(engine, evaluation_id, outcomes)
+    return outcomes
+
+
+# ---- reopening --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    evaluation: Evaluation
+    config: EvaluationConfig
+    frame: pd.DataFrame  # scoring.case_frame: one row per output
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        return scoring.pass_rate_matrix(self.frame)
+
+    @property
+    def grid(self) -> pd.DataFrame:
+        return scoring.case_grid(self.frame)
+
+    @property
+    def regressions(self) -> pd.DataFrame:
+        return scoring.regressions(self.frame)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return scoring.summary(self.frame)
+
+
+def report(engine: Engine, evaluation_id: int) -> EvaluationReport:
+    """Reopen a stored evaluation: its config and the frames rebuilt from stored results."""
+    evaluation = get_evaluation(engine, evaluation_id)
+    config = EvaluationConfig.from_json(evaluation.config)
+    by_row = {i: case.id for i, case in enumerate(config.cases)}
+
+    def case_of(output: Output) -> int | None:
+        return output.test_case_id if output.test_case_id is not None else by_row.get(output.row_index)
+
+    labels = config.labels()
+    frame = scoring.case_frame(
+        evaluation_outputs(engine, evaluation_id),
+        stored_results(engine, evaluation_id),
+        versions=labels["versions"],
+        models=labels["models"],
+        cases=labels["cases"],
+        case_of=case_of,
+    )
+    return EvaluationReport(evaluation, config, frame)
+
+
+def finish_evaluation(engine: Engine, evaluation_id: int, *, actor: str, status: str = "done") -> Evaluation:
+    """Close an evaluation, storing its summary (pass rates, regressions) on the row."""
+    if status not in FINAL_STATUSES:
+        raise InvalidInput(f"Status must be one of {', '.join(FINAL_STATUSES)}.", field="status")
+    figures = report(engine, evaluation_id).summary
+    with session_scope(engine) as session:
+        evaluation = session.get(Evaluation, evaluation_id)
+        assert evaluation is not None
+        evaluation.status, evaluation.summary, evaluation.finished_at = status, figures, utcnow()
+        session.add(evaluation)
+        audit.record(
+            session,
+            actor=actor,
+            action="evaluation.finish",
+            entity_type="evaluation",
+            entity_id=evaluation_id,
+            project_id=evaluation.project_id,
+            after={"status": status, "pass_rate": figures["pass_rate"], "total": figures["total"]},
+        )
+        return evaluation

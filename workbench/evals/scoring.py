@@ -1,0 +1,346 @@
+"""Scoring: every assertion of each case on each output, and the frames behind the views.
+
+Pure functions over plain rows: ``Output`` and ``TestCase`` rows (or anything with the same
+attributes) in, ``Outcome`` rows (shaped like ``AssertionResult``) and pandas frames out. They
+neither run models nor read the database, so an evaluation scores outputs as the runner
+delivers them, and a stored evaluation rebuilds the same frames from its stored results.
+
+A case passes on an output when the call succeeded and every assertion passed; a failed call
+fails each of its assertions with the call's error as the reason. Where one version × model ×
+case has several outputs (repeats), the cell passes only when all of them do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any, Protocol
+
+import pandas as pd
+
+from workbench.aio import run_sync
+from workbench.evals.assertions import Answer, Grader, arun_assertion, describe
+from workbench.evals.judge import Judge
+from workbench.tables import Output, TestCase
+
+PASS, FAIL = "✓ pass", "✗ fail"  # plain symbols: grids render without an emoji font
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One assertion on one output: the fields of an ``AssertionResult`` row."""
+
+    output_id: int | None
+    test_case_id: int | None
+    assertion_index: int
+    assertion_type: str
+    assertion: dict[str, Any]
+    passed: bool
+    score: float | None
+    reason: str
+
+
+class ResultLike(Protocol):
+    output_id: Any
+    assertion_index: int
+    assertion: dict[str, Any]
+    passed: bool
+    score: float | None
+    reason: str
+
+
+def question_of(output: Output) -> str:
+    """The last user message sent, so a judge sees what the answer was answering."""
+    users = [m.get("content", "") for m in (output.messages or []) if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def answer_for(output: Output, case: TestCase, judge: Grader | None = None) -> Answer:
+    return Answer(
+        text=output.text or "",
+        expected=case.expected,
+        question=question_of(output),
+        latency_ms=output.latency_ms,
+        cost_usd=output.cost_usd,
+        judge=judge,
+    )
+
+
+def _failed_call(output: Output) -> str:
+    detail = f" ({output.error_kind})" if output.error_kind else ""
+    message = f": {output.error_message}" if output.error_message else ""
+    return f"No answer to check: the call ended '{output.status}'{detail}{message}"
+
+
+async def ascore_output(output: Output, case: TestCase, judge: Grader | None = None) -> list[Outcome]:
+    specs = list(case.assertions or [])
+    if output.status != "ok":
+        verdicts = [(False, None, _failed_call(output))] * len(specs)
+    else:
+        answer = answer_for(output, case, judge)
+        done = await asyncio.gather(*(arun_assertion(spec, answer) for spec in specs))
+        verdicts = [(v.passed, v.score, v.reason) for v in done]
+    return [
+        Outcome(
+            output_id=output.id,
+            test_case_id=case.id,
+            assertion_index=index,
+            assertion_type=str(spec.get("type", "")),
+            assertion=dict(spec),
+            passed=passed,
+            score=score,
+            reason=reason,
+        )
+        for index, (spec, (passed, score, reason)) in enumerate(zip(specs, verdicts, strict=True))
+    ]
+
+
+async def ascore_outputs(
+    outputs: Sequence[Output],
+    cases: Mapping[int, TestCase],
+    judge: Grader | None = None,
+    concurrency: int = 8,
+) -> list[Outcome]:
+    """Score every output that belongs to one of ``cases`` (by ``test_case_id``); at most
+    ``concurrency`` outputs are graded at once (only judge checks actually wait)."""
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(output: Output) -> list[Outcome]:
+        async with limit:
+            return await ascore_output(output, cases[output.test_case_id], judge)  # type: ignore[index]
+
+    scored = await asyncio.gather(*(one(o) for o in outputs if o.test_case_id in cases))
+    return [outcome for group in scored for outcome in group]
+
+
+def score_outputs(
+    outputs: Sequence[Output], cases: Sequence[TestCase], judge: Grader | None = None, concurrency: int = 8
+) -> list[Outcome]:
+    """Synchronous form; a ``Judge`` is opened once and shared by all its grades."""
+    by_id = {case.id: case for case in cases if case.id is not None}
+
+    async def run() -> list[Outcome]:
+        if isinstance(judge, Judge):
+            async with judge:
+                return await ascore_outputs(outputs, by_id, judge, concurrency)
+        return await ascore_outputs(outputs, by_id, judge, concurrency)
+
+    return run_sync(run())
+
+
+def check_answer(
+    case: TestCase,
+    text: str,
+    *,
+    latency_ms: float | None = None,
+    cost_usd: float | None = None,
+    judge: Grader | None = None,
+) -> pd.DataFrame:
+    """Every assertion of ``case`` on one pasted answer: a table of verdicts for a person."""
+    question = "\n".join(f"{name}: {value}" for name, value in (case.variables or {}).items())
+    output = Output(
+        id=None,
+        run_id=0,
+        test_case_id=case.id,
+        text=text,
+        latency_ms=latency_ms,
+        cost_usd=cost_usd,
+        messages=[{"role": "user", "content": question}],
+    )
+
+    async def run() -> list[Outcome]:
+        if isinstance(judge, Judge):
+            async with judge:
+                return await ascore_output(output, case, judge)
+        return await ascore_output(output, case, judge)
+
+    rows = [
+        {
+            "assertion": describe(o.assertion),
+            "verdict": PASS if o.passed else FAIL,
+            "score": o.score,
+            "reason": o.reason,
+        }
+        for o in run_sync(run())
+    ]
+    return pd.DataFrame(rows, columns=["assertion", "verdict", "score", "reason"])
+
+
+# ---- frames -----------------------------------------------------------------------------------
+
+FRAME_COLUMNS = [
+    "output_id",
+    "version_id",
+    "version",
+    "version_pos",
+    "model_id",
+    "model",
+    "model_pos",
+    "case_id",
+    "case",
+    "case_pos",
+    "status",
+    "passed",
+    "checks",
+    "failed",
+    "score",
+    "failures",
+    "latency_ms",
+    "cost_usd",
+]
+
+
+def _failures(results: Sequence[ResultLike]) -> str:
+    return " | ".join(f"{describe(r.assertion)}: {r.reason}" for r in results if not r.passed)
+
+
+def case_frame(
+    outputs: Sequence[Output],
+    results: Sequence[ResultLike],
+    *,
+    versions: Mapping[int, str],
+    models: Mapping[int, str],
+    cases: Mapping[int, str],
+    case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
+) -> pd.DataFrame:
+    """One row per output: its version, model and case (labels in the order of the mappings),
+    whether the case passed, and the failing assertions with their reasons."""
+    by_output: dict[Any, list[ResultLike]] = {}
+    for result in results:
+        by_output.setdefault(result.output_id, []).append(result)
+    version_pos = {vid: i for i, vid in enumerate(versions)}
+    model_pos = {mid: i for i, mid in enumerate(models)}
+    case_pos = {cid: i for i, cid in enumerate(cases)}
+    rows = []
+    for output in outputs:
+        case_id = case_of(output)
+        if case_id not in cases or output.prompt_version_id not in versions:
+            continue
+        own = sorted(by_output.get(output.id, []), key=lambda r: r.assertion_index)
+        scores = [r.score for r in own if r.score is not None]
+        failures = _failures(own) or ("" if output.status == "ok" else _failed_call(output))
+        model = models.get(output.model_id) if output.model_id is not None else None  # type: ignore[arg-type]
+        rows.append(
+            {
+                "output_id": output.id,
+                "version_id": output.prompt_version_id,
+                "version": versions[output.prompt_version_id],  # type: ignore[index]
+                "version_pos": version_pos[output.prompt_version_id],
+                "model_id": output.model_id,
+                "model": model or f"{output.endpoint_name} · {output.model_name}",
+                "model_pos": model_pos.get(output.model_id, len(model_pos)),
+                "case_id": case_id,
+                "case": cases[case_id],  # type: ignore[index]
+                "case_pos": case_pos[case_id],
+                "status": output.status,
+                "passed": output.status == "ok" and all(r.passed for r in own),
+                "checks": len(own),
+                "failed": sum(not r.passed for r in own),
+                "score": sum(scores) / len(scores) if scores else None,
+                "failures": failures,
+                "latency_ms": output.latency_ms,
+                "cost_usd": output.cost_usd,
+            }
+        )
+    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+def _ordered(frame: pd.DataFrame, label: str) -> list[str]:
+    return list(frame.sort_values(f"{label}_pos")[label].drop_duplicates())
+
+
+def pass_rate_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of outputs passing, versions as rows and models as columns (for a heatmap)."""
+    if frame.empty:
+        return pd.DataFrame(dtype=float)
+    matrix = frame.pivot_table(index="version", columns="model", values="passed", aggfunc="mean")
+    return matrix.reindex(index=_ordered(frame, "version"), columns=_ordered(frame, "model")).astype(float)
+
+
+def cell_results(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per case × version × model: passed only if every output there passed."""
+    keys = ["case", "case_pos", "version", "version_pos", "model", "model_pos"]
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, "passed", "outputs", "failures"])
+    grouped = frame.groupby(keys, sort=True).agg(
+        passed=("passed", "all"),
+        outputs=("passed", "size"),
+        failures=("failures", lambda s: next((f for f in s if f), "")),
+    )
+    return grouped.reset_index()
+
+
+def case_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cases as rows, one column per "version · model": ✓ pass, or ✗ fail with the failing reasons."""
+    cells = cell_results(frame)
+    if cells.empty:
+        return pd.DataFrame()
+    cells["column"] = cells["version"] + " · " + cells["model"]
+    cells["verdict"] = [
+        PASS if ok else (f"{FAIL}: {why}" if why else FAIL)
+        for ok, why in zip(cells.passed, cells.failures, strict=True)
+    ]
+    order = cells.sort_values(["version_pos", "model_pos"])["column"].drop_duplicates()
+    grid = cells.pivot(index="case", columns="column", values="verdict")
+    return grid.reindex(index=_ordered(frame, "case"), columns=list(order)).fillna("")
+
+
+def changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cases whose verdict flips between one version and the next (per model, in version order)."""
+    columns = ["model", "case", "from_version", "to_version", "change", "reason"]
+    cells = cell_results(frame)
+    versions = _ordered(frame, "version") if not frame.empty else []
+    rows = []
+    for earlier, later in pairwise(versions):
+        before = cells[cells.version == earlier].set_index(["model", "case"])
+        after = cells[cells.version == later].set_index(["model", "case"])
+        for key in before.index.intersection(after.index):
+            was, now = bool(before.at[key, "passed"]), bool(after.at[key, "passed"])
+            if was != now:
+                change = "regression" if was else "fix"
+                reason = after.at[key, "failures"] if was else ""
+                rows.append(
+                    {
+                        "model": key[0],
+                        "case": key[1],
+                        "from_version": earlier,
+                        "to_version": later,
+                        "change": change,
+                        "reason": reason,
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def regressions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cases that pass in one version and fail in the next, per model."""
+    found = changes(frame)
+    return found[found.change == "regression"].drop(columns="change").reset_index(drop=True)
+
+
+def summary(frame: pd.DataFrame) -> dict[str, Any]:
+    """Headline figures for ``Evaluation.summary`` and a CI gate (JSON-ready)."""
+    total = len(frame)
+    passed = int(frame.passed.sum()) if total else 0
+    cells = []
+    if total:
+        grouped = frame.groupby(["version_pos", "version", "model_pos", "model"], sort=True)["passed"]
+        for (_, version, _, model), values in grouped:
+            cells.append(
+                {
+                    "version": version,
+                    "model": model,
+                    "passed": int(values.sum()),
+                    "total": len(values),
+                    "pass_rate": round(float(values.mean()), 4),
+                }
+            )
+    return {
+        "pass_rate": round(passed / total, 4) if total else None,
+        "passed": passed,
+        "total": total,
+        "cells": cells,
+        "regressions": len(regressions(frame)),
+    }

@@ -1,0 +1,216 @@
+"""The evaluation config snapshot: exactly what an evaluation used, as a dataclass and JSON.
+
+``snapshot_config`` freezes the versions' templates and parameters, the models (endpoint,
+provider, model id, prices), the cases with their assertions, the call-parameter overrides, the
+judge and the limits. A rerun from the snapshot does not depend on what was edited since, and
+everything that could not run (a case missing a version's variable, a judge assertion without a
+judge model, too many versions or models) is refused before anything is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from workbench.db import session_scope
+from workbench.errors import InvalidInput, NotFound
+from workbench.evals.assertions import validate_assertions
+from workbench.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCase
+from workbench.templates import PromptTemplate, missing_variables
+
+MAX_VERSIONS, MAX_MODELS = 4, 6
+CALL_PARAMS = ("temperature", "max_tokens", "top_p")
+
+
+@dataclass(frozen=True)
+class VersionSnapshot:
+    id: int
+    number: int
+    system_template: str
+    user_template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+
+@dataclass(frozen=True)
+class ModelSnapshot:
+    id: int
+    endpoint: str
+    provider: str
+    model: str
+    label: str
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
+    base_url: str | None = None  # for the record; calls use the endpoint's current settings and key
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    id: int
+    name: str
+    variables: dict[str, Any]
+    expected: str | None
+    assertions: list[dict[str, Any]]
+
+    def as_case(self, prompt_id: int, position: int) -> TestCase:
+        return TestCase(
+            id=self.id,
+            prompt_id=prompt_id,
+            position=position,
+            name=self.name,
+            variables=self.variables,
+            expected=self.expected,
+            assertions=self.assertions,
+        )
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    endpoint: str
+    model: str
+    temperature: float = 0.0
+    max_tokens: int = 300
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """Everything an evaluation used; ``to_json``/``from_json`` round-trip exactly."""
+
+    prompt_id: int
+    prompt_name: str
+    versions: tuple[VersionSnapshot, ...]
+    models: tuple[ModelSnapshot, ...]
+    cases: tuple[CaseSnapshot, ...]
+    params: dict[str, Any] = field(default_factory=dict)  # overrides for every call
+    judge: JudgeSettings | None = None
+    concurrency: int = 4
+    min_pass_rate: float | None = None
+    format: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EvaluationConfig:
+        judge = data.get("judge")
+        return cls(
+            **{k: v for k, v in data.items() if k not in {"versions", "models", "cases", "judge"}},
+            versions=tuple(VersionSnapshot(**v) for v in data["versions"]),
+            models=tuple(ModelSnapshot(**m) for m in data["models"]),
+            cases=tuple(CaseSnapshot(**c) for c in data["cases"]),
+            judge=JudgeSettings(**judge) if judge else None,
+        )
+
+    def call_params(self, version: VersionSnapshot) -> dict[str, Any]:
+        return {**version.params, **self.params}
+
+    def test_cases(self) -> list[TestCase]:
+        return [case.as_case(self.prompt_id, i) for i, case in enumerate(self.cases)]
+
+    def labels(self) -> dict[str, dict[int, str]]:
+        return {
+            "versions": {v.id: v.label for v in self.versions},
+            "models": {m.id: m.label for m in self.models},
+            "cases": {c.id: c.name or f"Case {i + 1}" for i, c in enumerate(self.cases)},
+        }
+
+
+def _check_limits(version_ids: list[int], model_ids: list[int], params: dict[str, Any]) -> None:
+    if not 1 <= len(version_ids) <= MAX_VERSIONS:
+        raise InvalidInput(f"Pick 1 to {MAX_VERSIONS} versions (got {len(version_ids)}).", field="versions")
+    if not 1 <= len(model_ids) <= MAX_MODELS:
+        raise InvalidInput(f"Pick 1 to {MAX_MODELS} models (got {len(model_ids)}).", field="models")
+    unknown = set(params) - set(CALL_PARAMS)
+    if unknown:
+        raise InvalidInput(f"Unknown call parameter(s) {', '.join(sorted(unknown))}.", field="params")
+
+
+def snapshot_config(
+    engine: Engine,
+    *,
+    prompt_id: int,
+    version_ids: list[int],
+    model_ids: list[int],
+    params: dict[str, Any] | None = None,
+    judge: JudgeSettings | None = None,
+    concurrency: int = 4,
+    min_pass_rate: float | None = None,
+) -> EvaluationConfig:
+    """Freeze what an evaluation will use, refusing up front what could not run."""
+    params = dict(params or {})
+    _check_limits(version_ids, model_ids, params)
+    with session_scope(engine) as session:
+        prompt = session.get(Prompt, prompt_id)
+        if prompt is None:
+            raise NotFound(f"Prompt {prompt_id} does not exist.")
+        versions = [session.get(PromptVersion, vid) for vid in version_ids]
+        if any(v is None or v.prompt_id != prompt_id for v in versions):
+            raise NotFound("One of the chosen versions is not a version of this prompt.")
+        models = []
+        for mid in model_ids:
+            entry = session.get(ModelEntry, mid)
+            endpoint = session.get(Endpoint, entry.endpoint_id) if entry else None
+            if entry is None or endpoint is None:
+                raise NotFound(f"Model {mid} does not exist.")
+            label = entry.display_name or f"{endpoint.name} · {entry.model}"
+            models.append(
+                ModelSnapshot(
+                    mid,
+                    endpoint.name,
+                    endpoint.provider,
+                    entry.model,
+                    label,
+                    entry.price_input_per_mtok,
+                    entry.price_output_per_mtok,
+                    endpoint.base_url,
+                )
+            )
+        query = select(TestCase).where(TestCase.prompt_id == prompt_id)
+        cases = list(session.exec(query.order_by(col(TestCase.position), col(TestCase.id))))
+        if (
+            judge is not None
+            and session.exec(select(Endpoint).where(Endpoint.name == judge.endpoint)).first() is None
+        ):
+            raise NotFound(f"The judge's endpoint '{judge.endpoint}' does not exist.")
+    if not cases:
+        raise InvalidInput("This prompt has no test cases yet: add some on the Bench page.", field="cases")
+    for case in cases:
+        label = case.name or f"case {case.position + 1}"
+        try:
+            validate_assertions(case.assertions, case.expected)
+        except InvalidInput as exc:
+            raise InvalidInput(f"Case '{label}': {exc}", field="cases") from None
+        if judge is None and any(a.get("type") == "llm_judge" for a in case.assertions):
+            raise InvalidInput(
+                f"Case '{label}' has an llm_judge assertion: choose a judge model.", field="judge"
+            )
+        for v in versions:
+            missing = missing_variables(PromptTemplate(v.system_template, v.user_template), case.variables)  # type: ignore[union-attr]
+            if missing:
+                raise InvalidInput(
+                    f"Version {v.number} needs {', '.join(missing)}, which case '{label}' "  # type: ignore[union-attr]
+                    "does not fill.",
+                    field="cases",
+                )
+    return EvaluationConfig(
+        prompt_id=prompt_id,
+        prompt_name=prompt.name,
+        versions=tuple(
+            VersionSnapshot(v.id, v.number, v.system_template, v.user_template, dict(v.params or {}))  # type: ignore[union-attr,arg-type]
+            for v in versions
+        ),
+        models=tuple(models),
+        cases=tuple(
+            CaseSnapshot(c.id, c.name, dict(c.variables), c.expected, list(c.assertions)) for c in cases
+        ),  # type: ignore[arg-type]
+        params=params,
+        judge=judge,
+        concurrency=concurrency,
+        min_pass_rate=min_pass_rate,
+    )
