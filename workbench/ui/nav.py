@@ -29,6 +29,24 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/home:",
         "Your projects at a glance: the use case, its prompts and labels, and what has been run and rated.",
     ),
+    PageSpec(
+        "app_pages/review.py",
+        "Review",
+        ":material/rate_review:",
+        "Rate the answers of one prompt version one by one, with stars or thumbs, tags and a comment, until all are rated.",
+    ),
+    PageSpec(
+        "app_pages/leaderboard.py",
+        "Leaderboard",
+        ":material/leaderboard:",
+        "Pick the better of two answers to the same input, without seeing the models; the leaderboard ranks models and versions by those votes.",
+    ),
+    PageSpec(
+        "app_pages/feedback.py",
+        "Feedback",
+        ":material/insights:",
+        "What raters said: average score, tags and comments per version and model, and whether the raters agree.",
+    ),
 )
 
 
