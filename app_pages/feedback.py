@@ -6,16 +6,13 @@ from workbench import feedback, ratings, versions
 from workbench.tables import DEFAULT_RATING_TAGS
 from workbench.ui import state
 from workbench.ui.nav import spec
-from workbench.ui.page import header, shows_errors
+from workbench.ui.page import header, require_project, shows_errors
 from workbench.ui.rating_charts import score_chart, score_columns, tag_chart
 from workbench.ui.resources import get_engine
 
 header("Feedback", spec("app_pages/feedback.py").explanation)
 engine = get_engine()
-project_id = state.active_project_id()
-if project_id is None:
-    st.info("There is no project yet. Projects hold a use case and its prompts.")
-    st.stop()
+project_id = require_project()
 
 
 def _fmt(value: float | None) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 from workbench import feedback, pairwise
 from workbench.ui import state
 from workbench.ui.nav import spec
-from workbench.ui.page import header, shows_errors
+from workbench.ui.page import header, require_project, shows_errors
 from workbench.ui.rating import blind_seed
 from workbench.ui.rating_charts import leaderboard_chart, leaderboard_columns, score_chart, score_columns
 from workbench.ui.resources import get_engine
@@ -16,11 +16,8 @@ SHORTCUTS = {"a": "A", "b": "B", "tie": "T", "both_bad": "X"}
 
 header("Leaderboard", spec("app_pages/leaderboard.py").explanation)
 engine = get_engine()
-project_id = state.active_project_id()
+project_id = require_project()
 rater = state.user_name()
-if project_id is None:
-    st.info("There is no project yet. Projects hold a use case and its prompts.")
-    st.stop()
 
 by = st.segmented_control("Rank", list(BY), format_func=BY.get, default="model", required=True, key="lb_by")
 by = by or "model"

@@ -6,7 +6,7 @@ from workbench import review
 from workbench.ratings import RatingView
 from workbench.ui import state
 from workbench.ui.nav import spec
-from workbench.ui.page import header, shows_errors
+from workbench.ui.page import header, require_project, shows_errors
 from workbench.ui.rating import blind_seed, describe, rating_control
 from workbench.ui.resources import get_engine
 
@@ -14,11 +14,8 @@ LAST = "review_last"  # {"output_id", "model", "blind", "summary"} of the answer
 
 header("Review", spec("app_pages/review.py").explanation)
 engine = get_engine()
-project_id = state.active_project_id()
+project_id = require_project()
 rater = state.user_name()
-if project_id is None:
-    st.info("There is no project yet. Projects hold a use case and its prompts.")
-    st.stop()
 
 with shows_errors():
     choices = review.reviewable_versions(engine, project_id)

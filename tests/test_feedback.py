@@ -13,6 +13,12 @@ LARGE, SMALL, LAZY = (f"Local fake server · {m}" for m in ("fake-large", "fake-
 
 
 @pytest.fixture
+def engine(storage_engine: Engine) -> Engine:
+    """These tests run on SQLite and, under make test, on PostgreSQL too."""
+    return storage_engine
+
+
+@pytest.fixture
 def rated(engine: Engine):  # type: ignore[no-untyped-def]
     """v1 and v2 answers; Dana rates all of v2 and v1's first row, Sam rates v2's first row."""
     bench = make_bench(engine)

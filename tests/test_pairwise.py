@@ -16,6 +16,12 @@ LARGE, SMALL, LAZY = (f"Local fake server · {m}" for m in ("fake-large", "fake-
 
 
 @pytest.fixture
+def engine(storage_engine: Engine) -> Engine:
+    """These tests run on SQLite and, under make test, on PostgreSQL too."""
+    return storage_engine
+
+
+@pytest.fixture
 def bench(engine: Engine):  # type: ignore[no-untyped-def]
     bench = make_bench(engine)
     bench.v1 = add_answers(engine, bench.version_ids[0])  # type: ignore[attr-defined]

@@ -151,32 +151,22 @@ def test_concurrent_ratings_are_all_stored_with_exact_aggregates(storage_engine:
         questions=[f"q{r}" for r in range(25)],
     )
     assert len(ids) == 200
-    threads_count, barrier, errors = 8, threading.Barrier(8), []
     expected: dict[int, list[float]] = defaultdict(list)
-    for t in range(threads_count):
+    for t in range(8):
         for i, output_id in enumerate(ids):
             expected[output_id].append(float((t + i) % 5 + 1))
 
     def rate(t: int) -> None:
-        try:
-            barrier.wait()
-            for i, output_id in enumerate(ids):
-                ratings.rate_output(
-                    storage_engine,
-                    output_id=output_id,
-                    rater=f"rater {t}",
-                    value=(t + i) % 5 + 1,
-                    tags=["accurate"],
-                )
-        except Exception as exc:  # collected, so a failure names its cause
-            errors.append(exc)
+        for i, output_id in enumerate(ids):
+            ratings.rate_output(
+                storage_engine,
+                output_id=output_id,
+                rater=f"rater {t}",
+                value=(t + i) % 5 + 1,
+                tags=["accurate"],
+            )
 
-    threads = [threading.Thread(target=rate, args=(t,)) for t in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    _in_threads(8, rate)
     frame = feedback.ratings_frame(storage_engine, version_id=bench.version_ids[0])
     assert len(frame) == 1600
     assert frame.groupby("output_id")["score"].sum().to_dict() == {k: sum(v) for k, v in expected.items()}
@@ -195,24 +185,33 @@ def test_the_same_rater_saving_concurrently_keeps_one_row_per_output(storage_eng
     ids = add_answers(
         storage_engine, bench.version_ids[0], models=["m"], questions=[f"q{r}" for r in range(10)]
     )
-    barrier, errors = threading.Barrier(8), []
 
     def rate(t: int) -> None:
+        for output_id in ids:
+            ratings.rate_output(storage_engine, output_id=output_id, rater="Shared", value=t % 5 + 1)
+
+    _in_threads(8, rate)
+    with Session(storage_engine) as session:
+        assert session.exec(select(func.count()).select_from(Rating)).one() == len(ids)
+
+
+def _in_threads(count: int, work) -> None:  # type: ignore[no-untyped-def]
+    """Run ``work(t)`` in ``count`` threads released together; fail with the first error."""
+    barrier, errors = threading.Barrier(count), []
+
+    def run(t: int) -> None:
         try:
             barrier.wait()
-            for output_id in ids:
-                ratings.rate_output(storage_engine, output_id=output_id, rater="Shared", value=t % 5 + 1)
-        except Exception as exc:
+            work(t)
+        except Exception as exc:  # collected, so a failure names its cause
             errors.append(exc)
 
-    threads = [threading.Thread(target=rate, args=(t,)) for t in range(8)]
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    with Session(storage_engine) as session:
-        assert session.exec(select(func.count()).select_from(Rating)).one() == len(ids)
 
 
 def _events(engine: Engine):  # type: ignore[no-untyped-def]

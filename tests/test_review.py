@@ -11,6 +11,12 @@ from workbench.errors import NotFound
 
 
 @pytest.fixture
+def engine(storage_engine: Engine) -> Engine:
+    """These tests run on SQLite and, under make test, on PostgreSQL too."""
+    return storage_engine
+
+
+@pytest.fixture
 def bench(engine: Engine):  # type: ignore[no-untyped-def]
     bench = make_bench(engine)
     add_answers(engine, bench.version_ids[0])

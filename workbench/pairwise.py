@@ -157,15 +157,18 @@ class _Contender:
     prompt_id: int
 
 
-def _contenders(session: Session, project_id: int) -> list[_Contender]:
-    rows = session.exec(
+def _contenders(session: Session, project_id: int, only: set[int] | None = None) -> list[_Contender]:
+    query = (
         select(Output, PromptVersion.number, Prompt.name, Prompt.id)
         .join(Run, col(Run.id) == Output.run_id)
         .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
         .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
         .where(Run.project_id == project_id, Output.status == "ok")
         .order_by(col(Output.created_at), col(Output.id))
-    ).all()
+    )
+    if only is not None:
+        query = query.where(col(Output.id).in_(only))
+    rows = session.exec(query).all()
     return [
         _Contender(o, model_label(o.endpoint_name, o.model_name), f"{name} · v{number}", prompt_id)
         for o, number, name, prompt_id in rows
@@ -236,12 +239,17 @@ def _queue_item(c: _Contender, case_names: dict[int, str]) -> QueueItem:
 def votes_frame(engine: Engine, project_id: int) -> pd.DataFrame:
     """One row per recorded preference with both sides' model and version (pandas, for charts)."""
     with session_scope(engine) as session:
-        sides = {c.output.id: c for c in _contenders(session, project_id)}
         prefs = list(
             session.exec(
-                select(PairwisePreference).where(col(PairwisePreference.output_a_id).in_(list(sides)))
+                select(PairwisePreference)
+                .join(Output, col(Output.id) == PairwisePreference.output_a_id)
+                .join(Run, col(Run.id) == Output.run_id)
+                .where(Run.project_id == project_id)
+                .order_by(col(PairwisePreference.id))
             )
         )
+        ids = {p.output_a_id for p in prefs} | {p.output_b_id for p in prefs}
+        sides = {c.output.id: c for c in _contenders(session, project_id, ids)} if ids else {}
     rows = [
         {
             "id": p.id,
@@ -255,7 +263,7 @@ def votes_frame(engine: Engine, project_id: int) -> pd.DataFrame:
             "version_b": sides[p.output_b_id].version,
         }
         for p in prefs
-        if p.output_b_id in sides
+        if p.output_a_id in sides and p.output_b_id in sides
     ]
     columns = ["id", "rater", "choice", "blind", "created_at", "model_a", "model_b", "version_a", "version_b"]
     return pd.DataFrame(rows, columns=columns)

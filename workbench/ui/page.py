@@ -22,3 +22,14 @@ def shows_errors() -> Iterator[None]:
         yield
     except WorkbenchError as exc:
         st.error(str(exc), icon="⚠️")
+
+
+def require_project() -> int:
+    """The active project's id; without one, say so and stop the page."""
+    from workbench.ui import state
+
+    project_id = state.active_project_id()
+    if project_id is None:
+        st.info("There is no project yet. Projects hold a use case and its prompts.")
+        st.stop()
+    return project_id

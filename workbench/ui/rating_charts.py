@@ -68,10 +68,12 @@ def score_chart(summary: pd.DataFrame, by: str) -> go.Figure:
             marker_color=[TOO_FEW if few else TRUSTED for few in ordered["too_few"]],
             error_x={"type": "data", "array": high, "arrayminus": low, "color": "#333"},
             text=[
-                f"{m:.2f} ({n} ratings)"
+                f"{m:.2f} · {n} ratings"
                 for m, n in zip(ordered["mean_score"], ordered["ratings"], strict=True)
             ],
             textposition="inside",
+            insidetextanchor="start",  # at the bar's base, clear of the interval whiskers
+            textangle=0,
             hovertemplate="%{y}<br>average %{x:.2f}<extra></extra>",
         )
     )
@@ -86,7 +88,16 @@ def score_chart(summary: pd.DataFrame, by: str) -> go.Figure:
 
 def tag_chart(counts: pd.DataFrame, by: str) -> go.Figure:
     """How often each tag was given, stacked per group."""
-    figure = px.bar(counts, x="count", y=by, color="tag", orientation="h", text="count")
+    # A neutral palette: tags are not good or bad by colour (a red "accurate" would mislead).
+    figure = px.bar(
+        counts,
+        x="count",
+        y=by,
+        color="tag",
+        orientation="h",
+        text="count",
+        color_discrete_sequence=px.colors.qualitative.Safe,
+    )
     figure.update_layout(
         height=_height(counts[by].nunique()),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
