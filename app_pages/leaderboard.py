@@ -39,7 +39,8 @@ with shows_errors():
         )
     elif not pairs:
         st.success(
-            f"No pairs left to judge: you have voted on every pair of {noun} answering the same input."
+            f"No pairs left to judge: you have voted on every pair of {noun} answering the same input "
+            f"(to get more, run two {noun} on the same input on the Compare page)."
         )
     else:
         pair = pairs[0]
