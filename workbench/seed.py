@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from workbench import endpoints, projects, versions
 from workbench.db import session_scope
+from workbench.demo_feedback import seed_demo_feedback
 from workbench.tables import AppSetting, Endpoint, TestCase
 
 SEEDED_FLAG = "demo_seeded"
@@ -108,6 +109,7 @@ def seed_demo(engine: Engine) -> bool:
     _seed_endpoints(engine, data)
     for spec in data["projects"]:
         _seed_project(engine, spec)
+    seed_demo_feedback(engine)
     with session_scope(engine) as session:
         if session.get(AppSetting, SEEDED_FLAG) is None:
             session.add(AppSetting(key=SEEDED_FLAG, value=True, updated_by="system"))

@@ -35,6 +35,24 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/fact_check:",
         "Test cases with known answers: the questions, what a right answer contains, and how it is checked.",
     ),
+    PageSpec(
+        "app_pages/review.py",
+        "Review",
+        ":material/rate_review:",
+        "Rate the answers of one prompt version one by one, with stars or thumbs, tags and a comment, until all are rated.",
+    ),
+    PageSpec(
+        "app_pages/leaderboard.py",
+        "Leaderboard",
+        ":material/leaderboard:",
+        "Pick the better of two answers to the same input, without seeing the models; the leaderboard ranks models and versions by those votes.",
+    ),
+    PageSpec(
+        "app_pages/feedback.py",
+        "Feedback",
+        ":material/insights:",
+        "What raters said: average score, tags and comments per version and model, and whether the raters agree.",
+    ),
 )
 
 

@@ -23,3 +23,14 @@ def shows_errors() -> Iterator[None]:
     except WorkbenchError as exc:
         # Messages may list several problems, one per line; keep the lines in markdown.
         st.error(str(exc).replace("\n", "  \n"), icon="⚠️")
+
+
+def require_project() -> int:
+    """The active project's id; without one, say so and stop the page."""
+    from workbench.ui import state
+
+    project_id = state.active_project_id()
+    if project_id is None:
+        st.info("There is no project yet. Projects hold a use case and its prompts.")
+        st.stop()
+    return project_id
