@@ -128,10 +128,13 @@ def test_deleting_a_case_keeps_the_outputs_that_used_it(seeded_engine: Engine) -
         run = Run(project_id=2, kind="eval")
         session.add(run)
         session.flush()
-        session.add(Output(run_id=run.id, test_case_id=case.id, text="25 days"))  # type: ignore[arg-type]
+        output = Output(run_id=run.id, test_case_id=case.id, text="25 days")  # type: ignore[arg-type]
+        session.add(output)
+        session.flush()
+        output_id = output.id
     cases.delete_case(seeded_engine, case.id, actor="d")  # type: ignore[arg-type]
     with session_scope(seeded_engine) as session:
-        output = session.exec(select(Output)).one()
+        output = session.exec(select(Output).where(Output.id == output_id)).one()
     assert output.text == "25 days" and output.test_case_id is None
 
 
