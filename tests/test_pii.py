@@ -43,6 +43,11 @@ def test_phone_numbers_are_found(value: str) -> None:
     assert kinds(f"Reach me on {value}, thanks") == [("PHONE", value)]
 
 
+def test_a_phone_number_in_brackets_leaves_the_closing_bracket_alone() -> None:
+    assert kinds("Dana (+44 20 7946 0958) called") == [("PHONE", "+44 20 7946 0958")]
+    assert kinds("Dana (+1 (555) 123-4567)") == [("PHONE", "+1 (555) 123-4567")]
+
+
 def test_an_unformatted_number_is_a_phone_only_when_the_text_says_so() -> None:
     assert kinds("Call 5551234567 after five") == [("PHONE", "5551234567")]
     assert kinds("Mobile: 07700900123") == [("PHONE", "07700900123")]

@@ -4,7 +4,8 @@ Every write path in the core calls ``record`` inside the same transaction as the
 so a change and its audit row land together or not at all. Nothing updates or deletes rows,
 and the database refuses it too (triggers from migration ``0002_audit_append_only``).
 
-Recording from new code is one call inside your transaction::
+Recording from new code is one call inside your transaction (or ``record_now(engine, ...)``
+when nothing else is written, e.g. a download)::
 
     with session_scope(engine) as session:
         ...change rows...
@@ -50,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "policy.blocked": "a send to a provider was blocked by the project's data policy",
     "pii.redacted": "personal data was redacted before a send (counts by kind)",
     "pii.sent_unredacted": "someone sent text with personal data after the warning",
+    "export.audit_csv": "the audit log was exported as CSV (after: how many rows)",
 }
 
 
@@ -77,6 +79,13 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_now(engine: Engine, **fields: Any) -> None:
+    """``record`` in a transaction of its own, for events with no other write (an export, a
+    download): ``audit.record_now(engine, actor=name, action="export.csv", after={"rows": 12})``."""
+    with session_scope(engine) as session:
+        record(session, **fields)
 
 
 def events(

@@ -155,8 +155,15 @@ def check_outbound(project: ProjectPolicy, target: Target, requests: Sequence[Se
             f"'{project.name}' is restricted: personal data must be redacted before it is sent "
             f"to {target.name}. Found {found}."
         )
-        return Decision(BLOCKED, reason, findings=findings, redacted=redacted, can_redact=True,
-                        can_send_as_is=False, **base)  # fmt: skip
+        return Decision(
+            BLOCKED,
+            reason,
+            findings=findings,
+            redacted=redacted,
+            can_redact=True,
+            can_send_as_is=False,
+            **base,
+        )
     reason = f"Found {found} in what would be sent to {target.name}. " + " ".join(notes)
     return Decision(WARN, reason.strip(), findings=findings, redacted=redacted, can_redact=True, **base)
 

@@ -201,7 +201,7 @@ def find_ips(text: str) -> list[Finding]:
 
 # ---- phone numbers --------------------------------------------------------------------------
 
-_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,6}(?![\w]|[.-]\d)")
+_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?(?:\(\d{1,5}\)|\d{1,5})){2,6}(?![\w]|[.-]\d)")
 _PHONE_NANP = re.compile(r"(?<![\w.+-])(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w]|[.-]\d)")
 _PHONE_NATIONAL = re.compile(r"(?<![\w.+-])0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}(?![\w]|[.-]\d)")
 _PHONE_CUE = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp)\b\s*[.:#]?\s*$", re.I)
