@@ -75,7 +75,9 @@ with shows_errors():
         text=text,
     )
     rows = audit.as_rows(events, names)
-    st.caption(f"{len(rows)} events, newest first. The log is append-only: nothing here can be changed.")
+    st.caption(
+        f"{len(rows)} event{'' if len(rows) == 1 else 's'}, newest first. The log is append-only: nothing here can be changed."
+    )
     if not rows:
         st.info("No event matches these filters.")
         st.stop()

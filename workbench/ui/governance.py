@@ -94,7 +94,10 @@ def send_gate(
     made = st.session_state.get(f"{key}:choice")
     if made and made[0] == fingerprint:
         if made[1] == REDACT and decision.redacted is not None and decision.can_redact:
-            st.success(f"Redacted before sending to {endpoint.name}: {decision.found_text()}.", icon="🛡️")
+            st.success(
+                f"Redacted before sending to {endpoint.name}: {decision.found_text()}.",
+                icon=":material/shield:",
+            )
             return decision.redacted
         if made[1] == AS_IS and decision.can_send_as_is:
             st.info(f"Sending to {endpoint.name} unchanged, as you chose.", icon=":material/warning:")

@@ -23,14 +23,16 @@ def _attainment_chart(report: kpis.KpiReport) -> go.Figure | None:
             y=[r.label for r in measured],
             orientation="h",
             marker_color=[HEX[r.status] for r in measured],
-            text=[f"{r.shown_value} (target {r.shown_target})" for r in measured],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:.0f}% of target<extra></extra>",
+            text=[r.shown_value for r in measured],
+            textposition="inside",
+            insidetextanchor="start",
+            customdata=[r.shown_target for r in measured],
+            hovertemplate="%{y}: %{text}, target %{customdata} (%{x:.0f}% of target)<extra></extra>",
         )
     )
-    figure.add_vline(x=100, line_dash="dash", annotation_text="target")
+    figure.add_vline(x=100, line_dash="dash", annotation_text="target", annotation_position="bottom right")
     figure.update_layout(
-        title="How close each KPI is to its target (right of the line = met)",
+        title="Distance to target (right of the line = met)",
         xaxis_title="% of target (capped at 200%)",
         height=90 + 45 * len(measured),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
