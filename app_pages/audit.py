@@ -25,9 +25,8 @@ with shows_errors():
     visible = auth.visible(engine, projects.list_projects(engine))
     email = auth.current_email()
     auditable = [p for p in visible if access.can(engine, email, p.id, "audit.view")]
-    if not auditable:
-        auth.allowed("audit.view", state.active_project_id())
-        st.stop()
+    if not auditable and not auth.allowed("audit.view", state.active_project_id()):
+        st.stop()  # signed in, but admin of no project (without sign-in everything is open)
     names = {p.id: p.name for p in auditable}
     active = state.active_project_id()
 

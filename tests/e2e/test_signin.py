@@ -19,6 +19,7 @@ from tests.fakes.server import FakeLLMServer
 from workbench import access, audit, projects
 
 with warnings.catch_warnings():  # it imports authlib.jose, which Authlib itself deprecates
+    pytest.importorskip("authlib.deprecate")  # installs an "always" filter; ours must come after it
     warnings.simplefilter("ignore", DeprecationWarning)
     oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason='pip install ".[test]"')
 
