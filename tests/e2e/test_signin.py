@@ -99,6 +99,7 @@ def test_an_admin_signs_in_through_the_provider_and_gives_a_role(
         timeout=TIMEOUT
     )
     wait_idle(page)
+    page.screenshot(path="/tmp/issue8-team.png", full_page=True)
     engine = team_app.engine()
     cs = projects.find_project(engine, "Customer service replies")
     assert access.role_of(engine, "eve@example.com", cs.id) == "editor"  # type: ignore[union-attr, arg-type]
