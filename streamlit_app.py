@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workbench.errors import WorkbenchError
-from workbench.ui import sidebar
+from workbench.ui import auth, sidebar
 from workbench.ui.nav import PAGES
 from workbench.ui.resources import get_engine
 
@@ -15,6 +15,7 @@ except WorkbenchError as exc:
     st.error(f"The workbench could not start: {exc}", icon="⚠️")
     st.stop()
 
+auth.gate(engine)  # with sign-in switched on, a visitor who has not signed in sees only the sign-in
 sections: dict[str, list] = {}
 for page in PAGES:
     sections.setdefault(page.section, []).append(

@@ -30,6 +30,12 @@ PAGES: tuple[PageSpec, ...] = (
         "Your projects at a glance: the use case, its prompts and labels, and what has been run and rated.",
     ),
     PageSpec(
+        "app_pages/project.py",
+        "Project",
+        ":material/flag:",
+        "Frame the use case (user story, five P's), set measurable KPIs and see them met or not, and set the data rules.",
+    ),
+    PageSpec(
         "app_pages/bench.py",
         "Bench",
         ":material/fact_check:",
@@ -52,6 +58,18 @@ PAGES: tuple[PageSpec, ...] = (
         "Feedback",
         ":material/insights:",
         "What raters said: average score, tags and comments per version and model, and whether the raters agree.",
+    ),
+    PageSpec(
+        "app_pages/team.py",
+        "Team",
+        ":material/group:",
+        "Optional sign-in for teams: switch it on, and give people a role per project (viewer, editor, admin).",
+    ),
+    PageSpec(
+        "app_pages/audit.py",
+        "Audit",
+        ":material/history:",
+        "Who changed what, and when: filter the append-only audit log and export it as CSV.",
     ),
 )
 

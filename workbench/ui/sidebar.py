@@ -7,14 +7,14 @@ from sqlalchemy import Engine
 
 from workbench import endpoints, projects
 from workbench.providers.registry import is_configured, key_env_for
-from workbench.ui import state
+from workbench.ui import auth, state
 from workbench.ui.secrets import lookup_key
 
 PROJECT_WIDGET = "sidebar_project"
 
 
 def _project_picker(engine: Engine) -> None:
-    rows = projects.list_projects(engine)
+    rows = auth.visible(engine, projects.list_projects(engine))
     if not rows:
         st.sidebar.info("No project yet.")
         state.set_active_project(None)
@@ -54,6 +54,7 @@ def _who(engine: Engine) -> None:
         signed_in = False
     if signed_in:
         st.sidebar.markdown(f"Signed in as **{state.user_name()}**")
+        auth.signout_button()
         return
     st.sidebar.text_input(
         "Your name",

@@ -1,0 +1,130 @@
+"""Real sign-in: st.login against a local mock OIDC provider, driven through its login form.
+
+The provider is ``oidc-provider-mock`` (any client id is accepted; the "sub" typed into its
+form becomes the user's e-mail claim). The app gets its ``[auth]`` settings from a private
+secrets file (``STREAMLIT_SECRETS_FILES``), so the checkout's own secrets.toml is untouched.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import RunningApp, open_page, start_app, stop_app, wait_idle
+from tests.e2e.widgets import pick
+from tests.fakes.server import FakeLLMServer
+from workbench import access, audit, projects
+
+with warnings.catch_warnings():  # it imports authlib.jose, which Authlib itself deprecates
+    pytest.importorskip("authlib.deprecate")  # installs an "always" filter; ours must come after it
+    warnings.simplefilter("ignore", DeprecationWarning)
+    oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason='pip install ".[test]"')
+
+TIMEOUT = 20_000
+# The mock provider imports authlib APIs that Authlib itself deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def oidc_url() -> Iterator[str]:
+    with oidc_provider_mock.run_server_in_thread(port=0) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def team_app(
+    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer, oidc_url: str
+) -> Iterator[RunningApp]:
+    home = tmp_path_factory.mktemp("signin")
+    secrets = home / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "e2e-cookie-secret-0123456789abcdef0123456789"\n'
+        'client_id = "workbench"\n'
+        'client_secret = "workbench-secret"\n'
+        f'server_metadata_url = "{oidc_url}/.well-known/openid-configuration"\n'
+    )
+    process, app = start_app(home, e2e_fake_server, {"STREAMLIT_SECRETS_FILES": str(secrets)})
+    engine = app.engine()
+    access.set_signin(engine, enabled=True, actor="setup", first_admin="ada@example.com")
+    cs = projects.find_project(engine, "Customer service replies")
+    access.set_member(
+        engine, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
+    )  # type: ignore[union-attr, arg-type]
+    engine.dispose()
+    try:
+        yield app
+    finally:
+        stop_app(process)
+
+
+def sign_in(page: Page, app: RunningApp, oidc_url: str, email: str) -> None:
+    open_page(page, app)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{oidc_url}/oauth2/authorize**", timeout=TIMEOUT)
+    page.locator("input[name=sub]").fill(email)
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    wait_idle(page)
+
+
+def test_an_unauthenticated_visitor_sees_only_the_sign_in(page: Page, team_app: RunningApp) -> None:
+    for path in ("", "project", "audit", "team"):
+        open_page(page, team_app, path)
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_test_id("stSidebar")).to_have_count(0)
+        expect(page.get_by_test_id("stButton")).to_have_count(1)
+        expect(page.get_by_test_id("stTextInput")).to_have_count(0)
+        expect(page.get_by_text("Customer service replies")).to_have_count(0)
+    page.screenshot(path="/tmp/issue8-signin-screen.png")
+
+
+def test_an_admin_signs_in_through_the_provider_and_gives_a_role(
+    page: Page, team_app: RunningApp, oidc_url: str
+) -> None:
+    sign_in(page, team_app, oidc_url, "ada@example.com")
+    page.screenshot(path="/tmp/issue8-signed-in-admin.png")
+    open_page(page, team_app, "team")
+    expect(page.get_by_text("Sign-in is on. You are signed in as ada@example.com.")).to_be_visible()
+    pick(page, "Role", "editor")
+    page.get_by_label("E-mail").fill("eve@example.com")
+    page.get_by_role("button", name="Give role").click()
+    expect(page.get_by_text("eve@example.com is now editor of Customer service replies.")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    wait_idle(page)
+    page.screenshot(path="/tmp/issue8-team.png", full_page=True)
+    engine = team_app.engine()
+    cs = projects.find_project(engine, "Customer service replies")
+    assert access.role_of(engine, "eve@example.com", cs.id) == "editor"  # type: ignore[union-attr, arg-type]
+    (event,) = audit.search(engine, actions=["member.add"], text="eve@example.com")
+    engine.dispose()
+    assert (event.actor, event.after) == ("ada@example.com", {"role": "editor"})
+
+
+def test_a_viewer_cannot_edit_and_is_told_why(page: Page, team_app: RunningApp, oidc_url: str) -> None:
+    sign_in(page, team_app, oidc_url, "vic@example.com")
+    open_page(page, team_app, "project")
+    sidebar_projects = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+    expect(sidebar_projects.locator("input")).to_have_value("Customer service replies")
+    page.get_by_test_id("stTextInput").filter(has_text="As a …").locator("input").fill("someone else")
+    page.get_by_role("button", name="Save use case").click()
+    expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(
+        "You are a viewer in this project; to edit the use case and KPIs you need to be an editor.",
+        timeout=TIMEOUT,
+    )
+    wait_idle(page)
+    page.screenshot(path="/tmp/issue8-viewer-denied.png")
+    open_page(page, team_app, "audit")
+    expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(
+        "to read the audit log you need to be an admin"
+    )
+    engine = team_app.engine()
+    assert projects.find_project(engine, "Customer service replies").persona == "customer service agent"  # type: ignore[union-attr]
+    engine.dispose()
