@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
 
 from workbench.db import session_scope
-from workbench.tables import AssertionResult, Evaluation, Output, Prompt, Rating, Run, utcnow
+from workbench.tables import AssertionResult, Evaluation, Output, Prompt, Rating, RatingTag, Run, utcnow
 
 
 def add_bench_results(engine: Engine, project_id: int) -> None:
     """A compare run (expensive, must be ignored once an evaluation exists), an old and a latest
-    evaluation, a running one (ignored), answers with assertions, and ratings."""
+    evaluation, a running one (ignored), answers with assertions, and ratings. The project's
+    earlier ratings (the demo's) are removed first, so the rating figures are exactly these."""
     now = utcnow()
     with session_scope(engine) as s:
+        earlier = select(Rating.id).join(Output, Output.id == Rating.output_id).join(Run, Run.id == Output.run_id)
+        earlier = earlier.where(Run.project_id == project_id)
+        s.execute(delete(RatingTag).where(RatingTag.rating_id.in_(earlier)))
+        s.execute(delete(Rating).where(Rating.id.in_(earlier)))
         prompt = Prompt(project_id=project_id, name="Bench test data")
         s.add(prompt)
         s.flush()
