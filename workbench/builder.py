@@ -53,7 +53,7 @@ def assemble(parts: BuilderParts) -> PromptTemplate:
     has broken braces."""
     task = parts.task.strip()
     if not task:
-        raise InvalidInput("Describe the task: what should the model produce?", field="task")
+        raise InvalidInput("Describe the task: what should the model produce?")
     system_lines = [_role_sentence(parts.role)]
     if parts.audience.strip():
         system_lines.append(f"Your audience: {parts.audience.strip().rstrip('.')}.")

@@ -251,8 +251,8 @@ def dangling_reference(d: Draft) -> Finding | None:
         "Points at something that is not there",
         f"The prompt refers to {_quote(sorted(set(refs)))}, but never includes what that is, so the "
         "model has to guess.",
-        "Name the thing and paste it in: e.g. 'Rewrite the customer e-mail below in a friendlier "
-        "tone:\\n{{ email }}'.",
+        "Name the thing and paste it in as a variable: e.g. 'Rewrite the customer e-mail below in a "
+        "friendlier tone: {{ email }}'.",
     )
 
 

@@ -70,18 +70,14 @@ def check_saveable(
 ) -> dict[str, str]:
     """Raise what stops a save (in the order a person should fix it); return the example values."""
     if not (system.strip() or user.strip()):
-        raise InvalidInput(
-            "Both messages are empty: write the task in the user message first.", field="user_template"
-        )
+        raise InvalidInput("Both messages are empty: write the task in the user message first.")
     result = preview(system, user, values)
     if result.error is not None:
         raise result.error
     if not author.strip():
-        raise InvalidInput(
-            "Type your name in the sidebar, so the history shows who saved this version.", field="author"
-        )
+        raise InvalidInput("Type your name in the sidebar, so the history shows who saved this version.")
     if not change_note.strip():
-        raise InvalidInput("Write a change note: one line on what changed and why.", field="change_note")
+        raise InvalidInput("Write a change note: one line on what changed and why.")
     return filled_values(values, result.variables)
 
 
@@ -128,7 +124,7 @@ def save_new_prompt(
     """Create prompt ``name`` with the draft as version 1. Everything is checked before the
     prompt row is written, so a refused draft leaves no empty prompt behind."""
     if not name.strip():
-        raise InvalidInput("Give the new prompt a name, e.g. 'Late order reply'.", field="name")
+        raise InvalidInput("Give the new prompt a name, e.g. 'Late order reply'.")
     sample = check_saveable(system, user, values, author=author, change_note=change_note)
     prompt = versions.create_prompt(
         engine, project_id=project_id, name=name, actor=author.strip(), description=description

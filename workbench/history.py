@@ -137,9 +137,7 @@ def label_moves(engine: Engine, prompt_id: int) -> list[LabelMoveRow]:
 
 def _require_actor(actor: str) -> str:
     if not actor.strip():
-        raise InvalidInput(
-            "Type your name in the sidebar, so the label history shows who moved it.", field="author"
-        )
+        raise InvalidInput("Type your name in the sidebar, so the label history shows who moved it.")
     return actor.strip()
 
 
@@ -164,8 +162,7 @@ def roll_back(
     if target >= current.version_number:
         raise InvalidInput(
             f"Roll back moves '{name}' to a version older than v{current.version_number}; "
-            "use Move label to point it at a newer one.",
-            field="version",
+            "use Move label to point it at a newer one."
         )
     return versions.rollback_label(
         engine,

@@ -242,7 +242,7 @@ def request_improvement(
 ) -> Proposal:
     """Ask the model for a rewrite of the draft and parse it. Writes nothing."""
     if not (system.strip() or user.strip()):
-        raise InvalidInput("Write a prompt first: there is nothing to improve.", field="user_template")
+        raise InvalidInput("Write a prompt first: there is nothing to improve.")
     entry, endpoint = _model(engine, model_id, project_id)
     findings = checklist.check(system, user, values)
     feedback = collect_feedback(engine, prompt_id) if prompt_id else Feedback()

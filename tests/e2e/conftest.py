@@ -177,7 +177,7 @@ def open_page(page: Page, app: RunningApp, url_path: str = "") -> None:
 
 def set_name(page: Page, name: str = "E2E Tester") -> None:
     """Fill the sidebar's "Your name" field (recorded on versions and ratings)."""
-    box = page.get_by_test_id("stSidebar").get_by_label("Your name")
+    box = page.get_by_test_id("stSidebar").get_by_label("Your name", exact=True)
     box.fill(name)
     box.press("Enter")
     wait_idle(page)
