@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from workbench import drafts
 from workbench.checklist import check
 from workbench.gallery import Example, load_gallery
-from workbench.ui import draft_state
+from workbench.ui import draft_state, state
 from workbench.ui.nav import spec
 from workbench.ui.page import header, shows_errors
+from workbench.ui.resources import get_engine
 from workbench.ui.template_view import template_text
 
 header("Gallery", spec("app_pages/gallery.py").explanation)
@@ -16,12 +18,13 @@ ALL = "All tasks"
 def start(item_id: str, side: str) -> None:
     """Open the item on the Draft page as a new prompt (saved only when the user saves it)."""
     point = gallery.starting_point(item_id, side)
+    project_id = state.active_project_id()
     draft_state.load(
         point.system,
         point.user,
         point.sample_variables,
         origin=draft_state.Origin(),
-        name=point.name,
+        name=drafts.free_prompt_name(get_engine(), project_id, point.name) if project_id else point.name,
         note=point.change_note,
     )
     draft_state.flash(f"'{point.name}' is in the editor as a new prompt. Adapt it, then save it.")

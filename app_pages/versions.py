@@ -38,7 +38,7 @@ with shows_errors():
         {
             "Version": [f"v{r.number}" for r in rows],
             "Labels": [", ".join(r.labels) for r in rows],
-            "Average rating": [r.average_rating for r in rows],
+            "Average rating": pd.array([r.average_rating for r in rows], dtype="Float64"),
             "Ratings": [r.ratings for r in rows],
             "Saved by": [r.author or "—" for r in rows],
             "When": [r.created_at for r in rows],

@@ -165,3 +165,10 @@ def test_new_prompt_is_created_with_its_first_version(engine: Engine) -> None:
             change_note="x",
         )
     assert counts(engine) == (1, 1)
+
+
+def test_free_prompt_name_avoids_names_in_use(engine: Engine, prompt_id: int) -> None:
+    assert drafts.free_prompt_name(engine, 1, "Other") == "Other"
+    assert drafts.free_prompt_name(engine, 1, "Reply") == "Reply (2)"
+    versions.create_prompt(engine, project_id=1, name="Reply (2)", actor="ann")
+    assert drafts.free_prompt_name(engine, 1, "Reply") == "Reply (3)"

@@ -82,6 +82,7 @@ def test_weak_examples_and_starters_start_drafts_too(app) -> None:
     at.button(key="bad_late-order-reply").click().run()
     assert at.text_area(key="w_draft_user").value == "Explain why a customer's order is late."
     assert "The task is very short" in texts(at.markdown)
+    assert at.text_input(key="w_draft_new_name").value == "Late order reply (2)"  # the demo has one
     at.switch_page(PAGE).run()
     starter = load_gallery().starters[0]
     at.button(key=f"starter_{starter.id}").click().run()

@@ -108,6 +108,16 @@ def save_draft(
     )
 
 
+def free_prompt_name(engine: Engine, project_id: int, name: str) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... when the project already has a prompt so named."""
+    taken = {p.name for p in versions.list_prompts(engine, project_id, include_archived=True)}
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
 def save_new_prompt(
     engine: Engine,
     *,
