@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from tests.conftest import sqlite_url
+from tests.factories import rate_outputs
 from tests.fakes.server import FakeLLMServer
 from workbench import endpoints, versions
 from workbench.db import open_database
@@ -223,11 +224,14 @@ def ask(at, model_id: int):  # type: ignore[no-untyped-def]
 
 
 def test_improver_shows_a_diff_and_accept_saves_with_the_note(app, db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
+    prompt = next(p for p in versions.list_prompts(db) if p.name == "Late order reply")
+    rate_outputs(db, versions.list_versions(db, prompt.id)[1].id, [(1.0, "says nothing", (), "Unforeseen.")])
     at = draft(app)
     prompt_id = at.session_state["active_prompt_id"]
     before = written(db)
     ask(at, fake_model["fake-large"])
     assert not at.exception and not at.error
+    assert "its 6 checklist findings and 1 rating of this prompt's outputs" in texts(at.caption)
     diff = "".join(h.proto.body for h in at.get("html"))
     assert "Your draft" in diff and "Proposed" in diff and "at most 120 words" in diff
     assert at.text_input(key="improver_note").value == "Added context, audience, format and length limits."

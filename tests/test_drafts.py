@@ -36,6 +36,11 @@ def test_preview_lists_variables_and_renders_messages() -> None:
     ]
 
 
+def test_preview_keeps_the_variables_of_a_template_with_a_typo() -> None:
+    result = drafts.preview("", "Hi {{ name }}, order {{ order_id }", {})
+    assert not result.ok and result.variables == ["name", "order_id"]
+
+
 def test_preview_treats_values_as_data() -> None:
     result = drafts.preview("", "Say {{ v }}", {"v": "{{ ''.__class__ }} {% if 1 %}x{% endif %}"})
     assert result.messages[0]["content"] == "Say {{ ''.__class__ }} {% if 1 %}x{% endif %}"

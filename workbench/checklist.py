@@ -43,7 +43,7 @@ class Draft:
 
 
 JINJA_MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-JINJA_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_]\w*)")
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 MIN_WORDS = 12
 NEGATION = re.compile(
@@ -429,11 +429,16 @@ RULES: tuple[Rule, ...] = (
 RULE_IDS: tuple[str, ...] = (*(rule.__name__ for rule in RULES), "empty")
 
 
+def placeholders(system: str, user: str) -> list[str]:
+    """Names written as {{ name }}, found without parsing (for templates that do not parse)."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(f"{system}\n{user}")))
+
+
 def make_draft(system: str, user: str, values: Mapping[str, Any] | None = None) -> Draft:
     try:
         variables = tuple(PromptTemplate(system=system, user=user).variables())
     except TemplateError:  # the editor reports the syntax error; keep checking the wording
-        variables = tuple(dict.fromkeys(JINJA_VARIABLE.findall(f"{system}\n{user}")))
+        variables = tuple(placeholders(system, user))
     prose = JINJA_MARKUP.sub(" ", f"{system}\n{user}")
     return Draft(
         system=system,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workbench import versions
+from workbench.checklist import placeholders
 from workbench.errors import InvalidInput, TemplateError
 from workbench.tables import PromptVersion
 from workbench.templates import Message, PromptTemplate
@@ -48,7 +49,8 @@ def preview(system: str, user: str, values: Mapping[str, Any]) -> Preview:
     try:
         variables = template.variables()
     except TemplateError as exc:
-        return Preview(error=exc)
+        # Keep the variables form while the user fixes a typo, so typed values are not lost.
+        return Preview(variables=placeholders(system, user), error=exc)
     try:
         messages = template.render(filled_values(values, variables))
     except TemplateError as exc:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench import improver
+from workbench import checklist, improver
 from workbench.diffs import diff_templates
 from workbench.templates import PromptTemplate
 from workbench.ui import draft_state
@@ -28,9 +28,18 @@ def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None
     if not models:
         st.info("No model can rewrite prompts for this project yet: add an endpoint in Settings.")
         return
+    origin = draft_state.origin()
+    findings = checklist.check(
+        draft_state.text(draft_state.SYSTEM), draft_state.text(draft_state.USER), draft_state.values()
+    )
+    feedback = (
+        improver.collect_feedback(engine, origin.prompt_id) if origin.prompt_id else improver.Feedback()
+    )
+    rated = f"{feedback.ratings} rating{'s' if feedback.ratings != 1 else ''} of this prompt's outputs"
     st.caption(
-        "Sends your prompt, the checklist's findings and what raters said about this prompt's "
-        "outputs to the model you pick. You see its rewrite next to yours before anything is saved."
+        f"Sends your draft, its {len(findings)} checklist finding{'s' if len(findings) != 1 else ''} and "
+        f"{rated if feedback.ratings else 'its ratings (none yet)'} to the model you pick. "
+        "You see the rewrite next to your draft before anything is saved."
     )
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     model_id = left.selectbox("Model", list(models), format_func=models.__getitem__, key="improver_model")
@@ -38,7 +47,6 @@ def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None
         "Ask for a rewrite", icon=":material/auto_fix_high:", key="improver_ask", width="stretch"
     ):
         st.session_state.pop(PROPOSAL, None)
-        origin = draft_state.origin()
         with shows_errors(), st.spinner(f"Asking {models[model_id]}…"):
             proposal = improver.request_improvement(
                 engine,
