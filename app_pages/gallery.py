@@ -4,7 +4,7 @@ import streamlit as st
 
 from workbench import drafts
 from workbench.checklist import check
-from workbench.gallery import Example, load_gallery
+from workbench.gallery import Example, Pair, load_gallery
 from workbench.ui import draft_state, state
 from workbench.ui.nav import spec
 from workbench.ui.page import header, shows_errors
@@ -40,6 +40,23 @@ def checklist_caption(example: Example) -> None:
     )
 
 
+def side(pair: Pair, which: str, heading: str, reasons_title: str) -> None:
+    """One half of a pair: the prompt, what the checklist says, a typical answer, the reasons."""
+    example = pair.bad if which == "bad" else pair.good
+    st.markdown(heading)
+    st.code(template_text(example.system, example.user), language=None, wrap_lines=True)
+    checklist_caption(example)
+    if example.result:
+        st.caption(f"Typical answer: “{example.result}”")
+    reasons = pair.why_weak if which == "bad" else pair.why_works
+    st.markdown(f"**{reasons_title}**\n" + "\n".join(f"- {reason}" for reason in reasons))
+    if which == "bad":
+        if st.button("Start from the weak one", key=f"bad_{pair.id}", help="Practise fixing it yourself"):
+            start(pair.id, "bad")
+    elif st.button("Start a prompt from this", key=f"good_{pair.id}", type="primary"):
+        start(pair.id, "good")
+
+
 with shows_errors():
     gallery = load_gallery()
     task = st.selectbox("Task", [ALL, *gallery.tasks()], key="gallery_task")
@@ -55,25 +72,9 @@ with shows_errors():
                     st.caption(f"Source: {pair.source}")
                 weak, strong = st.columns(2, gap="large")
                 with weak:
-                    st.markdown(":red[:material/thumb_down:] **Weak prompt**")
-                    st.code(template_text(pair.bad.system, pair.bad.user), language=None, wrap_lines=True)
-                    checklist_caption(pair.bad)
-                    if pair.bad.result:
-                        st.caption(f"Typical answer: “{pair.bad.result}”")
-                    st.markdown("**Why it is weak**\n" + "\n".join(f"- {reason}" for reason in pair.why_weak))
-                    if st.button(
-                        "Start from the weak one", key=f"bad_{pair.id}", help="Practise fixing it yourself"
-                    ):
-                        start(pair.id, "bad")
+                    side(pair, "bad", ":red[:material/thumb_down:] **Weak prompt**", "Why it is weak")
                 with strong:
-                    st.markdown(":green[:material/thumb_up:] **Strong prompt**")
-                    st.code(template_text(pair.good.system, pair.good.user), language=None, wrap_lines=True)
-                    checklist_caption(pair.good)
-                    if pair.good.result:
-                        st.caption(f"Typical answer: “{pair.good.result}”")
-                    st.markdown("**Why it works**\n" + "\n".join(f"- {reason}" for reason in pair.why_works))
-                    if st.button("Start a prompt from this", key=f"good_{pair.id}", type="primary"):
-                        start(pair.id, "good")
+                    side(pair, "good", ":green[:material/thumb_up:] **Strong prompt**", "Why it works")
 
     with starters_tab:
         starters = [s for s in gallery.starters if task in (ALL, s.task)]

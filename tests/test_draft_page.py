@@ -3,29 +3,17 @@ improve with the fake provider, and every bad input refused with nothing written
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from tests.conftest import sqlite_url
 from tests.factories import rate_outputs
 from tests.fakes.server import FakeLLMServer
 from workbench import endpoints, versions
-from workbench.db import open_database
 from workbench.tables import Label, Prompt, PromptVersion
 
 PAGE = "app_pages/draft.py"
 SEED_BAD = "Explain why a customer's order is late."
-
-
-@pytest.fixture
-def db(app_env: Path) -> Iterator[Engine]:
-    engine = open_database(sqlite_url(app_env))
-    yield engine
-    engine.dispose()
 
 
 def written(engine: Engine) -> tuple[int, int, int]:
@@ -101,18 +89,18 @@ def test_checklist_findings_appear_with_why_and_fix(app) -> None:
     ],
 )
 def test_bad_templates_show_line_and_message_and_save_writes_nothing(
-    app, db: Engine, user: str, message: str
+    app, app_db: Engine, user: str, message: str
 ) -> None:
     at = draft(app)
     at.text_area(key="w_draft_user").input(user).run()
     assert message in texts(at.error)
-    before = written(db)
+    before = written(app_db)
     at.text_input(key="w_draft_note").input("try").run()
     at.button(key="draft_save").click().run()
     assert not at.exception
     assert texts(at.error).count(message.split(":** ")[1]) == 2  # preview and the refused save
     assert not any("Saved as version" in s.value for s in at.success)
-    assert written(db) == before
+    assert written(app_db) == before
 
 
 @pytest.mark.parametrize(
@@ -123,20 +111,22 @@ def test_bad_templates_show_line_and_message_and_save_writes_nothing(
         (None, None, "note", "", "Type your name in the sidebar"),
     ],
 )
-def test_empty_saves_are_refused_with_a_message(app, db: Engine, system, user, note, name, message) -> None:  # type: ignore[no-untyped-def]
+def test_empty_saves_are_refused_with_a_message(
+    app, app_db: Engine, system, user, note, name, message
+) -> None:  # type: ignore[no-untyped-def]
     at = draft(app, name=name)
     if system is not None:
         at.text_area(key="w_draft_system").input(system).run()
         at.text_area(key="w_draft_user").input(user).run()
     at.text_input(key="w_draft_note").input(note).run()
-    before = written(db)
+    before = written(app_db)
     at.button(key="draft_save").click().run()
     assert not at.exception
     assert message in texts(at.error)
-    assert written(db) == before
+    assert written(app_db) == before
 
 
-def test_saving_three_versions(app, db: Engine) -> None:
+def test_saving_three_versions(app, app_db: Engine) -> None:
     at = draft(app)
     prompt_id = at.session_state["active_prompt_id"]
     for i in range(3):
@@ -147,7 +137,7 @@ def test_saving_three_versions(app, db: Engine) -> None:
         at.button(key="draft_save").click().run()
         assert not at.exception and f"Saved as version {i + 3}." in texts(at.success)
         assert at.text_input(key="w_draft_note").value == ""
-    saved = versions.list_versions(db, prompt_id)
+    saved = versions.list_versions(app_db, prompt_id)
     assert [(v.number, v.change_note, v.author) for v in saved[:3]] == [
         (5, "change 2", "Ann"),
         (4, "change 1", "Ann"),
@@ -156,18 +146,20 @@ def test_saving_three_versions(app, db: Engine) -> None:
     assert saved[0].parent_id == saved[1].id and saved[0].sample_variables == {"order_id": "12345"}
 
 
-def test_a_concurrent_save_is_kept_and_reported(app, db: Engine) -> None:
+def test_a_concurrent_save_is_kept_and_reported(app, app_db: Engine) -> None:
     at = draft(app)
     prompt_id = at.session_state["active_prompt_id"]
-    versions.save_version(db, prompt_id=prompt_id, system_template="", user_template="other", author="Bob")
+    versions.save_version(
+        app_db, prompt_id=prompt_id, system_template="", user_template="other", author="Bob"
+    )
     at.text_area(key="w_draft_user").input("Mine: reply about {{ order_id }} in 3 sentences.").run()
     at.text_input(key="w_draft_note").input("mine").run()
     at.button(key="draft_save").click().run()
     assert "Saved as version 4. Someone else saved a version after you opened v2" in texts(at.success)
-    assert [v.author for v in versions.list_versions(db, prompt_id)[:2]] == ["Ann", "Bob"]
+    assert [v.author for v in versions.list_versions(app_db, prompt_id)[:2]] == ["Ann", "Bob"]
 
 
-def test_new_prompt_is_created_on_first_save(app, db: Engine) -> None:
+def test_new_prompt_is_created_on_first_save(app, app_db: Engine) -> None:
     at = draft(app)
     at.selectbox(key="w_draft_prompt").set_value(-1).run()
     assert at.text_area(key="w_draft_user").value == ""
@@ -177,7 +169,7 @@ def test_new_prompt_is_created_on_first_save(app, db: Engine) -> None:
     at.text_input(key="w_draft_note").input("first").run()
     at.button(key="draft_save").click().run()
     assert not at.exception and "Saved as version 1." in texts(at.success)
-    prompt = next(p for p in versions.list_prompts(db) if p.name == "Refund reply")
+    prompt = next(p for p in versions.list_prompts(app_db) if p.name == "Refund reply")
     assert at.session_state["active_prompt_id"] == prompt.id
     assert at.selectbox(key="w_draft_prompt").value == prompt.id
 
@@ -209,11 +201,11 @@ def test_builder_without_a_task_explains(app) -> None:
 
 
 @pytest.fixture
-def fake_model(db: Engine, fake_server: FakeLLMServer):  # type: ignore[no-untyped-def]
-    local = endpoints.find_endpoint(db, "Local fake server")
+def fake_model(app_db: Engine, fake_server: FakeLLMServer):  # type: ignore[no-untyped-def]
+    local = endpoints.find_endpoint(app_db, "Local fake server")
     assert local is not None
-    endpoints.update_endpoint(db, local.id, actor="test", base_url=fake_server.openai_base_url)  # type: ignore[arg-type]
-    return {m.model: m.id for m in endpoints.list_models(db, local.id)}
+    endpoints.update_endpoint(app_db, local.id, actor="test", base_url=fake_server.openai_base_url)  # type: ignore[arg-type]
+    return {m.model: m.id for m in endpoints.list_models(app_db, local.id)}
 
 
 def ask(at, model_id: int):  # type: ignore[no-untyped-def]
@@ -223,52 +215,62 @@ def ask(at, model_id: int):  # type: ignore[no-untyped-def]
     return at.button(key="improver_ask").click().run()
 
 
-def test_improver_shows_a_diff_and_accept_saves_with_the_note(app, db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
-    prompt = next(p for p in versions.list_prompts(db) if p.name == "Late order reply")
-    rate_outputs(db, versions.list_versions(db, prompt.id)[1].id, [(1.0, "says nothing", (), "Unforeseen.")])
+def test_improver_shows_a_diff_and_accept_saves_with_the_note(app, app_db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
+    prompt = next(p for p in versions.list_prompts(app_db) if p.name == "Late order reply")
+    rate_outputs(
+        app_db, versions.list_versions(app_db, prompt.id)[1].id, [(1.0, "says nothing", (), "Unforeseen.")]
+    )
     at = draft(app)
     prompt_id = at.session_state["active_prompt_id"]
-    before = written(db)
+    before = written(app_db)
     ask(at, fake_model["fake-large"])
     assert not at.exception and not at.error
     assert "its 6 checklist findings and 1 rating of this prompt's outputs" in texts(at.caption)
     diff = "".join(h.proto.body for h in at.get("html"))
     assert "Your draft" in diff and "Proposed" in diff and "at most 120 words" in diff
     assert at.text_input(key="improver_note").value == "Added context, audience, format and length limits."
-    assert written(db) == before
+    assert written(app_db) == before
     at.button(key="improver_accept").click().run()
     assert not at.exception and "Saved as version 3." in texts(at.success)
-    latest = versions.latest_version(db, prompt_id)
+    latest = versions.latest_version(app_db, prompt_id)
     assert latest is not None and latest.change_note == "Added context, audience, format and length limits."
     assert latest.user_template.startswith(SEED_BAD) and latest.system_template.startswith("You are")
     assert at.text_area(key="w_draft_user").value == latest.user_template
     assert not at.get("html")
 
 
-def test_improver_discard_writes_nothing(app, db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
+def test_improver_discard_writes_nothing(app, app_db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
     at = draft(app)
-    before = written(db)
+    before = written(app_db)
     ask(at, fake_model["fake-small"])
     at.button(key="improver_discard").click().run()
     assert "Rewrite discarded. Nothing was saved." in texts(at.success)
-    assert not at.get("html") and written(db) == before
+    assert not at.get("html") and written(app_db) == before
     assert at.text_area(key="w_draft_user").value == SEED_BAD
 
 
-def test_improver_edit_loads_the_rewrite_without_saving(app, db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
+def test_improver_edit_loads_the_rewrite_without_saving(app, app_db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
     at = draft(app)
-    before = written(db)
+    before = written(app_db)
     ask(at, fake_model["fake-large"])
     at.button(key="improver_edit").click().run()
     assert "at most 120 words" in at.text_area(key="w_draft_user").value
     assert at.text_input(key="w_draft_note").value == "Added context, audience, format and length limits."
-    assert written(db) == before
+    assert written(app_db) == before
 
 
-def test_improver_garbage_answer_is_explained_and_nothing_written(app, db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
+def test_switching_prompt_drops_a_pending_rewrite(app, app_db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
     at = draft(app)
-    before = written(db)
+    ask(at, fake_model["fake-large"])
+    assert at.get("html")
+    at.selectbox(key="w_draft_prompt").set_value(-1).run()
+    assert not at.get("html") and "draft_proposal" not in at.session_state
+
+
+def test_improver_garbage_answer_is_explained_and_nothing_written(app, app_db: Engine, fake_model) -> None:  # type: ignore[no-untyped-def]
+    at = draft(app)
+    before = written(app_db)
     ask(at, fake_model["fake-lazy"])
     assert not at.exception
     assert "fake-lazy did not answer with a rewritten prompt" in texts(at.error)
-    assert not at.get("html") and written(db) == before
+    assert not at.get("html") and written(app_db) == before

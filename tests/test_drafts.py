@@ -147,28 +147,21 @@ def test_new_prompt_is_created_with_its_first_version(engine: Engine) -> None:
     )
     [prompt] = versions.list_prompts(engine, project.id)
     assert prompt.name == "Launch e-mail" and v1.prompt_id == prompt.id and v1.number == 1
-    with pytest.raises(InvalidInput, match="already has a prompt named"):
-        drafts.save_new_prompt(
-            engine,
-            project_id=project.id,
-            name="Launch e-mail",
-            system="",
-            user=USER,
-            values=VALUES,
-            author="ann",
-            change_note="again",
-        )
-    with pytest.raises(InvalidInput, match="Give the new prompt a name"):
-        drafts.save_new_prompt(
-            engine,
-            project_id=project.id,
-            name=" ",
-            system="",
-            user=USER,
-            values=VALUES,
-            author="ann",
-            change_note="x",
-        )
+    for name, refusal in (
+        ("Launch e-mail", "already has a prompt named"),
+        (" ", "Give the new prompt a name"),
+    ):
+        with pytest.raises(InvalidInput, match=refusal):
+            drafts.save_new_prompt(
+                engine,
+                project_id=project.id,
+                name=name,
+                system="",
+                user=USER,
+                values=VALUES,
+                author="ann",
+                change_note="again",
+            )
     assert counts(engine) == (1, 1)
 
 

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import sqlite_url
 from workbench import versions
-from workbench.db import open_database
 from workbench.gallery import load_gallery
 
 PAGE = "app_pages/gallery.py"
-
-
-@pytest.fixture
-def db(app_env: Path) -> Iterator[Engine]:
-    engine = open_database(sqlite_url(app_env))
-    yield engine
-    engine.dispose()
 
 
 def texts(elements) -> str:  # type: ignore[no-untyped-def]
@@ -51,7 +38,7 @@ def test_task_filter_narrows_the_list(app) -> None:
     assert [b.key for b in at.button if b.key.startswith("starter_")] == ["starter_starter-classify"]
 
 
-def test_one_click_starts_a_new_prompt_in_the_draft_page(app, db: Engine) -> None:
+def test_one_click_starts_a_new_prompt_in_the_draft_page(app, app_db: Engine) -> None:
     at = app(page=PAGE)
     at.button(key="good_meeting-summary").click().run()
     assert not at.exception
@@ -72,8 +59,8 @@ def test_one_click_starts_a_new_prompt_in_the_draft_page(app, db: Engine) -> Non
     at.button(key="draft_save").click().run()
     assert not at.error, at.error[0].value
     assert "Saved as version 1." in texts(at.success)
-    prompt = next(p for p in versions.list_prompts(db) if p.name == "Summarise a meeting")
-    [v1] = versions.list_versions(db, prompt.id)
+    prompt = next(p for p in versions.list_prompts(app_db) if p.name == "Summarise a meeting")
+    [v1] = versions.list_versions(app_db, prompt.id)
     assert v1.author == "Ann" and v1.sample_variables["transcript"].startswith("Ana:")
 
 

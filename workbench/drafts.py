@@ -137,17 +137,17 @@ def save_new_prompt(
     prompt row is written, so a refused draft leaves no empty prompt behind."""
     if not name.strip():
         raise InvalidInput("Give the new prompt a name, e.g. 'Late order reply'.")
-    sample = check_saveable(system, user, values, author=author, change_note=change_note)
+    check_saveable(system, user, values, author=author, change_note=change_note)
     prompt = versions.create_prompt(
         engine, project_id=project_id, name=name, actor=author.strip(), description=description
     )
-    return versions.save_version(
+    return save_draft(
         engine,
         prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template=system,
-        user_template=user,
-        author=author.strip(),
+        system=system,
+        user=user,
+        values=values,
+        author=author,
         change_note=change_note,
         params=params,
-        sample_variables=sample,
     )

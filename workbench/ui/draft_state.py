@@ -25,6 +25,7 @@ NAME = "draft_new_name"
 PARAMS = "draft_params"
 ORIGIN = "draft_origin"
 FLASH = "draft_flash"
+PROPOSAL = "draft_proposal"  # an improver rewrite waiting for accept / edit / discard
 VAR_PREFIX = "w_var_"
 NEW = -1  # the prompt picker's "new prompt" option
 DEFAULT_PARAMS = {"temperature": 0.3, "max_tokens": 500}
@@ -82,6 +83,7 @@ def load(
     st.session_state[NAME] = name
     st.session_state[PARAMS] = {**DEFAULT_PARAMS, **dict(params or {})}
     st.session_state[ORIGIN] = dict(origin.__dict__)
+    st.session_state.pop(PROPOSAL, None)  # a rewrite belongs to the draft it was made for
     for key in list(st.session_state.keys()):
         if str(key).startswith(("w_draft_", VAR_PREFIX)):
             del st.session_state[key]

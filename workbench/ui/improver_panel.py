@@ -19,7 +19,7 @@ from workbench.ui.diff_view import show_template_diff
 from workbench.ui.page import shows_errors
 from workbench.ui.secrets import lookup_key
 
-PROPOSAL = "improver_proposal"
+PROPOSAL = draft_state.PROPOSAL
 
 
 def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None]) -> None:
