@@ -152,5 +152,13 @@ def app(app_env: Path) -> Callable[..., object]:
     return make
 
 
+@pytest.fixture
+def app_db(app_env: Path) -> Iterator[Engine]:
+    """An engine on the ``app`` fixture's database, to check what a page wrote."""
+    eng = open_database(sqlite_url(app_env))
+    yield eng
+    eng.dispose()
+
+
 def sqlite_engine_for(path: Path) -> Engine:
     return make_engine(sqlite_url(path))

@@ -2,7 +2,8 @@
 
 - A judge request (the workbench's judge prompt asks for a JSON verdict) gets a verdict that
   compares the graded answer with the expected one by word overlap.
-- An improver request gets a rewritten prompt with the missing pieces a checklist asks for.
+- An improver request gets a rewritten prompt with the missing pieces a checklist asks for
+  (``fake-lazy`` answers it without the tags, like a weak model, to exercise that failure).
 - Everything else is answered extractively: the sentence of the context that best matches the
   question, so the seeded HR bench passes on a good prompt. ``fake-lazy`` gives the seed's
   bad, generic answer instead, so a model matrix shows real differences.
@@ -101,7 +102,8 @@ def judge_reply(messages: list[dict[str, str]]) -> str:
 
 
 def improver_reply(messages: list[dict[str, str]]) -> str:
-    text = "\n".join(m["content"] for m in messages)
+    # The prompt to improve is in the user message; the system message may show the answer format.
+    text = "\n".join(m["content"] for m in messages if m.get("role") == "user")
     system = re.search(r"<system_template>(.*?)</system_template>", text, re.S)
     user = re.search(r"<user_template>(.*?)</user_template>", text, re.S)
     old_system = system.group(1).strip() if system else ""
@@ -124,10 +126,10 @@ def answer(model: str, messages: list[dict[str, str]]) -> str:
     text = "\n".join(m.get("content", "") for m in messages)
     if "<answer>" in text and ("verdict" in text.lower() or "rubric" in text.lower()):
         return judge_reply(messages)
+    if "lazy" in model:  # also for improver requests: an answer without tags, as weak models give
+        return LAZY_REPLY
     if "<user_template>" in text and "improve" in text.lower():
         return improver_reply(messages)
-    if "lazy" in model:
-        return LAZY_REPLY
     question = _last_question(messages)
     want = _words(question)
     best, best_score = "", 0.0

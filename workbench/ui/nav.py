@@ -36,6 +36,24 @@ PAGES: tuple[PageSpec, ...] = (
         "Frame the use case (user story, five P's), set measurable KPIs and see them met or not, and set the data rules.",
     ),
     PageSpec(
+        "app_pages/draft.py",
+        "Draft",
+        ":material/edit_note:",
+        "Write a prompt, fill in its variables, see the exact messages the model gets, and fix what the checklist finds.",
+    ),
+    PageSpec(
+        "app_pages/gallery.py",
+        "Gallery",
+        ":material/collections_bookmark:",
+        "Weak and strong prompts side by side, with why one fails and the other works; start your own from any of them.",
+    ),
+    PageSpec(
+        "app_pages/versions.py",
+        "Versions",
+        ":material/history:",
+        "Every saved version with who, when and why; compare two, move labels such as production, and roll back.",
+    ),
+    PageSpec(
         "app_pages/bench.py",
         "Bench",
         ":material/fact_check:",

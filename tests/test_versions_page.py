@@ -1,0 +1,109 @@
+"""The Versions page through AppTest: history with ratings, diff of two versions, labels moved
+with their history, rollback, and opening a version in the editor."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from tests.factories import rate_outputs
+from workbench import history, versions
+
+PAGE = "app_pages/versions.py"
+
+
+def late_order(engine: Engine):  # type: ignore[no-untyped-def]
+    prompt = next(p for p in versions.list_prompts(engine) if p.name == "Late order reply")
+    return prompt.id, versions.list_versions(engine, prompt.id)
+
+
+def add_v3(engine: Engine, prompt_id: int):  # type: ignore[no-untyped-def]
+    return versions.save_version(
+        engine,
+        prompt_id=prompt_id,
+        system_template="Be warm.",
+        user_template="Reply about {{ order_id }}.",
+        author="Cy",
+        change_note="shorter",
+    )
+
+
+def page(app, name: str = "Ann"):  # type: ignore[no-untyped-def]
+    at = app(page=PAGE)
+    at.session_state["rater_name"] = name
+    return at.run()
+
+
+def test_history_lists_versions_with_who_note_labels_and_ratings(app, app_db: Engine) -> None:
+    _prompt_id, (v2, v1) = late_order(app_db)
+    rate_outputs(app_db, v2.id, [(5.0, "", (), "a"), (4.0, "", (), "b")])
+    rate_outputs(app_db, v1.id, [(1.0, "", (), "c")])
+    at = page(app)
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["Version"]) == ["v2", "v1"]
+    assert list(table["Saved by"]) == ["demo", "demo"]
+    assert list(table["Labels"]) == ["production, staging", ""]
+    assert list(table["Average rating"]) == [4.5, 1.0] and list(table["Ratings"]) == [2, 1]
+    assert table["Change note"][1].startswith("First draft")
+    assert at.get("plotly_chart")
+
+
+def test_diff_of_two_versions_side_by_side(app, app_db: Engine) -> None:
+    prompt_id, _ = late_order(app_db)
+    v3 = add_v3(app_db, prompt_id)
+    at = page(app)
+    assert at.selectbox(key="versions_left").value != at.selectbox(key="versions_right").value
+    at.selectbox(key="versions_left").set_value(late_order(app_db)[1][2].id).run()
+    at.selectbox(key="versions_right").set_value(v3.id).run()
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert '<th colspan="2">v1</th>' in html and '<th colspan="2">v3</th>' in html
+    assert "Explain" in html and "order_id" in html and 'class="del"' in html and 'class="ins"' in html
+    assert "Model settings: temperature 0.7 → None" not in "\n".join(c.value for c in at.caption)
+
+
+def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
+    prompt_id, (v2, _v1) = late_order(app_db)
+    v3 = add_v3(app_db, prompt_id)
+    at = page(app)
+    at.selectbox(key="versions_move_label").set_value("production").run()
+    at.selectbox(key="versions_move_target").set_value(v3.id).run()
+    at.text_input(key="versions_move_note").input("ship the short one").run()
+    at.button(key="versions_move").click().run()
+    assert not at.exception and not at.error
+    prod = next(s for s in history.label_states(app_db, prompt_id) if s.name == "production")
+    assert prod.version_number == 3
+    assert any("`production` → **v3** · moved by Ann" in m.value for m in at.markdown)
+    at.selectbox(key="versions_back_label").set_value("production").run()
+    back_to = next(s for s in at.selectbox if s.label == "Back to")
+    assert back_to.value == v2.id  # where it pointed before the last move
+    at.button(key="versions_back").click().run()
+    assert not at.exception and not at.error
+    prod = next(s for s in history.label_states(app_db, prompt_id) if s.name == "production")
+    assert prod.version_number == 2
+    moves = at.dataframe[1].value
+    assert list(moves["Change"])[:2] == ["v3 → v2", "v2 → v3"]
+    assert list(moves["What"])[:2] == ["rolled back", "moved"] and list(moves["By"])[:2] == ["Ann", "Ann"]
+    assert versions.get_version(app_db, v3.id).user_template == "Reply about {{ order_id }}."
+
+
+def test_new_label_and_name_required(app, app_db: Engine) -> None:
+    prompt_id, (_v2, _v1) = late_order(app_db)
+    at = page(app, name="")
+    at.selectbox(key="versions_move_label").set_value("New label…").run()
+    at.text_input(key="versions_new_label").input("canary").run()
+    at.button(key="versions_move").click().run()
+    assert "Type your name in the sidebar" in at.error[0].value
+    assert {s.name for s in history.label_states(app_db, prompt_id)} == {"production", "staging"}
+    at.session_state["rater_name"] = "Ann"
+    at.button(key="versions_move").click().run()
+    assert {s.name for s in history.label_states(app_db, prompt_id)} == {"canary", "production", "staging"}
+
+
+def test_open_a_version_in_the_editor(app, app_db: Engine) -> None:
+    _prompt_id, (_v2, v1) = late_order(app_db)
+    at = page(app)
+    at.selectbox(key="versions_open").set_value(v1.id).run()
+    at.button(key="versions_open_btn").click().run()
+    assert at.title[0].value == "Draft"
+    assert at.text_area(key="w_draft_user").value == "Explain why a customer's order is late."
+    assert "Editing from version 1" in "\n".join(c.value for c in at.caption)
