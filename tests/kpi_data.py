@@ -17,7 +17,9 @@ def add_bench_results(engine: Engine, project_id: int) -> None:
     earlier ratings (the demo's) are removed first, so the rating figures are exactly these."""
     now = utcnow()
     with session_scope(engine) as s:
-        earlier = select(Rating.id).join(Output, Output.id == Rating.output_id).join(Run, Run.id == Output.run_id)
+        earlier = (
+            select(Rating.id).join(Output, Output.id == Rating.output_id).join(Run, Run.id == Output.run_id)
+        )
         earlier = earlier.where(Run.project_id == project_id)
         s.execute(delete(RatingTag).where(RatingTag.rating_id.in_(earlier)))
         s.execute(delete(Rating).where(Rating.id.in_(earlier)))
