@@ -30,12 +30,8 @@ class OpenAIProvider(Provider):
     def _client(self) -> openai.AsyncOpenAI:
         client = getattr(self, "_client_instance", None)
         if client is None:
-            if self.needs_key and not self.api_key:
-                raise AuthError(
-                    f"{self.config.name}: no API key. Set {self.config.api_key_env or self.default_key_env} in your "
-                    "environment or .streamlit/secrets.toml, then reload.",
-                    provider=self.config.name,
-                )
+            if self.requires_key(self.config) and not self.api_key:
+                raise AuthError(self.missing_key_message(), provider=self.config.name)
             client = openai.AsyncOpenAI(
                 api_key=self.api_key or "not-needed",
                 base_url=self.config.base_url or self.default_base_url,
@@ -62,10 +58,10 @@ class OpenAIProvider(Provider):
     async def complete(self, request: ChatRequest) -> Completion:
         try:
             response = await self._client().chat.completions.create(**self._params(request))
+        except AuthError:
+            raise
         except Exception as exc:
-            if isinstance(exc, AuthError):
-                raise
-            raise translate(exc, self.config, self.api_key, request.model, openai) from None
+            raise translate(exc, self, request.model, openai) from None
         if not response.choices:
             raise BadResponse(f"{self.config.name}: the answer had no choices.", provider=self.config.name)
         choice = response.choices[0]
@@ -84,23 +80,25 @@ class OpenAIProvider(Provider):
         usage = None
         model_seen: str | None = None
         try:
-            stream = await self._client().chat.completions.create(
+            response = await self._client().chat.completions.create(
                 **self._params(request), stream=True, stream_options={"include_usage": True}
             )
-            async for chunk in stream:
-                model_seen = chunk.model or model_seen
-                if chunk.usage is not None:
-                    usage = chunk.usage
-                for choice in chunk.choices:
-                    if choice.delta and choice.delta.content:
-                        parts.append(choice.delta.content)
-                        yield TextDelta(choice.delta.content)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
+            # The context closes the HTTP response when the caller stops early or is cancelled.
+            async with response as stream:
+                async for chunk in stream:
+                    model_seen = chunk.model or model_seen
+                    if chunk.usage is not None:
+                        usage = chunk.usage
+                    for choice in chunk.choices:
+                        if choice.delta and choice.delta.content:
+                            parts.append(choice.delta.content)
+                            yield TextDelta(choice.delta.content)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self.config, self.api_key, request.model, openai, "".join(parts)) from None
+            raise translate(exc, self, request.model, openai, "".join(parts)) from None
         if finish is None:
             raise StreamInterrupted(
                 f"{self.config.name}: the stream ended without a finish reason. The partial text is kept; "
@@ -124,7 +122,7 @@ class OpenAIProvider(Provider):
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self.config, self.api_key, "", openai) from None
+            raise translate(exc, self, "", openai) from None
 
     async def aclose(self) -> None:
         client = getattr(self, "_client_instance", None)

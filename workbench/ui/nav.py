@@ -29,6 +29,18 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/home:",
         "Your projects at a glance: the use case, its prompts and labels, and what has been run and rated.",
     ),
+    PageSpec(
+        "app_pages/compare.py",
+        "Compare",
+        ":material/view_column:",
+        "Run a prompt version on several models at once and compare their answers, speed, tokens and cost side by side.",
+    ),
+    PageSpec(
+        "app_pages/settings.py",
+        "Settings",
+        ":material/settings:",
+        "Provider keys, the endpoints and models you can call, their prices, and a connection test for each.",
+    ),
 )
 
 
