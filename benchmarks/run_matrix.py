@@ -31,8 +31,8 @@ from sqlalchemy import Engine
 
 from workbench import endpoints, projects, versions
 from workbench.db import open_database
-from workbench.tables import Endpoint
 from workbench.runner import DEFAULT_OVERALL_LIMIT, ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.tables import Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 50

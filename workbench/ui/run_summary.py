@@ -21,7 +21,7 @@ def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
         frame,
         hide_index=True,
         width="stretch",
-        column_config={"Cost ($)": st.column_config.NumberColumn(format="$%.4f")},
+        column_config={"Cost ($)": st.column_config.NumberColumn(format="$%.5f")},
     )
     timed = frame.dropna(subset=["Avg time (s)"])
     if not timed.empty:
@@ -34,9 +34,11 @@ def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
             hover_data=["Avg first token (s)", "Tokens out", "Cost ($)"],
             height=110 + 40 * len(timed),
         )
-        chart.update_layout(margin={"l": 0, "r": 10, "t": 10, "b": 0}, yaxis_title=None)
         chart.update_layout(
-            title={"text": "Average time per answer (s)", "font": {"size": 14}}, xaxis_title=None
+            title={"text": "Average time per answer (s)", "font": {"size": 14}},
+            margin={"l": 0, "r": 10, "t": 40, "b": 0},
+            xaxis_title=None,
+            yaxis_title=None,
         )
-        chart.update_layout(margin={"l": 0, "r": 10, "t": 40, "b": 0})
+        chart.update_yaxes(autorange="reversed")  # same order as the table and the grid
         st.plotly_chart(chart, width="stretch", config={"displayModeBar": False})
