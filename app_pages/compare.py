@@ -60,7 +60,7 @@ with shows_errors():
         options = RunOptions(project_id=project_id, actor=state.user_name(), use_cache=use_cache)
         live.attach(start_run(engine, cells, options, lookup=lookup_key, listener=live))
         st.session_state[LIVE] = live
-        st.session_state[RUN_PICK] = live.handle.run_id  # type: ignore[union-attr]
+        st.session_state[RUN_PICK] = live.run_id
         st.session_state[RUN_ERROR] = None
         busy = True
     if problem:
@@ -77,7 +77,7 @@ with shows_errors():
     if st.session_state.get(RUN_PICK) not in labels:
         st.session_state[RUN_PICK] = runs[0].id
     run_id = st.selectbox("Showing run", list(labels), format_func=labels.__getitem__, key=RUN_PICK)
-    if busy and live is not None and live.handle is not None and live.handle.run_id == run_id:
+    if busy and live is not None and live.run_id == run_id:
         snapshot = follow(live, columns=len(live.titles))
         st.session_state[RUN_ERROR] = snapshot.error
         st.rerun()  # redraw from the database: final figures, run list and summary

@@ -2,7 +2,8 @@
 
 A ``LiveRun`` is the runner's listener: the runner's thread writes deltas and finished outputs
 into it under a lock, and the page's script thread reads ``snapshot()``s of plain data. It holds
-no database rows and no keys, so it can sit in a session's state between reruns.
+no database rows and no keys (only the run id and two thread events of the run's handle), so it
+can sit in a session's state between reruns.
 """
 
 from __future__ import annotations
@@ -53,15 +54,19 @@ class LiveRun(RunListener):
         self._done = 0
         self._finished = False
         self._error: str | None = None
-        self.handle: RunHandle | None = None
+        self.run_id: int | None = None
+        self._cancel: threading.Event | None = None
+        self._stopped: threading.Event | None = None
 
     def attach(self, handle: RunHandle) -> LiveRun:
-        self.handle = handle
+        """Follow ``handle``'s run: keep its id and events, not the handle (it holds the report)."""
+        self.run_id = handle.run_id
+        self._cancel, self._stopped = handle.events()
         return self
 
     def cancel(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
+        if self._cancel is not None:
+            self._cancel.set()
 
     # ---- listener (runner thread) -------------------------------------------------------
     def _bump(self, key: str, **changes: object) -> None:
@@ -94,15 +99,12 @@ class LiveRun(RunListener):
     # ---- readers (any thread) -----------------------------------------------------------
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
-            handle = self.handle
-            finished = self._finished or bool(handle and handle.done)
-            error = self._error or (handle.error if handle else None)
             return LiveSnapshot(
-                run_id=handle.run_id if handle else None,
+                run_id=self.run_id,
                 total=len(self._cells),
                 done=self._done,
-                finished=finished,
-                cancel_requested=bool(handle and handle.cancel_requested),
-                error=error,
+                finished=self._finished or bool(self._stopped and self._stopped.is_set()),
+                cancel_requested=bool(self._cancel and self._cancel.is_set()),
+                error=self._error,
                 cells=tuple(self._cells.values()),
             )

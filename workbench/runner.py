@@ -21,6 +21,7 @@ tests run versions × models × test cases through the same ``plan`` and ``run_c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -289,6 +290,10 @@ class RunHandle:
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
 
+    def events(self) -> tuple[threading.Event, threading.Event]:
+        """The cancel request and the "thread ended" events, for followers on other threads."""
+        return self._cancel, self._done
+
 
 def _begin(
     engine: Engine, cells: Sequence[Cell], options: RunOptions, lookup: KeyLookup
@@ -401,6 +406,8 @@ def start_run(
         except Exception as exc:
             handle.error = f"The run stopped unexpectedly ({type(exc).__name__}). Finished answers are saved."
             log.exception("run %s failed", run_id)
+            with contextlib.suppress(Exception):
+                handle.listener.run_finished("failed", handle.error)
         finally:
             handle._done.set()
 

@@ -79,6 +79,11 @@ def choose_models(page: Page, names: list[str]) -> None:
         wait_idle(page)
 
 
+def streaming_cell(page: Page, title: str):
+    """The grid cell of ``title`` while its badge says it is streaming."""
+    return page.get_by_test_id("stColumn").filter(has_text=title).filter(has_text=re.compile("streaming"))
+
+
 def figures(page: Page):
     return page.get_by_test_id("stCaptionContainer").filter(has_text=FIGURES)
 
@@ -95,8 +100,9 @@ def test_three_models_stream_side_by_side_with_their_figures(page: Page, app: Ru
         expect(page.get_by_role("button", name="Cancel")).to_be_visible()
         streaming = page.get_by_text(re.compile(r"streaming$"))
         expect(streaming).to_have_count(3, timeout=15_000)  # all three stream at the same time
-        # Text arrives while the run is still going (Cancel still offered): it streams.
-        expect(page.get_by_text(re.compile(r"^Thanks for your question")).first).to_be_visible(timeout=15_000)
+        # Text arrives while the cell is still streaming and the run still going (Cancel offered).
+        large = streaming_cell(page, models[0])
+        expect(large.get_by_text(re.compile(r"^Thanks for your question"))).to_be_visible(timeout=15_000)
         expect(page.get_by_role("button", name="Cancel")).to_be_visible()
         page.screenshot(path="/tmp/issue4-e2e-streaming.png")
         expect(figures(page)).to_have_count(3, timeout=20_000)
@@ -121,7 +127,8 @@ def test_cancel_stops_the_outstanding_calls(page: Page, app: RunningApp) -> None
     choose_models(page, ["Local fake server · fake-slow", "Local fake server · fake-small"])
     page.get_by_role("button", name="Run").click()
     # fake-slow (one word every 0.2 s) has begun its answer; fake-small may already be done.
-    expect(page.get_by_text(re.compile(r"^Thanks for your question")).first).to_be_visible(timeout=15_000)
+    slow = streaming_cell(page, "Local fake server · fake-slow")
+    expect(slow.get_by_text(re.compile(r"^Thanks for your question"))).to_be_visible(timeout=15_000)
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text(re.compile(r"^Cancelled after \d+ characters"))).to_be_visible(timeout=20_000)
     wait_idle(page)
