@@ -255,3 +255,14 @@ def test_echo_returns_the_rendered_prompt_with_figures() -> None:
 def test_redact_removes_whole_and_partial_keys() -> None:
     assert redact(f"bad key {SENTINEL}!", SENTINEL) == "bad key ***!"
     assert SENTINEL[:12] not in redact(f"Incorrect API key provided: {SENTINEL[:12]}...", SENTINEL)
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_stream_sends_the_same_parameters_as_complete(fake_server: FakeLLMServer, kind: str) -> None:
+    request = ChatRequest("fake-small", MESSAGES, temperature=0.3, max_tokens=55)
+    run(complete(build_provider(config(fake_server, kind), lookup()), request))
+    run(collect(build_provider(config(fake_server, kind), lookup()), request))
+    plain, streamed = (r.body for r in fake_server.chat_requests())
+    assert streamed.pop("stream") is True and not plain.get("stream")
+    streamed.pop("stream_options", None)
+    assert streamed == plain

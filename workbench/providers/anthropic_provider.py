@@ -72,27 +72,37 @@ class AnthropicProvider(Provider):
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        # The raw event stream, not the SDK's ``messages.stream()`` helper: the helper rebuilds a
-        # message snapshot on every event, which costs about a fifth of a call's CPU, and we only
-        # need the text deltas, the stop reason and the usage.
+        """Stream through the SDK's client (auth, retries, timeouts, SSE, error events) with events
+        left as plain dicts, not the ``messages.stream()`` helper: the helper rebuilds a message
+        snapshot on every event and typed events cost a third of a call's CPU, while only the
+        text deltas, the stop reason and the usage are read."""
         parts: list[str] = []
         stop_reason: str | None = None
         tokens_in: int | None = None
         tokens_out: int | None = None
         model: str | None = None
+        params = self._params(request)
+        body = {**{k: v for k, v in params.items() if k != "extra_body"}, **params.get("extra_body", {})}
         try:
-            response = await self._client().messages.create(**self._params(request), stream=True)
+            response = await self._client().post(
+                "/v1/messages",
+                body={**body, "stream": True},
+                cast_to=object,
+                stream=True,
+                stream_cls=anthropic.AsyncStream[object],
+            )
             async with response as events:
                 async for event in events:
-                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                        parts.append(event.delta.text)
-                        yield TextDelta(event.delta.text)
-                    elif event.type == "message_start":
-                        model = event.message.model
-                        tokens_in = event.message.usage.input_tokens
-                    elif event.type == "message_delta":
-                        stop_reason = event.delta.stop_reason or stop_reason
-                        tokens_out = event.usage.output_tokens
+                    kind = event.get("type") if isinstance(event, dict) else None
+                    if kind == "content_block_delta" and event["delta"].get("type") == "text_delta":
+                        parts.append(event["delta"]["text"])
+                        yield TextDelta(event["delta"]["text"])
+                    elif kind == "message_start":
+                        model = event["message"].get("model")
+                        tokens_in = (event["message"].get("usage") or {}).get("input_tokens")
+                    elif kind == "message_delta":
+                        stop_reason = (event.get("delta") or {}).get("stop_reason") or stop_reason
+                        tokens_out = (event.get("usage") or {}).get("output_tokens", tokens_out)
         except AuthError:
             raise
         except Exception as exc:
