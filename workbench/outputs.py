@@ -291,7 +291,8 @@ def column_summary(cells: Sequence[CellView], titles: Sequence[str]) -> list[dic
     out = []
     for column, title in enumerate(titles):
         mine = [c for c in cells if c.column == column and c.finished]
-        timed = [c for c in mine if c.latency_ms is not None and not c.cache_hit]
+        # Speed is judged on complete answers from this run (a failure or a cache hit says nothing).
+        timed = [c for c in mine if c.status == "ok" and c.latency_ms is not None and not c.cache_hit]
         first = [c for c in timed if c.ttft_ms is not None]
         out.append(
             {

@@ -21,6 +21,7 @@ from workbench.outputs import CellView
 CellExtra = Callable[[CellView], None]
 POLL_S = 0.15
 TEXT_HEIGHT = 260
+LONG_TEXT = 400  # characters
 
 BADGES = {
     "queued": ":gray-badge[queued]",
@@ -67,7 +68,7 @@ def figures(view: CellView) -> str:
         tokens_in = "?" if view.tokens_in is None else view.tokens_in
         tokens_out = "?" if view.tokens_out is None else view.tokens_out
         parts.append(f"tokens {tokens_in} in / {tokens_out} out")
-    if view.finished and view.status != "cancelled":
+    if view.status in ("ok", "incomplete"):
         parts.append(money(view.cost_usd))
     if view.finish_reason:
         parts.append(f"finish: {FINISH.get(view.finish_reason, view.finish_reason)}")
@@ -93,22 +94,25 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
             badge += " :blue-badge[:material/recycling: cache hit]"
         st.markdown(f"**{plain(view.title)}** {badge}")
         st.caption(params_line(view.params) or " ")
-        with st.container(height=TEXT_HEIGHT, border=False):
-            if view.text:
+        if len(view.text) > LONG_TEXT:  # long answers scroll, so a row's cells stay side by side
+            with st.container(height=TEXT_HEIGHT, border=False):
                 st.markdown(plain(view.text))
-            elif view.status == "queued":
-                st.caption("Waiting for a free slot…")
-            elif view.status == "running":
-                st.caption("Waiting for the first words…")
-            if view.status == "error":
-                st.error(plain(view.error_message or "Failed."), icon=":material/error:")
-            elif view.status == "incomplete":
-                st.warning(
-                    plain(view.error_message or "The answer was cut off; the partial text is kept."),
-                    icon=":material/content_cut:",
-                )
-            elif view.status == "cancelled":
-                st.info(plain(view.error_message or "Cancelled."), icon=":material/stop_circle:")
+        elif view.text:
+            st.markdown(plain(view.text))
+        elif view.status == "queued":
+            st.caption("Waiting for a free slot…")
+        elif view.status == "running":
+            st.caption("Waiting for the first words…")
+        # Below the text and never clipped: what went wrong and what to do about it.
+        if view.status == "error":
+            st.error(plain(view.error_message or "Failed."), icon=":material/error:")
+        elif view.status == "incomplete":
+            st.warning(
+                plain(view.error_message or "The answer was cut off; the partial text is kept."),
+                icon=":material/content_cut:",
+            )
+        elif view.status == "cancelled":
+            st.info(plain(view.error_message or "Cancelled."), icon=":material/stop_circle:")
         st.caption(figures(view) or " ")
         if view.cache_hit:
             st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")

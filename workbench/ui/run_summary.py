@@ -17,8 +17,14 @@ def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
         return
     st.subheader("By model")
     frame = pd.DataFrame(rows)
+    shown = frame.assign(
+        **{
+            c: [f"{v:.2f}" if pd.notna(v) else "—" for v in frame[c]]
+            for c in ("Avg time (s)", "Avg first token (s)")
+        }
+    )
     st.dataframe(
-        frame,
+        shown,
         hide_index=True,
         width="stretch",
         column_config={"Cost ($)": st.column_config.NumberColumn(format="$%.5f")},
