@@ -146,23 +146,26 @@ def test_refused_key_is_an_auth_error_without_the_key(
     with pytest.raises(AuthError) as info:
         run(call(provider, ChatRequest("fake-small", MESSAGES)))
     assert "WB_TEST_KEY" in str(info.value) and SENTINEL not in str(info.value)
+    assert SENTINEL[:8] not in str(info.value)  # the server echoed a masked fragment of it
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-def test_unknown_model(fake_server: FakeLLMServer, kind: str) -> None:
-    with pytest.raises(UnknownModel, match="no-such-model"):
-        run(
-            complete(
-                build_provider(config(fake_server, kind), lookup()), ChatRequest("no-such-model", MESSAGES)
-            )
-        )
+@pytest.mark.parametrize("stream", [False, True])
+def test_unknown_model(fake_server: FakeLLMServer, kind: str, stream: bool) -> None:
+    call = collect if stream else complete
+    with pytest.raises(UnknownModel, match="no-such-model") as info:
+        run(call(build_provider(config(fake_server, kind), lookup()), ChatRequest("no-such-model", MESSAGES)))
+    assert "Pick a model" in str(info.value)
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-def test_rate_limit_outlasting_retries(fake_server: FakeLLMServer, kind: str) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_rate_limit_outlasting_retries(fake_server: FakeLLMServer, kind: str, stream: bool) -> None:
     provider = build_provider(config(fake_server, kind, max_retries=1), lookup())
-    with pytest.raises(RateLimited, match="after 1 retries"):
-        run(collect(provider, ChatRequest("fake-429", MESSAGES)))
+    call = collect if stream else complete
+    with pytest.raises(RateLimited, match="after 1 retries") as info:
+        run(call(provider, ChatRequest("fake-429", MESSAGES)))
+    assert "lower the endpoint's concurrency" in str(info.value)
     assert len(fake_server.chat_requests()) == 2  # the SDK's own retry, no extra ones of ours
 
 
@@ -174,17 +177,22 @@ def test_rate_limit_recovered_by_sdk_retry(fake_server: FakeLLMServer) -> None:
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-def test_server_error(fake_server: FakeLLMServer, kind: str) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_server_error(fake_server: FakeLLMServer, kind: str, stream: bool) -> None:
+    call = collect if stream else complete
     with pytest.raises(ProviderUnavailable, match="500"):
-        run(complete(build_provider(config(fake_server, kind), lookup()), ChatRequest("fake-500", MESSAGES)))
+        run(call(build_provider(config(fake_server, kind), lookup()), ChatRequest("fake-500", MESSAGES)))
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-def test_timeout(fake_server: FakeLLMServer, kind: str) -> None:
-    fake_server.hang_seconds = 2
+@pytest.mark.parametrize("stream", [False, True])
+def test_timeout(fake_server: FakeLLMServer, kind: str, stream: bool) -> None:
+    fake_server.hang_seconds = 1
     provider = build_provider(config(fake_server, kind, timeout_s=0.3), lookup())
-    with pytest.raises(ProviderTimeout, match=r"no answer within 0\.3 s"):
-        run(collect(provider, ChatRequest("fake-timeout", MESSAGES)))
+    call = collect if stream else complete
+    with pytest.raises(ProviderTimeout, match=r"no answer within 0\.3 s") as info:
+        run(call(provider, ChatRequest("fake-timeout", MESSAGES)))
+    assert "raise the endpoint's timeout in Settings" in str(info.value)
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
@@ -247,3 +255,14 @@ def test_echo_returns_the_rendered_prompt_with_figures() -> None:
 def test_redact_removes_whole_and_partial_keys() -> None:
     assert redact(f"bad key {SENTINEL}!", SENTINEL) == "bad key ***!"
     assert SENTINEL[:12] not in redact(f"Incorrect API key provided: {SENTINEL[:12]}...", SENTINEL)
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_stream_sends_the_same_parameters_as_complete(fake_server: FakeLLMServer, kind: str) -> None:
+    request = ChatRequest("fake-small", MESSAGES, temperature=0.3, max_tokens=55)
+    run(complete(build_provider(config(fake_server, kind), lookup()), request))
+    run(collect(build_provider(config(fake_server, kind), lookup()), request))
+    plain, streamed = (r.body for r in fake_server.chat_requests())
+    assert streamed.pop("stream") is True and not plain.get("stream")
+    streamed.pop("stream_options", None)
+    assert streamed == plain

@@ -6,6 +6,7 @@ that holds its key, and the key is looked up only when a call is made.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,6 +36,49 @@ BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
         "models": ["claude-haiku-4-5", "claude-sonnet-4-5"],
     },
 )
+
+
+# An environment variable's name, as people write them. Anything else (a pasted key, with
+# lower-case letters, dashes or dots) is refused so that no key ever reaches the database.
+KEY_ENV_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,99}")
+MAX_RETRIES_LIMIT = 10
+
+
+def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise and check endpoint fields; raises ``InvalidInput`` naming the field to fix."""
+    out = dict(values)
+    if "name" in out:
+        out["name"] = str(out["name"] or "").strip()
+        if not out["name"]:
+            raise InvalidInput("An endpoint needs a name.", field="name")
+    if "base_url" in out:
+        out["base_url"] = str(out["base_url"] or "").strip() or None
+        if out["base_url"] and not out["base_url"].startswith(("http://", "https://")):
+            raise InvalidInput(
+                "The base URL must start with http:// or https://, e.g. http://localhost:11434/v1.",
+                field="base_url",
+            )
+    if "api_key_env" in out:
+        out["api_key_env"] = str(out["api_key_env"] or "").strip() or None
+        if out["api_key_env"] and not KEY_ENV_PATTERN.fullmatch(out["api_key_env"]):
+            raise InvalidInput(
+                "Give the *name* of the environment variable holding the key (capitals, digits and "
+                "underscores, e.g. OPENROUTER_API_KEY), not the key itself.",
+                field="api_key_env",
+            )
+    if "max_concurrency" in out:
+        out["max_concurrency"] = int(out["max_concurrency"])
+        if out["max_concurrency"] < 1:
+            raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
+    if "timeout_s" in out:
+        out["timeout_s"] = float(out["timeout_s"])
+        if out["timeout_s"] <= 0:
+            raise InvalidInput("The timeout must be more than 0 seconds.", field="timeout_s")
+    if "max_retries" in out:
+        out["max_retries"] = int(out["max_retries"])
+        if not 0 <= out["max_retries"] <= MAX_RETRIES_LIMIT:
+            raise InvalidInput(f"Retries must be between 0 and {MAX_RETRIES_LIMIT}.", field="max_retries")
+    return out
 
 
 def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
@@ -90,28 +134,20 @@ def add_endpoint(
     max_retries: int = 2,
 ) -> Endpoint:
     provider_class(provider)  # raises ConfigError for an unknown provider
-    name = name.strip()
-    if not name:
-        raise InvalidInput("An endpoint needs a name.", field="name")
-    if api_key_env and not api_key_env.replace("_", "").isalnum():
-        raise InvalidInput(
-            "Give the *name* of the environment variable holding the key (e.g. OPENROUTER_API_KEY), "
-            "not the key itself.",
-            field="api_key_env",
-        )
-    if max_concurrency < 1:
-        raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
+    values = _validate_endpoint_values(
+        {
+            "name": name,
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "max_concurrency": max_concurrency,
+            "timeout_s": timeout_s,
+            "max_retries": max_retries,
+        }
+    )
+    name = values["name"]
     try:
         with session_scope(engine) as session:
-            endpoint = Endpoint(
-                name=name,
-                provider=provider,
-                base_url=(base_url or "").strip() or None,
-                api_key_env=(api_key_env or "").strip() or None,
-                max_concurrency=max_concurrency,
-                timeout_s=timeout_s,
-                max_retries=max_retries,
-            )
+            endpoint = Endpoint(provider=provider, **values)
             session.add(endpoint)
             session.flush()
             audit.record(
@@ -199,14 +235,15 @@ def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: A
     unknown = set(values) - set(UPDATABLE)
     if unknown:
         raise InvalidInput(f"Endpoints have no field(s) {', '.join(sorted(unknown))}.")
-    if "max_concurrency" in values and int(values["max_concurrency"]) < 1:
-        raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
+    values = _validate_endpoint_values(values)
     try:
         with session_scope(engine) as session:
             endpoint = session.get(Endpoint, endpoint_id)
             if endpoint is None:
                 raise NotFound(f"Endpoint {endpoint_id} does not exist.")
             before = {k: getattr(endpoint, k) for k in values}
+            if before == values:
+                return endpoint  # nothing changed: no write, no audit noise
             for key, value in values.items():
                 setattr(endpoint, key, value)
             session.add(endpoint)
@@ -229,3 +266,51 @@ def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: A
 def find_endpoint(engine: Engine, name: str) -> Endpoint | None:
     with session_scope(engine) as session:
         return session.exec(select(Endpoint).where(Endpoint.name == name)).first()
+
+
+MODEL_UPDATABLE = ("display_name", "price_input_per_mtok", "price_output_per_mtok", "enabled")
+
+
+def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) -> ModelEntry:
+    """Edit a model's display name, prices or enabled flag; an actual change is audited."""
+    unknown = set(values) - set(MODEL_UPDATABLE)
+    if unknown:
+        raise InvalidInput(f"Models have no field(s) {', '.join(sorted(unknown))}.")
+    for price in ("price_input_per_mtok", "price_output_per_mtok"):
+        if price in values:
+            values[price] = float(values[price])
+            if values[price] < 0:
+                raise InvalidInput("A price cannot be negative.", field=price)
+    if "display_name" in values:
+        values["display_name"] = str(values["display_name"] or "").strip()
+    with session_scope(engine) as session:
+        entry = session.get(ModelEntry, model_id)
+        if entry is None:
+            raise NotFound(f"Model {model_id} does not exist.")
+        before = {k: getattr(entry, k) for k in values}
+        if before == values:
+            return entry
+        for key, value in values.items():
+            setattr(entry, key, value)
+        session.add(entry)
+        audit.record(
+            session,
+            actor=actor,
+            action="settings.model.update",
+            entity_type="model",
+            entity_id=entry.id,
+            before=before,
+            after=dict(values),
+            detail=entry.model,
+        )
+        return entry
+
+
+def add_models(engine: Engine, *, actor: str, endpoint_id: int, models: list[str]) -> list[ModelEntry]:
+    """Add the models not yet listed for the endpoint, with default prices; returns the new rows."""
+    known = {m.model for m in list_models(engine, endpoint_id)}
+    added = []
+    for model in dict.fromkeys(m.strip() for m in models):
+        if model and model not in known:
+            added.append(add_model(engine, actor=actor, endpoint_id=endpoint_id, model=model))
+    return added

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,36 +160,46 @@ class PromptTemplate:
 
     def render(self, variables: Mapping[str, Any]) -> list[Message]:
         """Chat messages for ``variables``; an empty system message is left out."""
+        return self.renderer()(variables)
+
+    def renderer(self) -> Callable[[Mapping[str, Any]], list[Message]]:
+        """Compile once and render many rows: a run renders one version for every row of values."""
         self.validate()
         env = _environment(self._sources())
-        messages: list[Message] = []
-        for part in PARTS:
-            source = self._sources()[part]
-            if part == "system" and not source.strip():
-                continue
-            try:
-                text = env.get_template(part).render(dict(variables))
-            except SecurityError as exc:
-                raise TemplateError(
-                    f"Blocked for safety: {str(exc).rstrip('.')}. Templates may only use variables, filters and "
-                    "if/for blocks, not Python internals.",
-                    line=_line_in(exc, part),
-                    source=part,
-                ) from None
-            except UndefinedError as exc:
-                raise TemplateError(
-                    _undefined_message(str(exc)), line=_line_in(exc, part), source=part
-                ) from None
-            except TemplateError:
-                raise
-            except Exception as exc:  # a filter fed the wrong type, a division by zero...
-                raise TemplateError(
-                    f"The template failed while filling in values: {type(exc).__name__}: {exc}.",
-                    line=_line_in(exc, part),
-                    source=part,
-                ) from None
-            messages.append({"role": part, "content": text})
-        return messages
+        parts = [
+            (part, env.get_template(part))
+            for part in PARTS
+            if not (part == "system" and not self._sources()[part].strip())
+        ]
+
+        def render(variables: Mapping[str, Any]) -> list[Message]:
+            messages: list[Message] = []
+            for part, template in parts:
+                try:
+                    text = template.render(dict(variables))
+                except SecurityError as exc:
+                    raise TemplateError(
+                        f"Blocked for safety: {str(exc).rstrip('.')}. Templates may only use variables, "
+                        "filters and if/for blocks, not Python internals.",
+                        line=_line_in(exc, part),
+                        source=part,
+                    ) from None
+                except UndefinedError as exc:
+                    raise TemplateError(
+                        _undefined_message(str(exc)), line=_line_in(exc, part), source=part
+                    ) from None
+                except TemplateError:
+                    raise
+                except Exception as exc:  # a filter fed the wrong type, a division by zero...
+                    raise TemplateError(
+                        f"The template failed while filling in values: {type(exc).__name__}: {exc}.",
+                        line=_line_in(exc, part),
+                        source=part,
+                    ) from None
+                messages.append({"role": part, "content": text})
+            return messages
+
+        return render
 
 
 def _undefined_message(raw: str) -> str:

@@ -24,7 +24,11 @@ model name          behaviour
 ==================  ======================================================================
 
 Keys: ``Authorization: Bearer <key>`` or ``x-api-key: <key>``. A missing key, or one starting
-with ``bad`` or ``invalid``, gets 401; with ``keys={...}`` only those keys pass.
+with ``bad`` or ``invalid``, gets 401; with ``keys={...}`` only those keys pass. Like OpenAI, the
+401 message echoes the refused key partly masked, so tests can prove it is never stored.
+
+Concurrency: ``server.max_in_flight`` (and ``max_in_flight_by_model``) is the most chat requests
+that were being answered at the same moment since the last ``reset()``.
 
 Run it by hand for a manual session: ``python -m tests.fakes.server --port 8787``.
 """
@@ -189,6 +193,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, {"error": {"message": f"No route {self.path}", "type": "not_found"}})
 
+    def _chat(self, body: dict[str, Any], anthropic: bool) -> None:
+        model = str(body.get("model", ""))
+        self.server.entered(model)
+        try:
+            self._answer(body, anthropic)
+        finally:
+            self.server.left(model)
+
     def _headers(self) -> dict[str, str]:
         return {k.lower(): v for k, v in self.headers.items()}
 
@@ -218,7 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             ok = key in knobs.keys
         if not ok:
             etype = "authentication_error" if anthropic else "invalid_api_key"
-            self._error(anthropic, 401, etype, "Invalid API key provided.")
+            shown = f": {key[:8]}{'*' * 20}{key[-4:]}" if key and len(key) > 12 else ""
+            self._error(anthropic, 401, etype, f"Incorrect API key provided{shown}.")
         return ok
 
     def _models(self) -> None:
@@ -255,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
             return Behaviour(drop_after_tokens=3)
         return Behaviour()
 
-    def _chat(self, body: dict[str, Any], anthropic: bool) -> None:
+    def _answer(self, body: dict[str, Any], anthropic: bool) -> None:
         if not self._authorised(anthropic):
             return
         knobs = self.server.knobs
@@ -479,6 +492,9 @@ class _Server(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
+        self.in_flight: dict[str, int] = {}
+        self.max_in_flight = 0
+        self.max_in_flight_by_model: dict[str, int] = {}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up (timeouts, cancelled streams) is expected here, not an error.
@@ -491,6 +507,17 @@ class _Server(ThreadingHTTPServer):
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def entered(self, model: str) -> None:
+        with self._lock:
+            self.in_flight[model] = self.in_flight.get(model, 0) + 1
+            by_model = self.max_in_flight_by_model
+            by_model[model] = max(by_model.get(model, 0), self.in_flight[model])
+            self.max_in_flight = max(self.max_in_flight, sum(self.in_flight.values()))
+
+    def left(self, model: str) -> None:
+        with self._lock:
+            self.in_flight[model] -= 1
 
     def next_scripted(self) -> Behaviour | None:
         with self._lock:
@@ -565,10 +592,21 @@ class FakeLLMServer:
         with self._server._lock:
             self.knobs.script.extend(behaviours)
 
+    @property
+    def max_in_flight(self) -> int:
+        """Most chat requests answered at the same moment since the last ``reset()``."""
+        return self._server.max_in_flight
+
+    @property
+    def max_in_flight_by_model(self) -> dict[str, int]:
+        return dict(self._server.max_in_flight_by_model)
+
     def reset(self) -> None:
         with self._server._lock:
             self.knobs.script.clear()
             self._server.requests.clear()
+            self._server.max_in_flight = 0
+            self._server.max_in_flight_by_model.clear()
 
     def start(self) -> FakeLLMServer:
         self._thread = threading.Thread(

@@ -82,6 +82,22 @@ class Provider(ABC):
         self.config = config
         self.api_key = api_key
 
+    @classmethod
+    def requires_key(cls, config: EndpointConfig) -> bool:
+        """Whether a call to ``config`` must carry a key (so a missing one fails before any request)."""
+        return cls.needs_key
+
+    @classmethod
+    def key_env(cls, config: EndpointConfig) -> str | None:
+        """The variable that holds this endpoint's key: its own setting, else the provider default."""
+        return config.api_key_env or cls.default_key_env
+
+    def missing_key_message(self) -> str:
+        return (
+            f"{self.config.name}: no API key. Set {self.key_env(self.config)} in your environment or "
+            ".streamlit/secrets.toml, then reload."
+        )
+
     @abstractmethod
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Yield ``TextDelta``s as they arrive, then exactly one ``Completion``."""

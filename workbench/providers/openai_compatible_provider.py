@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from workbench.providers.base import EndpointConfig
 from workbench.providers.openai_provider import OpenAIProvider
 
 
@@ -18,7 +19,7 @@ class OpenAICompatibleProvider(OpenAIProvider):
     fallback_models: ClassVar[tuple[str, ...]] = ("llama3.1", "qwen2.5", "mistral")
     max_tokens_param: ClassVar[str] = "max_tokens"
 
-    def __init__(self, config, api_key):  # type: ignore[no-untyped-def]
-        super().__init__(config, api_key)
+    @classmethod
+    def requires_key(cls, config: EndpointConfig) -> bool:
         # An endpoint that names a key variable requires that key to be set.
-        self.needs_key = bool(config.api_key_env)
+        return bool(config.api_key_env)

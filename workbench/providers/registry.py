@@ -33,7 +33,7 @@ def env_lookup(name: str) -> str | None:
 
 
 def key_env_for(config: EndpointConfig) -> str | None:
-    return config.api_key_env or provider_class(config.provider).default_key_env
+    return provider_class(config.provider).key_env(config)
 
 
 def resolve_key(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> str | None:
@@ -43,9 +43,7 @@ def resolve_key(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> str |
 
 def is_configured(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> bool:
     """True when a call could be attempted: no key needed, or the key is present."""
-    cls = provider_class(config.provider)
-    needs_key = cls.needs_key or bool(config.api_key_env and cls.name == "openai_compatible")
-    return not needs_key or bool(resolve_key(config, lookup))
+    return not provider_class(config.provider).requires_key(config) or bool(resolve_key(config, lookup))
 
 
 def build_provider(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> Provider:

@@ -7,6 +7,7 @@ by code), so one function serves both. Messages name the fix, and never carry th
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx2
 
@@ -21,7 +22,7 @@ from workbench.errors import (
     StreamInterrupted,
     UnknownModel,
 )
-from workbench.providers.base import EndpointConfig, redact
+from workbench.providers.base import Provider, redact
 
 
 def _status_message(exc: Exception) -> str:
@@ -35,15 +36,20 @@ def _status_message(exc: Exception) -> str:
 
 def translate(
     exc: BaseException,
-    config: EndpointConfig,
-    api_key: str | None,
+    provider: Provider,
     model: str,
-    sdk: object,
+    sdk: Any,
     partial_text: str = "",
 ) -> ProviderError:
     """Map ``exc`` (raised by module ``sdk``: ``openai`` or ``anthropic``) to a ``ProviderError``."""
+    config, api_key = provider.config, provider.api_key
     where = f"{config.name}"
-    key_env = config.api_key_env or "the endpoint's key variable"
+    key_env = provider.key_env(config)
+    key_fix = (
+        f"Check {key_env} in your environment or .streamlit/secrets.toml."
+        if key_env
+        else "This endpoint needs a key: name the variable that holds it in Settings."
+    )
 
     def make(
         cls: type[ProviderError], message: str, *, retryable: bool = False, status: int | None = None
@@ -82,8 +88,7 @@ def translate(
         if status in (401, 403):
             return make(
                 AuthError,
-                f"{where}: the API key was refused ({status}: {detail}). Check {key_env} in your "
-                "environment or .streamlit/secrets.toml.",
+                f"{where}: the API key was refused ({status}: {detail}). {key_fix}",
                 status=status,
             )
         if status == 404 and not model:

@@ -54,6 +54,12 @@ PAGES: tuple[PageSpec, ...] = (
         "Every saved version with who, when and why; compare two, move labels such as production, and roll back.",
     ),
     PageSpec(
+        "app_pages/compare.py",
+        "Compare",
+        ":material/view_column:",
+        "Run a prompt version on several models at once and compare their answers, speed, tokens and cost side by side.",
+    ),
+    PageSpec(
         "app_pages/bench.py",
         "Bench",
         ":material/fact_check:",
@@ -88,6 +94,12 @@ PAGES: tuple[PageSpec, ...] = (
         "Audit",
         ":material/history:",
         "Who changed what, and when: filter the append-only audit log and export it as CSV.",
+    ),
+    PageSpec(
+        "app_pages/settings.py",
+        "Settings",
+        ":material/settings:",
+        "Provider keys, the endpoints and models you can call, their prices, and a connection test for each.",
     ),
 )
 

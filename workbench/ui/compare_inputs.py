@@ -1,0 +1,136 @@
+"""Compare's inputs: which prompt version, which models with which settings, which values.
+
+Each returns plain values (ids, ``ModelChoice``s, dicts); the page turns them into a run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from workbench import endpoints, versions
+from workbench.providers.registry import is_configured
+from workbench.run_plan import CallParams, ModelChoice
+from workbench.tables import PromptVersion
+from workbench.templates import PromptTemplate
+from workbench.ui import state
+from workbench.ui.secrets import lookup_key
+
+MAX_MODELS = 6
+MIN_MODELS = 2
+PREFERRED_LABEL = "production"
+
+
+def pick_version(engine: Engine, project_id: int) -> PromptVersion | None:
+    """Prompt and version pickers; the version defaults to production, else the latest."""
+    prompts = versions.list_prompts(engine, project_id)
+    if not prompts:
+        return None
+    ids = [p.id for p in prompts]
+    names = {p.id: p.name for p in prompts}
+    current = state.active_prompt_id()
+    left, right = st.columns([3, 2])
+    prompt_id = left.selectbox(
+        "Prompt", ids, index=ids.index(current) if current in ids else 0, format_func=lambda i: names[i]
+    )
+    state.set_active_prompt(prompt_id)
+    rows = versions.list_versions(engine, prompt_id)  # type: ignore[arg-type]
+    labels: dict[int, list[str]] = {}
+    for label in versions.labels_for_prompt(engine, prompt_id):  # type: ignore[arg-type]
+        labels.setdefault(label.version_id, []).append(label.name)
+    default = next((v.id for v in rows if PREFERRED_LABEL in labels.get(v.id, [])), rows[0].id)
+    by_id = {v.id: v for v in rows}
+
+    def describe(version_id: int) -> str:
+        v = by_id[version_id]
+        tags = f" [{', '.join(sorted(labels[version_id]))}]" if version_id in labels else ""
+        note = f" — {v.change_note[:60]}" if v.change_note else ""
+        return f"v{v.number}{tags}{note}"
+
+    version_ids = [v.id for v in rows]
+    version_id = right.selectbox(
+        "Version",
+        version_ids,
+        index=version_ids.index(default),
+        format_func=describe,
+        key=f"compare_version_{prompt_id}",
+    )
+    return by_id[version_id]
+
+
+def pick_models(engine: Engine, version: PromptVersion) -> list[tuple[ModelChoice, str]]:
+    """2–6 models, each with its temperature, max tokens and optional system-prompt override."""
+    enabled = {e.id: e for e in endpoints.list_endpoints(engine, include_disabled=False)}
+    models = [m for m in endpoints.list_models(engine, enabled_only=True) if m.endpoint_id in enabled]
+    titles = {m.id: endpoints.model_label(m, enabled[m.endpoint_id]) for m in models}
+    ready = [
+        m.id for m in models if is_configured(endpoints.endpoint_config(enabled[m.endpoint_id]), lookup_key)
+    ]
+    if "compare_models" not in st.session_state:
+        st.session_state["compare_models"] = ready[:3]
+    st.session_state["compare_models"] = [i for i in st.session_state["compare_models"] if i in titles]
+    chosen = st.multiselect(
+        f"Models ({MIN_MODELS}–{MAX_MODELS})",
+        list(titles),
+        format_func=lambda i: titles[i] + ("" if i in ready else "  (no key)"),
+        max_selections=MAX_MODELS,
+        key="compare_models",
+        help="Models are listed in Settings, where you also set their prices and test the connection.",
+    )
+    defaults = CallParams.from_version(version.params)
+    choices = []
+    cols = st.columns(max(len(chosen), 1))
+    for col, model_id in zip(cols, chosen, strict=False):
+        with col.container(border=True):
+            st.markdown(f"**{titles[model_id]}**")
+            temperature = st.number_input(
+                "Temperature",
+                0.0,
+                2.0,
+                defaults.temperature if defaults.temperature is not None else 0.7,
+                step=0.1,
+                key=f"compare_temp_{model_id}",
+            )
+            max_tokens = st.number_input(
+                "Max tokens", 1, 32000, defaults.max_tokens, step=64, key=f"compare_max_{model_id}"
+            )
+            with st.popover("System prompt", icon=":material/edit_note:", width="stretch"):
+                override = st.text_area(
+                    "Override the version's system message for this model (leave empty to keep it)",
+                    key=f"compare_system_{model_id}",
+                    placeholder=version.system_template or "(this version has no system message)",
+                )
+        params = CallParams(
+            temperature=temperature, max_tokens=int(max_tokens), system_override=override.strip() or None
+        )
+        choices.append((ModelChoice(model_id, params), titles[model_id]))
+    return choices
+
+
+def variable_rows(version: PromptVersion) -> list[dict[str, Any]]:
+    """Rows of values for the version's variables, prefilled with its sample values."""
+    names = PromptTemplate(system=version.system_template, user=version.user_template).variables()
+    if not names:
+        st.caption("This version has no variables: each model answers it once.")
+        return [{}]
+    sample = {n: str(version.sample_variables.get(n, "")) for n in names}
+    table = st.data_editor(
+        pd.DataFrame([sample], columns=names),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=f"compare_rows_{version.id}",
+        column_config={n: st.column_config.TextColumn(n, width="large") for n in names},
+    )
+    st.caption("One row per set of values; add rows at the bottom of the table to compare several inputs.")
+    rows = []
+    for record in table.to_dict("records"):
+        values = {
+            k: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for k, v in record.items()
+        }
+        if any(values.values()):
+            rows.append(values)
+    return rows
