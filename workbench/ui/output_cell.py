@@ -150,16 +150,21 @@ def render_grid(views: Sequence[CellView], columns: int, extra: CellExtra | None
         grid.show(view, extra)
 
 
-def follow(live: LiveRun, columns: int, extra: CellExtra | None = None) -> LiveSnapshot:
-    """Redraw changed cells until the run is over; the progress bar shows answers done."""
+def follow(
+    live: LiveRun, columns: int, extra: CellExtra | None = None, *, show_cells: bool = True
+) -> LiveSnapshot:
+    """Redraw changed cells until the run is over; the progress bar shows answers done.
+
+    ``show_cells=False`` shows the progress only (blind rating: which column streams fastest,
+    and in which order, would give the models away)."""
     progress = st.empty()
     snap = live.snapshot()
-    grid = Grid(snap.cells, columns)
+    grid = Grid(snap.cells if show_cells else [], columns)
     shown: dict[str, int] = {}
     while True:
         snap = live.snapshot()
         progress.progress(snap.progress, text=f"{snap.done} of {snap.total} answers")
-        for view in snap.cells:
+        for view in snap.cells if show_cells else ():
             if shown.get(view.key) != view.revision:
                 grid.show(view, extra)
                 shown[view.key] = view.revision
