@@ -68,7 +68,7 @@ def figures(view: CellView) -> str:
         tokens_in = "?" if view.tokens_in is None else view.tokens_in
         tokens_out = "?" if view.tokens_out is None else view.tokens_out
         parts.append(f"tokens {tokens_in} in / {tokens_out} out")
-    if view.status in ("ok", "incomplete"):
+    if view.status in ("ok", "incomplete") and parts:  # nothing measured (a blind cell): no cost either
         parts.append(money(view.cost_usd))
     if view.finish_reason:
         parts.append(f"finish: {FINISH.get(view.finish_reason, view.finish_reason)}")
