@@ -7,7 +7,7 @@ import streamlit as st
 from workbench import versions
 from workbench.evals import cases, cells, evaluations, scoring, spreadsheets
 from workbench.evals.assertions import TYPES
-from workbench.ui import state
+from workbench.ui import auth, state
 from workbench.ui.cases_editor import cases_editor
 from workbench.ui.nav import spec
 from workbench.ui.page import header, shows_errors
@@ -77,7 +77,7 @@ with tab_cases, shows_errors():
     st.caption(
         f"{len(stored)} test cases. Add rows at the bottom; select rows and press Delete to remove them."
     )
-    if st.button("Save test cases", type="primary", key="bench_save"):
+    if st.button("Save test cases", type="primary", key="bench_save") and auth.allowed("testcase.edit"):
         change = cases.save_table(
             engine,
             prompt_id,
@@ -100,7 +100,11 @@ with tab_files, shows_errors():
     mode = st.radio(
         "Imported cases", ["are added after the existing ones", "replace the existing ones"], key="bench_mode"
     )
-    if st.button("Import", disabled=upload is None, key="bench_import") and upload is not None:
+    if (
+        st.button("Import", disabled=upload is None, key="bench_import")
+        and upload is not None
+        and auth.allowed("testcase.edit")
+    ):
         replace = mode.startswith("replace")
         change = cases.import_cases(
             engine,
@@ -115,13 +119,16 @@ with tab_files, shows_errors():
     st.caption(
         "Columns: `name`, one per variable, `expected`, and `assert:<type>`. A file with any problem is refused whole."
     )
+    no_export = auth.why_not("export")
     for column, fmt in zip(st.columns(len(spreadsheets.FORMATS)), spreadsheets.FORMATS, strict=True):
         column.download_button(
             f"Export {fmt.upper()}",
-            cases.export_cases(engine, prompt_id, fmt, version_id),
+            b"" if no_export else cases.export_cases(engine, prompt_id, fmt, version_id),
             file_name=cases.export_filename(names[prompt_id], fmt),
             mime=spreadsheets.MIME_TYPES[fmt],
             key=f"bench_export_{fmt}",
+            disabled=no_export is not None,
+            help=no_export,
         )
 
 with tab_check, shows_errors():
@@ -143,7 +150,9 @@ with tab_check, shows_errors():
     cost = b.number_input("Cost (USD)", min_value=0.0, value=None, format="%.6f", key="bench_check_cost")
     judges = evaluations.judge_choices(engine)
     judge_label = c.selectbox("Judge model", [NO_JUDGE, *judges], key="bench_check_judge")
-    if st.button("Check", key="bench_check"):
+    if st.button("Check", key="bench_check") and (
+        judge_label not in judges or auth.allowed("evaluation.run")
+    ):
         judge = (
             evaluations.judge_for(engine, judges[judge_label], lookup_key) if judge_label in judges else None
         )

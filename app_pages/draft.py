@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workbench import checklist, drafts, versions
-from workbench.ui import builder_form, draft_state, improver_panel, state
+from workbench.ui import auth, builder_form, draft_state, improver_panel, state
 from workbench.ui.nav import spec
 from workbench.ui.page import header, shows_errors
 from workbench.ui.prompt_picker import pick_prompt
@@ -29,6 +29,8 @@ def open_prompt(prompt_id: int | None) -> None:
 def save(system: str, user: str, note: str) -> None:
     """Save the draft (or an accepted rewrite) as the next version; a new prompt is created first."""
     origin = draft_state.origin()
+    if not auth.allowed("prompt.create" if origin.prompt_id is None else "version.save", project_id):
+        return
     common = dict(
         system=system,
         user=user,

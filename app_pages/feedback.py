@@ -4,7 +4,7 @@ import streamlit as st
 
 from workbench import feedback, ratings, versions
 from workbench.tables import DEFAULT_RATING_TAGS
-from workbench.ui import state
+from workbench.ui import auth, state
 from workbench.ui.nav import spec
 from workbench.ui.page import header, require_project, shows_errors
 from workbench.ui.rating_charts import score_chart, score_columns, tag_chart
@@ -85,6 +85,6 @@ with shows_errors():
             key="feedback_tags",
             help="Type a new tag and press Enter to add it. Ratings keep the tags they already have.",
         )
-        if st.button("Save tags", key="feedback_tags_save"):
+        if st.button("Save tags", key="feedback_tags_save") and auth.allowed("tags.edit", project_id):
             ratings.set_project_tags(engine, project_id, chosen, actor=state.user_name() or "anonymous")
             st.success("Tags saved.")

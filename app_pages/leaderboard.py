@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workbench import feedback, pairwise
-from workbench.ui import state
+from workbench.ui import auth, state
 from workbench.ui.nav import spec
 from workbench.ui.page import header, require_project, shows_errors
 from workbench.ui.rating import blind_seed
@@ -57,7 +57,9 @@ with shows_errors():
                 st.markdown(item.text)
         buttons = st.columns(4)
         for column, (choice, label) in zip(buttons, pairwise.CHOICE_LABELS.items(), strict=True):
-            if column.button(label, key=f"vote_{choice}", shortcut=SHORTCUTS[choice], width="stretch"):
+            if column.button(
+                label, key=f"vote_{choice}", shortcut=SHORTCUTS[choice], width="stretch"
+            ) and auth.allowed("output.vote", project_id):
                 pairwise.record_preference(
                     engine,
                     output_a_id=pair.a.output_id,

@@ -7,14 +7,16 @@ import pytest
 from workbench import access, audit, projects, versions
 from workbench.errors import InvalidInput, PermissionDenied
 
+VIEWER = {"project.view", "output.rate", "output.vote"}
 EXPECTED = {
-    "viewer": {"project.view", "output.rate"},
+    "viewer": VIEWER,
     "editor": {
-        "project.view",
-        "output.rate",
+        *VIEWER,
         "project.edit",
+        "tags.edit",
         "prompt.create",
         "version.save",
+        "prompt.improve",
         "run.start",
         "evaluation.run",
         "testcase.edit",

@@ -274,3 +274,48 @@ def test_improver_garbage_answer_is_explained_and_nothing_written(app, app_db: E
     assert not at.exception
     assert "fake-lazy did not answer with a rewritten prompt" in texts(at.error)
     assert not at.get("html") and written(app_db) == before
+
+
+def test_improver_names_personal_data_and_sends_it_redacted(
+    app, app_db: Engine, fake_model, fake_server: FakeLLMServer
+) -> None:  # type: ignore[no-untyped-def]
+    at = draft(app)
+    at.text_area(key="w_draft_user").input("Reply to dana@example.com about {{ order_id }}.").run()
+    at.selectbox(key="improver_model").set_value(fake_model["fake-large"]).run()
+    at.button(key="improver_ask").click().run()
+    assert not at.exception
+    assert "Found 1 e-mail address in what would be sent to Local fake server" in texts(at.warning)
+    assert fake_server.chat_requests() == [] and not at.get("html")
+    at.button(key="improver_gate:redact").click().run()
+    assert not at.exception and not at.warning
+    (request,) = fake_server.chat_requests()
+    sent = str(request.body["messages"])  # type: ignore[index]
+    assert "[EMAIL_1]" in sent and "dana@example.com" not in sent
+    assert "Your draft" in "".join(h.proto.body for h in at.get("html"))
+
+
+def test_improver_follows_a_restricted_projects_policy(
+    app, app_db: Engine, fake_model, fake_server: FakeLLMServer
+) -> None:  # type: ignore[no-untyped-def]
+    from workbench import projects
+
+    cs = projects.find_project(app_db, "Customer service replies")
+    projects.update_project(
+        app_db, cs.id, actor="admin", sensitivity="restricted", allowed_providers=["Local fake server"]
+    )  # type: ignore[union-attr, arg-type]
+    at = draft(app)
+    assert all(label.startswith("Local fake server") for label in at.selectbox(key="improver_model").options)
+    at.text_area(key="w_draft_user").input("Employee SSN 078-05-1121 asks about {{ order_id }}.").run()
+    at.selectbox(key="improver_model").set_value(fake_model["fake-large"]).run()
+    at.button(key="improver_ask").click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert "is restricted: personal data must be redacted before it is sent" in error.value
+    assert fake_server.chat_requests() == []
+    assert not any(b.key == "improver_gate:as_is" for b in at.button)  # sending unredacted is never offered
+    at.button(key="improver_gate:redact").click().run()
+    (request,) = fake_server.chat_requests()
+    assert "[SSN_1]" in str(request.body["messages"]) and "078-05-1121" not in str(request.body["messages"])  # type: ignore[index]
+
+    projects.update_project(app_db, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
+    assert "No model can rewrite prompts for this project yet" in texts(draft(app).info)

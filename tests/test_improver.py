@@ -153,7 +153,7 @@ def test_model_list_skips_echo_and_respects_project_policy(
     openai_model = next(
         mid for mid, label in improver.improver_models(seeded_engine) if label.startswith("OpenAI")
     )
-    with pytest.raises(PolicyBlocked, match="may only send its prompts"):
+    with pytest.raises(PolicyBlocked, match="is confidential: 'OpenAI' is not on its allowed endpoints"):
         improver.request_improvement(
             seeded_engine, model_id=openai_model, system="", user=BAD, project_id=hr.project_id
         )

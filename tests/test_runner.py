@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, outputs, versions
+from workbench import endpoints, outputs, projects, versions
 from workbench.db import session_scope
 from workbench.live import LiveRun
 from workbench.runner import (
@@ -37,8 +37,10 @@ def lookup(name: str) -> str | None:
 
 @pytest.fixture
 def hr(seeded_engine: Engine) -> Any:
-    """The seeded HR prompt's good version (v2) and its project."""
+    """The seeded HR prompt's good version (v2) and its project, made internal: these tests add
+    their own endpoints, which the demo's confidential HR policy would keep from being called."""
     prompt = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
+    projects.update_project(seeded_engine, prompt.project_id, actor="test", sensitivity="internal")
     return versions.latest_version(seeded_engine, prompt.id), prompt.project_id
 
 

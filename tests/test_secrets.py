@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, versions
+from workbench import endpoints, projects, versions
 from workbench.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
 
 SENTINEL = "sk-SENTINEL-4f9c2a7d1e8b6035"
@@ -37,6 +37,8 @@ def sentinel_setup(app_env: Path, fake_server: FakeLLMServer, monkeypatch) -> di
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
     monkeypatch.setenv("WB_REFUSED_KEY", REFUSED)
     engine = sqlite_engine_for(app_env)
+    hr = projects.find_project(engine, "HR handbook assistant")  # confidential: would block these
+    projects.update_project(engine, hr.id, actor="t", sensitivity="internal")  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     endpoints.update_endpoint(
         engine, openai.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0

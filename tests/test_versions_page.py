@@ -107,3 +107,33 @@ def test_open_a_version_in_the_editor(app, app_db: Engine) -> None:
     assert at.title[0].value == "Draft"
     assert at.text_area(key="w_draft_user").value == "Explain why a customer's order is late."
     assert "Editing from version 1" in "\n".join(c.value for c in at.caption)
+
+
+def test_history_shows_tags_and_scores_per_version_and_per_model(app, app_db: Engine) -> None:
+    _prompt_id, (v2, v1) = late_order(app_db)
+    rate_outputs(app_db, v2.id, [(5.0, "", ("accurate",), "a"), (3.0, "", ("too long", "accurate"), "b")])
+    rate_outputs(app_db, v1.id, [(1.0, "vague", ("off-topic",), "c")])
+    at = page(app)
+    assert not at.exception
+    history_table, per_model = at.dataframe[0].value, at.dataframe[1].value
+    assert list(history_table["Tags given"]) == ["accurate ×2, too long ×1", "off-topic ×1"]
+    assert list(per_model["version"]) == ["Late order reply · v2", "Late order reply · v1"]
+    assert list(per_model["ratings"]) == [2, 1] and list(per_model["mean_score"]) == [4.0, 1.0]
+    assert list(per_model["tags"]) == ["accurate ×2, too long ×1", "off-topic ×1"]
+    assert "model" in per_model.columns
+
+
+def test_per_model_figures_add_up_to_the_version_figures(app, app_db: Engine) -> None:
+    from workbench import projects
+
+    at = page(app)
+    at.sidebar.selectbox(key="sidebar_project").set_value(
+        projects.find_project(app_db, "HR handbook assistant").id
+    ).run()  # type: ignore[union-attr]
+    assert not at.exception
+    history_table, per_model = at.dataframe[0].value, at.dataframe[1].value
+    assert per_model["model"].nunique() >= 2  # the demo's HR answers come from several models
+    for version, count in zip(history_table["Version"], history_table["Ratings"], strict=True):
+        mine = per_model[per_model["version"].str.endswith(f"· {version}")]
+        assert int(mine["ratings"].sum()) == count
+    assert history_table["Ratings"].sum() > 0

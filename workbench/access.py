@@ -5,8 +5,9 @@ typed name is the actor. With sign-in switched on (``set_signin``), people sign 
 OIDC (Streamlit's ``st.login``) and hold one role per project:
 
 ======  ====================================================================================
-viewer  read the project and rate answers
-editor  + create prompts, save versions, run, evaluate, edit test cases and the use case
+viewer  read the project, rate answers and vote on pairs of answers
+editor  + create prompts, save versions, improve with a model, run, evaluate, edit test
+        cases, the use case and the raters' tag list (a working vocabulary, like test cases)
 admin   + move labels, export, import, change settings and data governance, manage members,
         read the audit log
 ======  ====================================================================================
@@ -41,9 +42,12 @@ RANK = {role: i for i, role in enumerate(ROLES, start=1)}  # viewer 1, editor 2,
 ACTIONS: dict[str, str] = {
     "project.view": "viewer",
     "output.rate": "viewer",
+    "output.vote": "viewer",
     "project.edit": "editor",
+    "tags.edit": "editor",
     "prompt.create": "editor",
     "version.save": "editor",
+    "prompt.improve": "editor",
     "run.start": "editor",
     "evaluation.run": "editor",
     "testcase.edit": "editor",
@@ -58,9 +62,12 @@ ACTIONS: dict[str, str] = {
 DESCRIPTIONS = {
     "project.view": "open this project",
     "output.rate": "rate answers",
+    "output.vote": "vote on which of two answers is better",
     "project.edit": "edit the use case and KPIs",
+    "tags.edit": "change the tags offered to raters",
     "prompt.create": "create prompts",
     "version.save": "save a prompt version",
+    "prompt.improve": "send a prompt to a model for a rewrite",
     "run.start": "run prompts against models",
     "evaluation.run": "run bench evaluations",
     "testcase.edit": "edit bench test cases",

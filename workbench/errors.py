@@ -117,6 +117,8 @@ class StreamInterrupted(ProviderError):
 class PolicyBlocked(WorkbenchError):
     """A governance rule (sensitivity level, allowed providers) refused an action."""
 
+    kind = "policy"  # the error kind of a run's output that the policy kept from being sent
+
 
 class PermissionDenied(WorkbenchError):
     """The signed-in user's role does not allow this action."""

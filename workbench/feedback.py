@@ -217,6 +217,7 @@ class LowRated:
 
     output_id: int
     model: str
+    version_number: int
     variables: dict[str, Any]
     text: str
     mean_score: float
@@ -225,9 +226,8 @@ class LowRated:
     tags: tuple[str, ...]
 
 
-def low_rated(engine: Engine, version_id: int, *, max_score: float = 2.5, limit: int = 10) -> list[LowRated]:
-    """The version's answers averaging at most ``max_score``, worst first, with comments and tags."""
-    frame = ratings_frame(engine, version_id=version_id)
+def low_rated_in(frame: pd.DataFrame, *, max_score: float = 2.5, limit: int = 10) -> list[LowRated]:
+    """The answers in a ``ratings_frame`` averaging at most ``max_score``, worst first."""
     found = []
     for output_id, part in frame.groupby("output_id"):
         mean = float(part["score"].mean())
@@ -238,6 +238,7 @@ def low_rated(engine: Engine, version_id: int, *, max_score: float = 2.5, limit:
             LowRated(
                 output_id=int(output_id),  # type: ignore[arg-type]
                 model=first["model"],
+                version_number=int(first["version_number"]),
                 variables=first["variables"],
                 text=first["text"],
                 mean_score=mean,
@@ -248,3 +249,8 @@ def low_rated(engine: Engine, version_id: int, *, max_score: float = 2.5, limit:
         )
     found.sort(key=lambda item: (item.mean_score, -item.ratings, item.output_id))
     return found[:limit]
+
+
+def low_rated(engine: Engine, version_id: int, *, max_score: float = 2.5, limit: int = 10) -> list[LowRated]:
+    """The version's answers averaging at most ``max_score``, worst first, with comments and tags."""
+    return low_rated_in(ratings_frame(engine, version_id=version_id), max_score=max_score, limit=limit)

@@ -1,8 +1,8 @@
 """A prompt's history as people read it: versions with who/when/why and how they were rated,
 where each label points, every label move, and the rules for moving and rolling back labels.
 
-Ratings are read straight from the rating/output tables (average of the normalised 1-5 score
-per version) so the history needs nothing from the ratings UI to show them.
+Ratings come from ``workbench.feedback`` (the one place ratings are aggregated): average of
+the normalised 1-5 score, number of ratings and tag counts per version.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench import versions
+from workbench import feedback, versions
 from workbench.db import session_scope
 from workbench.errors import InvalidInput, NotFound
-from workbench.tables import Label, LabelMove, Output, PromptVersion, Rating
+from workbench.tables import Label, LabelMove
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class VersionRow:
     labels: tuple[str, ...]
     average_rating: float | None
     ratings: int
+    tags: str = ""  # "accurate ×3, too long ×1"
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,15 @@ class LabelMoveRow:
     note: str
 
 
-def version_ratings(engine: Engine, prompt_id: int) -> dict[int, tuple[float, int]]:
-    """version id -> (average score 1-5, number of ratings), for versions that have ratings."""
-    with session_scope(engine) as session:
-        rows = session.exec(
-            select(PromptVersion.id, func.avg(Rating.score), func.count(col(Rating.id)))
-            .join(Output, col(Output.prompt_version_id) == PromptVersion.id)
-            .join(Rating, col(Rating.output_id) == Output.id)
-            .where(PromptVersion.prompt_id == prompt_id)
-            .group_by(col(PromptVersion.id))
-        )
-        return {vid: (round(float(avg), 2), int(n)) for vid, avg, n in rows}
-
-
 def version_history(engine: Engine, prompt_id: int) -> list[VersionRow]:
     """Every version, newest first, with its labels and ratings."""
-    rated = version_ratings(engine, prompt_id)
+    summary = feedback.version_feedback(engine, prompt_id)
+    rated = {
+        int(number): (round(float(mean), 2), int(count), str(tags))
+        for number, mean, count, tags in summary[
+            ["version_number", "mean_score", "ratings", "tags"]
+        ].itertuples(index=False)
+    }
     labels: dict[int, list[str]] = {}
     for label in versions.labels_for_prompt(engine, prompt_id):
         labels.setdefault(label.version_id, []).append(label.name)
@@ -79,8 +73,9 @@ def version_history(engine: Engine, prompt_id: int) -> list[VersionRow]:
             created_at=v.created_at,
             change_note=v.change_note,
             labels=tuple(labels.get(v.id, [])),  # type: ignore[arg-type]
-            average_rating=rated.get(v.id, (None, 0))[0],  # type: ignore[arg-type]
-            ratings=rated.get(v.id, (None, 0))[1],  # type: ignore[arg-type]
+            average_rating=rated.get(v.number, (None, 0, ""))[0],
+            ratings=rated.get(v.number, (None, 0, ""))[1],  # type: ignore[arg-type]
+            tags=rated.get(v.number, (None, 0, ""))[2],  # type: ignore[arg-type]
         )
         for v in versions.list_versions(engine, prompt_id)
     ]

@@ -10,21 +10,21 @@ discarded or unreadable answer leaves no trace in the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench import checklist
+from workbench import checklist, feedback, governance, projects
 from workbench.aio import run_sync
 from workbench.db import session_scope
 from workbench.endpoints import endpoint_config, model_label
-from workbench.errors import BadResponse, InvalidInput, NotFound, PolicyBlocked, TemplateError
-from workbench.providers.base import ChatRequest, KeyLookup, Provider
+from workbench.errors import BadResponse, InvalidInput, NotFound, TemplateError
+from workbench.providers.base import ChatRequest, EndpointConfig, KeyLookup, Provider
 from workbench.providers.registry import build_provider, env_lookup
-from workbench.tables import Endpoint, ModelEntry, Output, Project, PromptVersion, Rating, RatingTag
+from workbench.tables import Endpoint, ModelEntry
 from workbench.templates import Message, PromptTemplate
 
 LOW_SCORE = 2.5  # scores are normalised to 1-5; thumbs down is 1
@@ -74,38 +74,41 @@ class Proposal:
 
 
 def collect_feedback(engine: Engine, prompt_id: int) -> Feedback:
-    """Ratings, comments and low-rated outputs of every version of ``prompt_id``."""
-    with session_scope(engine) as session:
-        rows = list(
-            session.exec(
-                select(Rating, Output.text, PromptVersion.number)
-                .join(Output, col(Output.id) == Rating.output_id)
-                .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
-                .where(PromptVersion.prompt_id == prompt_id)
-                .order_by(col(Rating.updated_at).desc(), col(Rating.id).desc())
-            )
-        )
-        ids = [rating.id for rating, _text, _number in rows]
-        tags: dict[int, list[str]] = {}
-        for tag in session.exec(select(RatingTag).where(col(RatingTag.rating_id).in_(ids))):
-            tags.setdefault(tag.rating_id, []).append(tag.tag)
-    if not rows:
+    """Ratings, comments and low-rated outputs of every version of ``prompt_id``.
+
+    Read through ``workbench.feedback`` (the one place ratings are aggregated): comments and tags
+    newest first, and the answers averaging ``LOW_SCORE`` or less, worst first.
+    """
+    frame = feedback.ratings_frame(engine, prompt_id=prompt_id)
+    if frame.empty:
         return Feedback()
-    items = [
+    newest = frame.sort_values(["updated_at", "rating_id"], ascending=False)
+    commented = newest[(newest["comment"].str.strip() != "") | (newest["tags"].str.len() > 0)]
+    comments = [
         RatedOutput(
-            version=number,
-            score=rating.score,
-            comment=rating.comment.strip(),
-            tags=tuple(sorted(tags.get(rating.id, []))),  # type: ignore[arg-type]
-            output=(text or "")[:MAX_OUTPUT_CHARS],
+            version=int(row.version_number),
+            score=float(row.score),
+            comment=str(row.comment).strip(),
+            tags=tuple(row.tags),
+            output=str(row.text or "")[:MAX_OUTPUT_CHARS],
         )
-        for rating, text, number in rows
+        for row in commented.head(MAX_ITEMS).itertuples(index=False)
+    ]
+    low = [
+        RatedOutput(
+            version=item.version_number,
+            score=round(item.mean_score, 2),
+            comment=" / ".join(item.comments),
+            tags=item.tags,
+            output=(item.text or "")[:MAX_OUTPUT_CHARS],
+        )
+        for item in feedback.low_rated_in(frame, max_score=LOW_SCORE, limit=MAX_ITEMS)
     ]
     return Feedback(
-        ratings=len(items),
-        average=round(sum(i.score for i in items) / len(items), 2),
-        comments=[i for i in items if i.comment or i.tags][:MAX_ITEMS],
-        low_rated=[i for i in items if i.score <= LOW_SCORE][:MAX_ITEMS],
+        ratings=len(frame),
+        average=round(float(frame["score"].mean()), 2),
+        comments=comments,
+        low_rated=low,
     )
 
 
@@ -186,9 +189,9 @@ def parse_proposal(text: str, *, current: PromptTemplate, model: str) -> Proposa
 
 def improver_models(engine: Engine, project_id: int | None = None) -> list[tuple[int, str]]:
     """(model id, label) of every enabled model that can rewrite prompts for the project:
-    Echo only repeats its input, and a project may restrict which endpoints see its prompts."""
+    Echo only repeats its input, and the project's data policy may keep endpoints out."""
+    project = projects.get_project(engine, project_id) if project_id else None
     with session_scope(engine) as session:
-        allowed = list(session.get(Project, project_id).allowed_providers or []) if project_id else []  # type: ignore[union-attr]
         rows = session.exec(
             select(ModelEntry, Endpoint)
             .join(Endpoint, col(Endpoint.id) == ModelEntry.endpoint_id)
@@ -202,31 +205,76 @@ def improver_models(engine: Engine, project_id: int | None = None) -> list[tuple
         return [
             (entry.id, model_label(entry, endpoint))  # type: ignore[misc]
             for entry, endpoint in rows
-            if not allowed or endpoint.name in allowed
+            if project is None or not governance.check_outbound(project, endpoint, []).blocked
         ]
 
 
-def _model(engine: Engine, model_id: int, project_id: int | None) -> tuple[ModelEntry, Endpoint]:
+@dataclass(frozen=True)
+class ImproveRequest:
+    """A rewrite request ready to send: the model, where it goes, and exactly what it says."""
+
+    model: str  # the model's id at the provider
+    label: str  # "Endpoint · model", as people see it
+    endpoint: EndpointConfig
+    messages: list[Message]
+    system: str  # the draft being improved
+    user: str
+
+
+def prepare_improvement(
+    engine: Engine,
+    *,
+    model_id: int,
+    system: str,
+    user: str,
+    values: Mapping[str, Any] | None = None,
+    prompt_id: int | None = None,
+) -> ImproveRequest:
+    """What would be sent to ``model_id``: the draft, its checklist findings and its ratings.
+    Nothing is sent or written; a page shows the data-policy check on ``messages`` first."""
+    if not (system.strip() or user.strip()):
+        raise InvalidInput("Write a prompt first: there is nothing to improve.")
     with session_scope(engine) as session:
         entry = session.get(ModelEntry, model_id)
         endpoint = session.get(Endpoint, entry.endpoint_id) if entry else None
         if entry is None or endpoint is None or not (entry.enabled and endpoint.enabled):
             raise NotFound("That model is not available any more; pick another one.")
-        project = session.get(Project, project_id) if project_id else None
-        if (
-            project is not None
-            and project.allowed_providers
-            and endpoint.name not in project.allowed_providers
-        ):
-            raise PolicyBlocked(
-                f"Project '{project.name}' may only send its prompts to: {', '.join(project.allowed_providers)}."
-            )
-        return entry, endpoint
+    findings = checklist.check(system, user, values)
+    rated = collect_feedback(engine, prompt_id) if prompt_id else Feedback()
+    return ImproveRequest(
+        model=entry.model,
+        label=model_label(entry, endpoint),
+        endpoint=endpoint_config(endpoint),
+        messages=build_messages(system, user, findings, rated),
+        system=system,
+        user=user,
+    )
 
 
 async def _ask(provider: Provider, request: ChatRequest) -> str:
     async with provider:
         return (await provider.complete(request)).text
+
+
+def send_improvement(
+    engine: Engine,
+    request: ImproveRequest,
+    *,
+    project_id: int | None = None,
+    messages: Sequence[Message] | None = None,
+    lookup: KeyLookup = env_lookup,
+) -> Proposal:
+    """Send ``request`` (with ``messages`` instead of its own, e.g. redacted) and parse the
+    answer. The project's data policy is enforced here whatever the caller checked before
+    (``PolicyBlocked`` with the reason). Writes nothing."""
+    to_send = [dict(m) for m in (request.messages if messages is None else messages)]
+    if project_id is not None:
+        governance.enforce(projects.get_project(engine, project_id), request.endpoint, [to_send])
+    chat = ChatRequest(model=request.model, messages=to_send, temperature=0.2, max_tokens=2000)
+    text = run_sync(_ask(build_provider(request.endpoint, lookup), chat))
+    return parse_proposal(
+        text, current=PromptTemplate(system=request.system, user=request.user), model=request.label
+    )
 
 
 def request_improvement(
@@ -240,19 +288,9 @@ def request_improvement(
     project_id: int | None = None,
     lookup: KeyLookup = env_lookup,
 ) -> Proposal:
-    """Ask the model for a rewrite of the draft and parse it. Writes nothing."""
-    if not (system.strip() or user.strip()):
-        raise InvalidInput("Write a prompt first: there is nothing to improve.")
-    entry, endpoint = _model(engine, model_id, project_id)
-    findings = checklist.check(system, user, values)
-    feedback = collect_feedback(engine, prompt_id) if prompt_id else Feedback()
-    request = ChatRequest(
-        model=entry.model,
-        messages=build_messages(system, user, findings, feedback),
-        temperature=0.2,
-        max_tokens=2000,
+    """Ask the model for a rewrite of the draft and parse it (scripts; the Draft page prepares,
+    checks the data policy with the person, then sends). Writes nothing."""
+    request = prepare_improvement(
+        engine, model_id=model_id, system=system, user=user, values=values, prompt_id=prompt_id
     )
-    text = run_sync(_ask(build_provider(endpoint_config(endpoint), lookup), request))
-    return parse_proposal(
-        text, current=PromptTemplate(system=system, user=user), model=model_label(entry, endpoint)
-    )
+    return send_improvement(engine, request, project_id=project_id, lookup=lookup)

@@ -10,7 +10,7 @@ runner stores it as an error output without calling anyone, and the other cells 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -78,6 +78,9 @@ class Cell:
     row_index: int = 0
     column: int = 0
     test_case_id: int | None = None
+    # The exact messages to send, when they were settled before the run (e.g. redacted after the
+    # data-policy check); ``None`` renders the version's template with ``variables``.
+    messages: tuple[Mapping[str, str], ...] | None = None
 
     @property
     def key(self) -> str:
@@ -200,10 +203,10 @@ class _Renderers:
         return self._compiled[source](cell.variables)
 
 
-def prepare(
-    engine: Engine, cells: Sequence[Cell], lookup: KeyLookup
-) -> tuple[list[Target], dict[str, Provider]]:
-    """Targets for ``cells`` and one provider per endpoint used (keys looked up now)."""
+def _load(
+    engine: Engine, cells: Sequence[Cell]
+) -> tuple[dict[int, PromptVersion], dict[int, ModelEntry], dict[int, Endpoint]]:
+    """The versions, models and endpoints the cells use, read once (detached rows by id)."""
     version_ids = {c.prompt_version_id for c in cells}
     model_ids = {c.model_id for c in cells}
     with session_scope(engine) as session:
@@ -215,6 +218,59 @@ def prepare(
         endpoints = {
             e.id: e for e in session.exec(select(Endpoint).where(col(Endpoint.id).in_(endpoint_ids)))
         }
+    return versions, models, endpoints  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What one endpoint would receive from a run: cell keys and their rendered messages."""
+
+    endpoint: EndpointConfig
+    keys: tuple[str, ...]
+    messages: tuple[list[Message], ...]
+
+
+def outbound(engine: Engine, cells: Sequence[Cell]) -> list[Outbound]:
+    """The cells' messages grouped by the endpoint they would go to, for the data-policy check a
+    page shows before a run. Cells that cannot be sent (no model, template error) are left out:
+    the run stores them as errors without calling anyone."""
+    versions, models, endpoints = _load(engine, cells)
+    renderers = _Renderers()
+    groups: dict[str, tuple[EndpointConfig, list[str], list[list[Message]]]] = {}
+    for cell in cells:
+        model = models.get(cell.model_id)
+        endpoint = endpoints.get(model.endpoint_id) if model else None
+        version = versions.get(cell.prompt_version_id)
+        if model is None or endpoint is None or version is None:
+            continue
+        try:
+            messages = (
+                [dict(m) for m in cell.messages]
+                if cell.messages is not None
+                else renderers.render(version, cell)
+            )
+        except TemplateError:
+            continue
+        config = endpoint_config(endpoint)
+        group = groups.setdefault(config.name, (config, [], []))
+        group[1].append(cell.key)
+        group[2].append(messages)  # type: ignore[arg-type]
+    return [Outbound(config, tuple(keys), tuple(msgs)) for config, keys, msgs in groups.values()]
+
+
+def with_messages(cells: Sequence[Cell], messages: Mapping[str, Sequence[Message]]) -> list[Cell]:
+    """The cells, each with the messages settled for its key (e.g. redacted) fixed on it."""
+    return [
+        replace(c, messages=tuple(dict(m) for m in messages[c.key])) if c.key in messages else c
+        for c in cells
+    ]
+
+
+def prepare(
+    engine: Engine, cells: Sequence[Cell], lookup: KeyLookup
+) -> tuple[list[Target], dict[str, Provider]]:
+    """Targets for ``cells`` and one provider per endpoint used (keys looked up now)."""
+    versions, models, endpoints = _load(engine, cells)
     providers: dict[str, Provider] = {}
     broken: dict[str, WorkbenchError] = {}
     renderers = _Renderers()
@@ -243,7 +299,10 @@ def prepare(
             version = versions.get(cell.prompt_version_id)
             if version is None:
                 raise NotFound(f"Version #{cell.prompt_version_id} does not exist.")
-            target.messages = renderers.render(version, cell)
+            if cell.messages is not None:
+                target.messages = [dict(m) for m in cell.messages]  # type: ignore[misc]
+            else:
+                target.messages = renderers.render(version, cell)
             target.cache_key = cache_key(
                 endpoint=(config.name, config.provider, config.base_url),
                 model=model.model,

@@ -16,6 +16,11 @@ tests run versions × models × test cases through the same ``plan`` and ``run_c
   soon as the call ends, and only then reported to the listener.
 - Cancel: ``RunHandle.cancel()`` (any thread) cancels outstanding calls; each is stored as
   ``cancelled`` with whatever text had streamed.
+- Data policy: before anything is sent, each cell's rendered messages are checked against the
+  project's policy (``workbench.governance``), whoever started the run (a page, the CLI, a
+  script). A cell the policy blocks is stored as an error of kind ``policy`` with the reason,
+  and its provider is never called. Pages show the same check first (with redaction); this is
+  the last line of defence behind it. The offline Echo is never checked.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workbench import outputs
+from workbench import governance, outputs, projects
 from workbench.aio import run_sync
-from workbench.errors import InvalidInput, ProviderError, StreamInterrupted
+from workbench.errors import InvalidInput, PolicyBlocked, ProviderError, StreamInterrupted
+from workbench.governance import ProjectPolicy
 from workbench.pricing import cost_usd
 from workbench.providers.base import Completion, KeyLookup, Provider, TextDelta, redact
 from workbench.providers.registry import env_lookup
@@ -73,6 +79,9 @@ class RunOptions:
     use_cache: bool = False
     stream: bool = True
     settings: Mapping[str, Any] = field(default_factory=dict)  # extra context stored on the run
+    # The data policy the cells are checked against; ``None`` reads the project's own (the
+    # default, so no caller can forget it). Any object with the project's policy fields works.
+    policy: ProjectPolicy | None = None
 
 
 class RunListener:
@@ -295,12 +304,36 @@ class RunHandle:
         return self._cancel, self._done
 
 
+def _apply_policy(engine: Engine, targets: Sequence[Target], options: RunOptions) -> None:
+    """Mark every target the data policy blocks (its reason becomes the cell's error); one
+    audit event per blocked endpoint records it (kinds and counts, never the values)."""
+    policy = options.policy or projects.get_project(engine, options.project_id)
+    blocked: dict[str, governance.Decision] = {}
+    for target in targets:
+        if target.problem is not None or target.endpoint is None or governance.is_offline(target.endpoint):
+            continue
+        decision = governance.check_outbound(policy, target.endpoint, [target.messages])
+        if decision.blocked:
+            target.problem = PolicyBlocked(f"Not sent: {decision.reason}")
+            blocked.setdefault(target.endpoint.name, decision)
+    for decision in blocked.values():
+        governance.record_decision(
+            engine,
+            actor=options.actor,
+            project_id=options.project_id,
+            decision=decision,
+            action=governance.ACTION_BLOCKED,
+            detail="The runner refused to send.",
+        )
+
+
 def _begin(
     engine: Engine, cells: Sequence[Cell], options: RunOptions, lookup: KeyLookup
 ) -> tuple[int, list[Target], dict[str, Provider]]:
     if not cells:
         raise InvalidInput("Nothing to run: choose at least one model and one row of values.")
     targets, providers = prepare(engine, cells, lookup)
+    _apply_policy(engine, targets, options)
     version_ids = sorted({c.prompt_version_id for c in cells})
     columns: dict[int, dict[str, Any]] = {}
     for t in targets:

@@ -62,7 +62,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
 
 def choose_models(page: Page, names: list[str]) -> None:
     """Replace the multiselect's chips with ``names``, waiting for each change to land."""
-    box = page.get_by_test_id("stMultiSelect")
+    box = page.get_by_test_id("stMultiSelect").filter(has_text="Models (")  # not a rating form's tags
     chips = box.get_by_role("button", name=re.compile("^Remove "))
     expect(chips.first).to_be_visible(timeout=15_000)  # the page starts with a default choice
     for left in range(chips.count() - 1, -1, -1):

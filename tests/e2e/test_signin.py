@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp, open_page, start_app, stop_app, wait_idle
 from tests.e2e.widgets import pick
 from tests.fakes.server import FakeLLMServer
-from workbench import access, audit, projects
+from workbench import access, audit, projects, versions
 
 with warnings.catch_warnings():  # it imports authlib.jose, which Authlib itself deprecates
     pytest.importorskip("authlib.deprecate")  # installs an "always" filter; ours must come after it
@@ -127,4 +127,27 @@ def test_a_viewer_cannot_edit_and_is_told_why(page: Page, team_app: RunningApp, 
     )
     engine = team_app.engine()
     assert projects.find_project(engine, "Customer service replies").persona == "customer service agent"  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_a_viewer_cannot_save_a_version(page: Page, team_app: RunningApp, oidc_url: str) -> None:
+    engine = team_app.engine()
+    cs = projects.find_project(engine, "Customer service replies")
+    prompt = versions.list_prompts(engine, cs.id)[0]  # type: ignore[union-attr, arg-type]
+    before = [v.number for v in versions.list_versions(engine, prompt.id)]  # type: ignore[arg-type]
+    engine.dispose()
+    sign_in(page, team_app, oidc_url, "vic@example.com")
+    open_page(page, team_app, "draft")
+    user = page.get_by_label("User message: the task, with {{ variables }} for the parts that change")
+    user.fill("Reply to the customer about order {{ order_id }} in two sentences.")
+    page.get_by_role("button", name="Save as new version").click()
+    expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(
+        "You are a viewer in this project; to save a prompt version you need to be an editor.",
+        timeout=TIMEOUT,
+    )
+    wait_idle(page)
+    expect(page.get_by_text("Saved as version")).to_have_count(0)
+    page.screenshot(path="/tmp/issue5i-viewer-refused.png", full_page=True)
+    engine = team_app.engine()
+    assert [v.number for v in versions.list_versions(engine, prompt.id)] == before  # type: ignore[arg-type]
     engine.dispose()

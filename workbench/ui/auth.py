@@ -87,16 +87,18 @@ def visible(engine: Engine, rows: Sequence[T]) -> list[T]:
     return list(rows) if readable is None else [r for r in rows if r.id in readable]  # type: ignore[attr-defined]
 
 
-def why_not(action: str, project_id: int | None = None) -> str | None:
+def why_not(action: str, project_id: int | None = None, *, engine: Engine | None = None) -> str | None:
     """Why the current visitor may not do ``action`` (``None`` when allowed); shows nothing."""
     pid = state.active_project_id() if project_id is None else project_id
-    return access.denial_reason(get_engine(), current_email(), pid, action)
+    return access.denial_reason(engine or get_engine(), current_email(), pid, action)
 
 
-def allowed(action: str, project_id: int | None = None, *, explain: bool = True) -> bool:
+def allowed(
+    action: str, project_id: int | None = None, *, explain: bool = True, engine: Engine | None = None
+) -> bool:
     """True when the current visitor may do ``action`` in the project (the active one by
     default); otherwise shows why (unless ``explain=False``) and returns False."""
-    reason = why_not(action, project_id)
+    reason = why_not(action, project_id, engine=engine)
     if reason and explain:
         st.warning(reason, icon=":material/lock:")
     return reason is None

@@ -1,5 +1,7 @@
 """Settings widgets: the key table, one endpoint's editor (connection, test, models and prices),
-and the "add an endpoint" form. Keys are only ever looked up and shown masked."""
+and the "add an endpoint" form. Keys are only ever looked up and shown masked. With sign-in on,
+every change needs the ``settings.edit`` role (admin) in the active project; testing a
+connection and fetching a model list change nothing and stay open to all."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import Engine
 from workbench import catalog, endpoints
 from workbench.providers.registry import PROVIDERS, is_configured, key_env_for, provider_class
 from workbench.tables import Endpoint
-from workbench.ui import state
+from workbench.ui import auth, state
 from workbench.ui.secrets import key_source, lookup_key, mask
 
 PRICE_COLUMNS = {
@@ -105,7 +107,9 @@ def _connection_form(engine: Engine, endpoint: Endpoint) -> None:
             "Retries", 0, endpoints.MAX_RETRIES_LIMIT, endpoint.max_retries, key=f"endpoint_retries_{eid}"
         )
         enabled = st.toggle("Enabled", endpoint.enabled, key=f"endpoint_enabled_{endpoint.id}")
-        if st.form_submit_button("Save connection", key=f"save_endpoint_{endpoint.id}"):
+        if st.form_submit_button("Save connection", key=f"save_endpoint_{endpoint.id}") and auth.allowed(
+            "settings.edit"
+        ):
             endpoints.update_endpoint(
                 engine,
                 endpoint.id,  # type: ignore[arg-type]
@@ -130,7 +134,9 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
         edited = st.data_editor(
             table, key=f"prices_{endpoint.id}", column_config=PRICE_COLUMNS, hide_index=True, width="stretch"
         )
-        if st.button("Save models and prices", key=f"save_models_{endpoint.id}"):
+        if st.button("Save models and prices", key=f"save_models_{endpoint.id}") and auth.allowed(
+            "settings.edit"
+        ):
             changed = 0
             for model_id, row in edited.iterrows():
                 values = {
@@ -165,7 +171,9 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
         accept_new_options=True,
         placeholder="Pick from the endpoint's list, or type a model id",
     )
-    if st.button("Add", key=f"add_models_button_{endpoint.id}", disabled=not picked):
+    if st.button("Add", key=f"add_models_button_{endpoint.id}", disabled=not picked) and auth.allowed(
+        "settings.edit"
+    ):
         added = endpoints.add_models(engine, actor=actor(), endpoint_id=endpoint.id, models=picked)  # type: ignore[arg-type]
         count = f"{len(added)} model{'s' if len(added) != 1 else ''}"
         st.session_state[FLASH] = f"Added {count} to {endpoint.name} with default prices."
@@ -219,7 +227,9 @@ def add_endpoint_form(engine: Engine) -> None:
         retries = cols[2].number_input(
             "Retries", 0, endpoints.MAX_RETRIES_LIMIT, 2, key="new_endpoint_retries"
         )
-        if st.form_submit_button("Add endpoint", key="add_endpoint_submit", type="primary"):
+        if st.form_submit_button("Add endpoint", key="add_endpoint_submit", type="primary") and auth.allowed(
+            "settings.edit"
+        ):
             endpoint = endpoints.add_endpoint(
                 engine,
                 actor=actor(),

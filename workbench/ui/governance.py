@@ -1,7 +1,7 @@
 """The check before anything leaves the machine, as a Streamlit widget.
 
 A page that is about to send rendered prompts (Compare, Evaluate) calls ``send_gate`` once per
-target endpoint, on every rerun while the run is pending, and starts the run only with what it
+target endpoint (``gate_cells`` does that for a run's cells), on every rerun while the run is pending, and starts the run only with what it
 returns::
 
     if st.button("Run"):
@@ -29,9 +29,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench import governance, projects
+from workbench import governance, projects, run_plan
 from workbench.governance import Decision, Target
 from workbench.pii import Message
+from workbench.run_plan import Cell
 from workbench.ui import state
 
 REDACT, AS_IS = "redacted", "as_is"
@@ -128,3 +129,24 @@ def send_gate(
             args=(*args, AS_IS, project_id, decision),
         )
     return None
+
+
+def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: str) -> list[Cell] | None:
+    """``send_gate`` for a whole run: one check per endpoint the cells would call. Returns the
+    cells with the messages that may be sent fixed on them (redacted where the person chose
+    that), or ``None`` while any endpoint is blocked or waiting for a choice."""
+    settled: dict[str, list[Message]] = {}
+    waiting = False
+    for group in run_plan.outbound(engine, cells):
+        ready = send_gate(
+            engine,
+            project_id=project_id,
+            endpoint=group.endpoint,
+            requests=group.messages,
+            key=f"{key}:{group.endpoint.name}",
+        )
+        if ready is None:
+            waiting = True
+        else:
+            settled.update(zip(group.keys, ready, strict=True))
+    return None if waiting else run_plan.with_messages(cells, settled)

@@ -1,7 +1,9 @@
 """The "Improve with a model" panel: ask, show the rewrite as a diff, accept / edit / discard.
 
 The proposal lives in session state as plain values until the user decides; only "Accept"
-writes (a new version through ``drafts``), so discarding leaves nothing behind.
+writes (a new version through ``drafts``), so discarding leaves nothing behind. What is sent
+(the draft, its findings, raters' comments and low-rated answers) passes the project's data
+policy first, like a Compare run: a warning with one-click redaction, or a block with the reason.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from sqlalchemy import Engine
 from workbench import checklist, improver
 from workbench.diffs import diff_templates
 from workbench.templates import PromptTemplate
-from workbench.ui import draft_state
+from workbench.ui import auth, draft_state
 from workbench.ui.diff_view import show_template_diff
+from workbench.ui.governance import send_gate
 from workbench.ui.page import shows_errors
 from workbench.ui.secrets import lookup_key
 
 PROPOSAL = draft_state.PROPOSAL
+PENDING = "improver_pending"  # the model asked for a rewrite, while the data-policy check waits
 
 
 def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None]) -> None:
@@ -45,23 +49,50 @@ def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None
     model_id = left.selectbox("Model", list(models), format_func=models.__getitem__, key="improver_model")
     if right.button(
         "Ask for a rewrite", icon=":material/auto_fix_high:", key="improver_ask", width="stretch"
-    ):
+    ) and auth.allowed("prompt.improve", project_id):
         st.session_state.pop(PROPOSAL, None)
-        with shows_errors(), st.spinner(f"Asking {models[model_id]}…"):
-            proposal = improver.request_improvement(
-                engine,
-                model_id=model_id,
-                system=draft_state.text(draft_state.SYSTEM),
-                user=draft_state.text(draft_state.USER),
-                values=draft_state.values(),
-                prompt_id=origin.prompt_id,
-                project_id=project_id,
-                lookup=lookup_key,
-            )
-            st.session_state[PROPOSAL] = proposal.__dict__
+        st.session_state[PENDING] = model_id
+    if st.session_state.get(PENDING) is not None:
+        if st.session_state[PENDING] == model_id:
+            with shows_errors():
+                _ask(engine, project_id, model_id, models[model_id])
+        else:
+            st.session_state.pop(PENDING, None)  # another model was picked: ask again
     raw = st.session_state.get(PROPOSAL)
     if raw:
         _proposal(improver.Proposal(**raw), save)
+
+
+def _ask(engine: Engine, project_id: int, model_id: int, label: str) -> None:
+    """Check what would be sent against the project's data policy (warning, one-click redaction,
+    or a block with its reason), then send what may go and keep the proposal."""
+    st.session_state.pop(PENDING, None)
+    request = improver.prepare_improvement(
+        engine,
+        model_id=model_id,
+        system=draft_state.text(draft_state.SYSTEM),
+        user=draft_state.text(draft_state.USER),
+        values=draft_state.values(),
+        prompt_id=draft_state.origin().prompt_id,
+    )
+    ready = send_gate(
+        engine,
+        project_id=project_id,
+        endpoint=request.endpoint,
+        requests=[request.messages],
+        key="improver_gate",
+    )
+    if ready is None:
+        st.session_state[PENDING] = model_id  # waiting for the person's choice
+        if st.button("Don't send", key="improver_drop", icon=":material/close:"):
+            st.session_state.pop(PENDING, None)
+            st.rerun()
+        return
+    with st.spinner(f"Asking {label}…"):
+        proposal = improver.send_improvement(
+            engine, request, project_id=project_id, messages=ready[0], lookup=lookup_key
+        )
+    st.session_state[PROPOSAL] = proposal.__dict__
 
 
 def _proposal(proposal: improver.Proposal, save: Callable[[str, str, str], None]) -> None:

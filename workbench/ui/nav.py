@@ -51,13 +51,13 @@ PAGES: tuple[PageSpec, ...] = (
         "app_pages/versions.py",
         "Versions",
         ":material/history:",
-        "Every saved version with who, when and why; compare two, move labels such as production, and roll back.",
+        "Every saved version with who, when, why and how it was rated; compare two, move labels such as production, roll back.",
     ),
     PageSpec(
         "app_pages/compare.py",
         "Compare",
         ":material/view_column:",
-        "Run a prompt version on several models at once and compare their answers, speed, tokens and cost side by side.",
+        "Run a prompt version on several models at once, compare answers, speed, tokens and cost side by side, and rate them.",
     ),
     PageSpec(
         "app_pages/bench.py",

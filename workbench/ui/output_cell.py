@@ -68,7 +68,7 @@ def figures(view: CellView) -> str:
         tokens_in = "?" if view.tokens_in is None else view.tokens_in
         tokens_out = "?" if view.tokens_out is None else view.tokens_out
         parts.append(f"tokens {tokens_in} in / {tokens_out} out")
-    if view.status in ("ok", "incomplete"):
+    if view.status in ("ok", "incomplete") and parts:  # nothing measured (a blind cell): no cost either
         parts.append(money(view.cost_usd))
     if view.finish_reason:
         parts.append(f"finish: {FINISH.get(view.finish_reason, view.finish_reason)}")
@@ -150,16 +150,21 @@ def render_grid(views: Sequence[CellView], columns: int, extra: CellExtra | None
         grid.show(view, extra)
 
 
-def follow(live: LiveRun, columns: int, extra: CellExtra | None = None) -> LiveSnapshot:
-    """Redraw changed cells until the run is over; the progress bar shows answers done."""
+def follow(
+    live: LiveRun, columns: int, extra: CellExtra | None = None, *, show_cells: bool = True
+) -> LiveSnapshot:
+    """Redraw changed cells until the run is over; the progress bar shows answers done.
+
+    ``show_cells=False`` shows the progress only (blind rating: which column streams fastest,
+    and in which order, would give the models away)."""
     progress = st.empty()
     snap = live.snapshot()
-    grid = Grid(snap.cells, columns)
+    grid = Grid(snap.cells if show_cells else [], columns)
     shown: dict[str, int] = {}
     while True:
         snap = live.snapshot()
         progress.progress(snap.progress, text=f"{snap.done} of {snap.total} answers")
-        for view in snap.cells:
+        for view in snap.cells if show_cells else ():
             if shown.get(view.key) != view.revision:
                 grid.show(view, extra)
                 shown[view.key] = view.revision

@@ -4,7 +4,9 @@ One form per output: stars or thumbs (``st.feedback``), tags from the project's 
 and one Save button. A form keeps the clicks local until Save, so picking stars, tags and a
 comment costs no reruns; Enter in the comment box (or the optional keyboard shortcut) saves.
 Widget keys are derived from ``key`` and the output id only, so they are stable across reruns
-and unique when many outputs are rated on one page.
+and unique when many outputs are rated on one page. Without a rater name yet, the form asks for
+it; the name is then kept for the browser session (the sidebar's "Your name"). With sign-in on,
+saving checks the ``output.rate`` role and says why not.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Engine
 from workbench import ratings
 from workbench.blind import BlindCell, blind_row, new_seed
 from workbench.ratings import RatingView
+from workbench.ui import auth, state
 from workbench.ui.page import shows_errors
 
 BLIND_SEED = "blind_seed"
@@ -60,6 +63,14 @@ def describe(rating: RatingView) -> str:
     return " · ".join(parts) + (" · given blind" if rating.blind else "")
 
 
+def _adopt_name(base: str) -> None:
+    """Submit callback (runs before the next script run, so before the sidebar's name box is
+    drawn): the name typed in the form becomes this session's rater name."""
+    typed = str(st.session_state.get(f"{base}_name") or "").strip()
+    if typed:
+        st.session_state[state.RATER_NAME] = typed
+
+
 def rating_control(
     engine: Engine,
     output_id: int,
@@ -99,20 +110,31 @@ def rating_control(
             key=f"{base}_comment",
             placeholder="What is right or wrong with it? (Enter saves)",
         )
+        if not rater:
+            st.text_input(
+                "Your name",
+                key=f"{base}_name",
+                placeholder="e.g. Dana from Support",
+                help="Asked once: every rating records who gave it. Kept for this browser session "
+                "and shown in the sidebar.",
+            )
         submitted = st.form_submit_button(
             "Update my rating" if existing else "Save rating",
             type="primary",
             key=f"{base}_save",
             shortcut=shortcut,
+            on_click=None if rater else _adopt_name,
+            args=None if rater else (base,),
         )
     if existing and not submitted:
         st.caption(f"Your rating: {describe(existing)}")
     if not submitted:
         return existing
+    rater = rater or state.user_name()  # typed into this form just now (see ``_adopt_name``)
     if not rater:
-        st.warning(
-            "Type your name in the sidebar first: every rating records who gave it.", icon=":material/edit:"
-        )
+        st.warning("Type your name first: every rating records who gave it.", icon=":material/edit:")
+        return existing
+    if not auth.allowed("output.rate", engine=engine):
         return existing
     if picked is None:
         st.warning("Pick the stars (or a thumb) first, then save.", icon=":material/star:")
