@@ -78,6 +78,12 @@ PAGES: tuple[PageSpec, ...] = (
         "What raters said: average score, tags and comments per version and model, and whether the raters agree.",
     ),
     PageSpec(
+        "app_pages/library.py",
+        "Library",
+        ":material/library_books:",
+        "Every prompt with its versions, labels, ratings, pass rate and activity: search, filter, and open one in Draft.",
+    ),
+    PageSpec(
         "app_pages/team.py",
         "Team",
         ":material/group:",
