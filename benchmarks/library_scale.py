@@ -81,7 +81,9 @@ def main() -> int:
         print("Page (AppTest: router, sidebar, filters, queries, 1,000-row table):")
         line("full render of the Library page", render_s)
         verdict = "MET" if render_s < TARGET_S else "NOT MET"
-        print(f"Result: {render_s:.3f} s per render = {render_s / TARGET_S:.0%} of the 1 s target ({verdict}).")
+        print(
+            f"Result: {render_s:.3f} s per render = {render_s / TARGET_S:.0%} of the 1 s target ({verdict})."
+        )
         return 0 if render_s < TARGET_S else 1
 
 

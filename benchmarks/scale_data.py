@@ -25,8 +25,8 @@ from sqlalchemy import Engine, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workbench.db import open_database  # noqa: E402
-from workbench.tables import (  # noqa: E402
+from workbench.db import open_database
+from workbench.tables import (
     AssertionResult,
     Endpoint,
     Evaluation,

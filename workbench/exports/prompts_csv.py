@@ -74,7 +74,11 @@ def template_csv() -> bytes:
 
 
 def _check_row(
-    values: dict[str, str], number: int, projects: dict[str, int], problems: Problems
+    values: dict[str, str],
+    number: int,
+    projects: dict[str, int],
+    problems: Problems,
+    allowed: set[int] | None,
 ) -> PromptRow | None:
     before = len(problems.items)
     project = values.get("project", "").strip()
@@ -84,6 +88,8 @@ def _check_row(
         problems.add(
             number, "project", f"no project named '{project}'. Projects: {', '.join(sorted(projects))}."
         )
+    elif allowed is not None and projects[project] not in allowed:
+        problems.add(number, "project", f"you may not import into '{project}' (admins of the project only).")
     name = values.get("prompt", "").strip()
     if not name:
         problems.add(number, "prompt", "empty: every row needs the prompt's name.")
@@ -136,7 +142,9 @@ def _check_row(
     )
 
 
-def read_prompts(engine: Engine, data: bytes, filename: str) -> list[PromptRow]:
+def read_prompts(
+    engine: Engine, data: bytes, filename: str, allowed: set[int] | None = None
+) -> list[PromptRow]:
     """Every row checked; raises one InvalidInput listing each problem (nothing is written)."""
     frame = read_table(data, filename)
     problems = Problems()
@@ -157,7 +165,7 @@ def read_prompts(engine: Engine, data: bytes, filename: str) -> list[PromptRow]:
         values = {k: cell_text(v) for k, v in record.items()}
         if not any(v.strip() for v in values.values()):
             continue  # blank line
-        found = _check_row(values, offset + 2, projects, problems)  # type: ignore[arg-type]
+        found = _check_row(values, offset + 2, projects, problems, allowed)  # type: ignore[arg-type]
         if found:
             rows.append(found)
     problems.raise_if_any("Nothing was imported")
@@ -178,9 +186,12 @@ def _next_number(session: Session, prompt_id: int) -> int:
     return (current or 0) + 1
 
 
-def import_prompts(engine: Engine, data: bytes, filename: str, *, actor: str) -> dict[str, int]:
-    """Add the file's prompts and versions, all or nothing; returns what was added."""
-    rows = read_prompts(engine, data, filename)
+def import_prompts(
+    engine: Engine, data: bytes, filename: str, *, actor: str, allowed: set[int] | None = None
+) -> dict[str, int]:
+    """Add the file's prompts and versions, all or nothing; returns what was added. ``allowed``
+    (``None``: any) fences the projects rows may write to."""
+    rows = read_prompts(engine, data, filename, allowed)
     fmt = PurePath(filename).suffix.lower().lstrip(".")
     created = added = labelled = 0
     with session_scope(engine) as session:
