@@ -3,7 +3,7 @@ full backup; import prompts and test cases."""
 
 import streamlit as st
 
-from workbench import access, versions
+from workbench import access, projects, versions
 from workbench.exports.finetune import FineTuneOptions
 from workbench.exports.selection import Selection
 from workbench.ui import auth
@@ -22,7 +22,7 @@ with shows_errors():
         st.warning("Exports are for admins of a project; you administer none.", icon=":material/lock:")
         st.stop()
     signin = access.signin_enabled(engine)
-    everything = not signin or len(exportable) == len(visible_projects(engine))
+    everything = not signin or len(exportable) == len(projects.list_projects(engine))
 
     st.subheader("What to export")
     left, right = st.columns(2)
@@ -60,7 +60,7 @@ with shows_errors():
             selection.project_ids, selection.prompt_ids, floor if rated_only else None, fence
         )
         panels.table_downloads(engine, table_selection, scrub)
-        panels.prompts_download(engine, selection)
+        panels.prompts_download(engine, selection, scrub)
     with tuning:
         st.caption(
             "Chat-format examples (system / user / assistant) from well-rated answers: cleaned of control "

@@ -70,3 +70,21 @@ def test_open_a_prompt_of_another_project_in_draft(app, app_db: Engine) -> None:
     assert at.session_state["active_prompt_id"] == ids.hr
     assert at.text_area(key="w_draft_user").value == latest.user_template  # type: ignore[union-attr]
     assert f"Editing from version {latest.number}" in "\n".join(c.value for c in at.caption)  # type: ignore[union-attr]
+
+
+def test_with_sign_in_only_the_visitors_projects_are_listed(app_env, app_db: Engine) -> None:  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    from workbench import access
+
+    access.set_signin(app_db, enabled=True, actor="setup", first_admin="ada@example.com")
+    access.set_member(app_db, actor="ada@example.com", project_id=demo(app_db).customer_project,
+                      email="vic@example.com", role="viewer")  # fmt: skip
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    at.user = {"is_logged_in": True, "email": "vic@example.com"}
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert shown(at) == ["Late order reply"]
+    assert at.multiselect(key="library_tags").options == []  # HR's tags are not offered either

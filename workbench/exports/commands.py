@@ -61,7 +61,6 @@ def _write_many(out: Path, files: dict[str, bytes]) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from workbench.exports import backup, csv_xlsx, finetune, promptfoo, prompts_csv
     from workbench.exports.secrets import scrubber
     from workbench.exports.selection import resolve
 
@@ -69,6 +68,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     actor, out, scrub = _actor(args), Path(args.out), scrubber(engine)
     selection = resolve(engine, projects=args.project or (), prompts=args.prompt or (), min_score=None)
     if args.format in ("csv", "xlsx"):
+        from workbench.exports import csv_xlsx
+
         if args.min_score is not None:
             selection = resolve(
                 engine, projects=args.project or (), prompts=args.prompt or (), min_score=args.min_score
@@ -77,10 +78,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         _write(out, found.data)
         print(f"Wrote {found.counts['outputs']} outputs ({found.counts['rated']} rated) to {out}.")
     elif args.format == "backup":
+        from workbench.exports import backup
+
         found = backup.export_backup(engine, actor=actor, scrub=scrub, compress=out.name.endswith(".gz"))
         _write(out, found.data)
         print(f"Wrote a backup of {sum(found.counts.values())} rows in {len(found.counts)} tables to {out}.")
     elif args.format == "jsonl":
+        from workbench.exports import finetune
+
         options = finetune.FineTuneOptions(
             min_score=args.min_score if args.min_score is not None else 4.0,
             max_tokens=args.max_tokens,
@@ -99,6 +104,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"(tokens approximated). Summary: {json.dumps(counts)}"
         )
     elif args.format == "promptfoo":
+        from workbench.exports import promptfoo
+
         found = promptfoo.export_promptfoo(engine, selection, actor=actor, scrub=scrub)
         if found.filename.endswith(".zip") and out.suffix.lower() in (".yaml", ".yml"):
             print(
@@ -112,7 +119,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"Wrote promptfoo configuration for {found.counts['prompts']} prompt(s), {found.counts['tests']} tests, to {out}."
         )
     else:
-        found = prompts_csv.export_prompts(engine, selection, actor=actor)
+        from workbench.exports import prompts_csv
+
+        found = prompts_csv.export_prompts(engine, selection, actor=actor, scrub=scrub)
         _write(out, found.data)
         print(f"Wrote {found.counts['prompts']} prompts (latest versions) to {out}.")
     engine.dispose()

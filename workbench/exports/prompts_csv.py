@@ -30,6 +30,7 @@ from workbench.errors import InvalidInput, TemplateError
 from workbench.evals.spreadsheets import read_table, write_csv
 from workbench.evals.table import Problems, cell_text
 from workbench.exports.files import ExportFile, record_export, stamp
+from workbench.exports.secrets import Scrubber
 from workbench.exports.selection import Selection, prompt_ids_query
 from workbench.tables import Project, Prompt, PromptVersion
 from workbench.templates import PromptTemplate
@@ -256,7 +257,7 @@ def import_prompts(
     return counts
 
 
-def export_prompts(engine: Engine, selection: Selection, *, actor: str) -> ExportFile:
+def export_prompts(engine: Engine, selection: Selection, *, actor: str, scrub: Scrubber) -> ExportFile:
     """The selected prompts' latest versions in the import format (CSV)."""
     latest = (
         select(PromptVersion.prompt_id, func.max(PromptVersion.number).label("number"))
@@ -294,6 +295,5 @@ def export_prompts(engine: Engine, selection: Selection, *, actor: str) -> Expor
         columns=COLUMNS,
     )
     record_export(engine, actor=actor, fmt="csv", selection=selection, counts={"prompts": len(frame)})
-    return ExportFile(
-        f"workbench-prompts-{stamp()}.csv", "text/csv", write_csv(frame), {"prompts": len(frame)}
-    )
+    data = scrub(write_csv(frame).decode("utf-8-sig")).encode("utf-8-sig")
+    return ExportFile(f"workbench-prompts-{stamp()}.csv", "text/csv", data, {"prompts": len(frame)})

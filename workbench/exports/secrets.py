@@ -16,11 +16,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
-from workbench.endpoints import endpoint_config, list_endpoints
-from workbench.providers.registry import PROVIDERS, key_env_for
+from workbench.db import session_scope
+from workbench.tables import Endpoint
 
 SECRET_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
+# The providers' default key variables (``Provider.default_key_env``; a test keeps them in step).
+# Named here so an export does not import every provider SDK just to learn two names.
+DEFAULT_KEY_ENVS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 MIN_SECRET_LENGTH = 8  # shorter values ("1", "true") would remove ordinary words
 REMOVED = "[secret removed]"
 
@@ -52,11 +56,9 @@ def key_names(engine: Engine, environ: Mapping[str, str] | None = None) -> set[s
     """Names of every variable that may hold a key: endpoints', providers' defaults, and
     environment variables named like secrets."""
     env = os.environ if environ is None else environ
-    names = {cls.default_key_env for cls in PROVIDERS.values() if cls.default_key_env}
-    for endpoint in list_endpoints(engine):
-        name = key_env_for(endpoint_config(endpoint))
-        if name:
-            names.add(name)
+    names = set(DEFAULT_KEY_ENVS)
+    with session_scope(engine) as session:
+        names |= {name for name in session.exec(select(Endpoint.api_key_env)) if name}
     names |= {name for name in env if name.upper().endswith(SECRET_SUFFIXES)}
     return names
 

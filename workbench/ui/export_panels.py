@@ -136,11 +136,11 @@ def backup_download(engine: Engine, scrub: Scrubber) -> None:
     )
 
 
-def prompts_download(engine: Engine, selection: Selection) -> None:
+def prompts_download(engine: Engine, selection: Selection, scrub: Scrubber) -> None:
     actor = state.user_name()
     download(
         "Prompts (CSV, latest versions)",
-        lambda: prompts_csv.export_prompts(engine, selection, actor=actor).data,
+        lambda: prompts_csv.export_prompts(engine, selection, actor=actor, scrub=scrub).data,
         "workbench-prompts.csv",
         "text/csv",
         "export_prompts_csv",
