@@ -94,6 +94,10 @@ with shows_errors():
                 key="ins_cost",
             )
 
+    st.caption(
+        "Boxes: middle half of the answers, line at the median; whiskers: 5th to 95th percentile; dashed: mean."
+    )
+
     st.subheader("Tags raters gave")
     if found.tags.empty:
         st.info("No tags in this period.")

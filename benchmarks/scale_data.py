@@ -10,6 +10,7 @@ Shared by ``library_scale.py`` and ``export_scale.py``; run either from the repo
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import tempfile
@@ -306,3 +307,9 @@ def report_seed(counts: dict[str, int], seconds: float) -> None:
         f"{counts['rating']:,} ratings, {counts.get('assertion_result', 0):,} assertion results "
         f"in {seconds:.1f} s (temp SQLite file)."
     )
+
+
+def machine_load(when: str) -> None:
+    """The 1-minute load average: figures measured on a shared machine mean little without it."""
+    one, five, _ = os.getloadavg()
+    print(f"Machine load {when}: {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores.")

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, String, cast, func
+from sqlalchemy import Engine, String, case, cast, func
 from sqlmodel import col, select
 
 from workbench.db import session_scope
@@ -194,29 +194,23 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
                 col(Output.prompt_version_id).is_not(None),
             )
         ).scalar_one()
+        # Every rated answer comes back (for the counts), but its texts only when it is rated
+        # high enough: SQLite reads a column only on the CASE branch that needs it.
+        wanted = scores.c.score >= options.min_score
         rated = conn.execute(
-            select(func.count())
-            .select_from(scores)
-            .join(Output, col(Output.id) == scores.c.output_id)
-            .where(Output.status == "ok", col(Output.prompt_version_id).is_not(None))
-        ).scalar_one()
-        rows = conn.execute(
             select(
                 Output.id,
                 Output.prompt_version_id,
-                cast(Output.messages, String),
-                cast(Output.variables, String),
-                Output.text,
+                case((wanted, cast(Output.messages, String))),
+                case((wanted, cast(Output.variables, String))),
+                case((wanted, Output.text)),
                 scores.c.score,
             )
             .join(scores, scores.c.output_id == Output.id)
-            .where(
-                Output.status == "ok",
-                col(Output.prompt_version_id).is_not(None),
-                scores.c.score >= options.min_score,
-            )
+            .where(Output.status == "ok", col(Output.prompt_version_id).is_not(None))
             .order_by(scores.c.score.desc(), col(Output.id))
         ).all()
+        rows = [row for row in rated if row[5] >= options.min_score]
         templates = {
             vid: PromptTemplate(system=system, user=user)
             for vid, system, user in conn.execute(
@@ -266,7 +260,7 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
         },
         "counts": {
             "answers": answered,
-            "rated": rated,
+            "rated": len(rated),
             "rated_at_or_above": len(rows),
             "below_score_or_unrated": answered - len(rows),
             **counts,

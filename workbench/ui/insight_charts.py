@@ -2,7 +2,7 @@
 
 Distributions arrive as five numbers per model (p5, quartiles, p95) and are drawn as box
 plots from those numbers, so a library of 200,000 answers never ships every point to the
-browser. Whiskers are p5 and p95 (not min/max), which the axis titles say.
+browser. Whiskers are p5 and p95 (not min/max), which the page says under the charts.
 """
 
 from __future__ import annotations
@@ -49,19 +49,24 @@ def load(database_url: str, scope: analytics.Scope) -> Frames:
 
 
 def rating_trend(frame: pd.DataFrame) -> go.Figure:
+    """A line per prompt through its versions, on the date each was saved. When they were all
+    saved within a day (a fresh demo, an import), dates would crowd into one spot, so the axis
+    lists the versions in the order they were saved instead."""
+    span = frame["saved_at"].max() - frame["saved_at"].min() if len(frame) else pd.Timedelta(0)
+    by_date = span >= pd.Timedelta(days=1)
     figure = px.line(
         frame,
-        x="saved_at",
+        x="saved_at" if by_date else "label",
         y="average_rating",
         color="prompt",
         markers=True,
-        hover_data={"label": True, "ratings": True, "project": True, "prompt": False},
+        hover_data={"label": True, "saved_at": True, "ratings": True, "project": True, "prompt": False},
         color_discrete_sequence=px.colors.qualitative.Safe,
     )
     figure.update_layout(
         height=380,
         margin=MARGIN,
-        xaxis_title="When the version was saved",
+        xaxis_title="When the version was saved" if by_date else "Versions, in the order they were saved",
         yaxis={"range": [0.8, 5.2], "title": "Average rating (1-5)"},
         legend_title_text="Prompt",
     )
@@ -80,13 +85,19 @@ def pass_rate_bars(frame: pd.DataFrame) -> go.Figure:
                 f"{r:.0%} of {n} answers"
                 for r, n in zip(ordered["pass_rate"], ordered["answers"], strict=True)
             ],
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
         )
     )
     figure.update_layout(
         height=120 + 44 * len(frame),
         margin=MARGIN,
-        xaxis={"range": [0, 1], "tickformat": ".0%", "title": "Answers passing every assertion"},
+        xaxis={
+            "range": [0, 1.3],
+            "tickvals": [0, 0.25, 0.5, 0.75, 1],
+            "tickformat": ".0%",
+            "title": "Answers passing every assertion",
+        },
     )
     return figure
 
@@ -97,6 +108,7 @@ def distribution(frame: pd.DataFrame, title: str, unit_format: str) -> go.Figure
         figure.add_trace(
             go.Box(
                 name=row.model,
+                y=[row.model],
                 q1=[row.q1],
                 median=[row.median],
                 q3=[row.q3],
@@ -112,7 +124,7 @@ def distribution(frame: pd.DataFrame, title: str, unit_format: str) -> go.Figure
         height=120 + 50 * len(frame),
         margin=MARGIN,
         showlegend=False,
-        xaxis_title=f"{title} (box: quartiles; whiskers: 5th-95th percentile; dashed: mean)",
+        xaxis_title=title,
     )
     return figure
 

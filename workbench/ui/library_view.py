@@ -69,8 +69,8 @@ def chart_with_downloads(figure: go.Figure, data: pd.DataFrame, name: str, *, ke
     """Show ``figure`` with two downloads under it: its data as CSV and the chart as a
     standalone HTML page (plotly's own PNG button needs kaleido, which is not installed)."""
     st.plotly_chart(figure, key=f"{key}_chart", width="stretch")
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "Data (CSV)",
         data=data.to_csv(index=False).encode("utf-8-sig"),
         file_name=f"{slug(name)}.csv",
@@ -79,7 +79,7 @@ def chart_with_downloads(figure: go.Figure, data: pd.DataFrame, name: str, *, ke
         key=f"{key}_csv",
         on_click="ignore",
     )
-    right.download_button(
+    row.download_button(
         "Chart (HTML)",
         data=figure.to_html(include_plotlyjs="cdn", full_html=True).encode("utf-8"),
         file_name=f"{slug(name)}.html",
