@@ -3,14 +3,13 @@ prompt in the Draft page, and a chart that can be downloaded."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
 from workbench import access, projects, versions
+from workbench.exports.files import slug
 from workbench.tables import Project
 from workbench.ui import auth, draft_state, state
 from workbench.ui.sidebar import PROJECT_WIDGET
@@ -59,10 +58,6 @@ def open_in_draft_button(engine: Engine, prompt_id: int | None, *, key: str) -> 
     )
     if clicked:
         st.switch_page("app_pages/draft.py")
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
 
 
 def chart_with_downloads(figure: go.Figure, data: pd.DataFrame, name: str, *, key: str) -> None:
