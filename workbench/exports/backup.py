@@ -120,6 +120,10 @@ def _known_revisions() -> list[str]:
 
 
 def _check_revision(revision: Any) -> None:
+    if not isinstance(revision, str) or not revision:
+        raise InvalidInput(
+            "The backup does not say which schema revision it was made at.", field="schema_revision"
+        )
     known = _known_revisions()
     if revision not in known:
         raise InvalidInput(
