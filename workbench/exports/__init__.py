@@ -18,4 +18,4 @@ makes sure no API key leaves in any format. Every export and import is audited a
 ``export.<format>`` / ``import.<format>`` with its counts.
 """
 
-FORMATS = ("csv", "xlsx", "backup", "jsonl", "promptfoo")
+FORMATS = ("csv", "xlsx", "backup", "jsonl", "promptfoo", "prompts")  # what `workbench export --format` takes

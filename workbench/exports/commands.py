@@ -24,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-TABLE_FORMATS = ("csv", "xlsx", "backup", "jsonl", "promptfoo", "prompts")
+from workbench.exports import FORMATS
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -181,7 +181,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export", help="export the library: csv, xlsx, backup, jsonl (fine-tuning), promptfoo, prompts"
     )
     _add_database(p)
-    p.add_argument("--format", required=True, choices=TABLE_FORMATS)
+    p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument(
         "--out", required=True, help="file to write (jsonl: a folder or a .zip; promptfoo: .yaml or .zip)"
     )
