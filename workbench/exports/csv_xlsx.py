@@ -34,7 +34,7 @@ from workbench.errors import InvalidInput
 from workbench.exports.files import ExportFile, bulk, record_export, stamp
 from workbench.exports.secrets import Scrubber
 from workbench.exports.selection import Selection, in_selection
-from workbench.exports.sqltext import as_text, iso_utc, text_agg, when
+from workbench.exports.sqltext import as_text, iso_utc, temp_in_memory, text_agg, when
 from workbench.tables import (
     AssertionResult,
     Output,
@@ -187,8 +187,8 @@ def _readable_json(row: Sequence[Any]) -> Sequence[Any]:
 def output_rows(engine: Engine, selection: Selection | None = None) -> list[Sequence[Any]]:
     """The selected outputs as rows in ``COLUMNS`` order, oldest first."""
     query = table_query(engine.dialect.name, selection or Selection())
-    with bulk(), session_scope(engine) as session:
-        rows = session.connection().execute(query).all()
+    with bulk(), session_scope(engine) as session, temp_in_memory(session.connection()) as conn:
+        rows = conn.execute(query).all()
         return [_readable_json(row) for row in rows]
 
 

@@ -46,6 +46,7 @@ from workbench.errors import InvalidInput, TemplateError
 from workbench.exports.files import ZIP_MIME, ExportFile, bulk, record_export, stamp, zip_bytes
 from workbench.exports.secrets import Scrubber
 from workbench.exports.selection import Selection, in_selection
+from workbench.exports.sqltext import temp_in_memory
 from workbench.tables import Output, PromptVersion, Rating
 from workbench.templates import PromptTemplate
 
@@ -185,8 +186,7 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
         .group_by(col(Rating.output_id))
         .subquery()
     )
-    with session_scope(engine) as session:
-        conn = session.connection()
+    with session_scope(engine) as session, temp_in_memory(session.connection()) as conn:
         answered = conn.execute(
             select(func.count()).where(
                 in_selection(Output.id, scope),
