@@ -207,3 +207,15 @@ def test_options_out_of_range_are_refused(engine: Engine, options: dict, field: 
     with pytest.raises(InvalidInput) as refused:
         build(engine, **options)
     assert refused.value.field == field
+
+
+def test_lines_are_exactly_what_json_dumps_writes(engine: Engine, bench) -> None:  # type: ignore[no-untyped-def]
+    answers(
+        engine,
+        bench.version_ids[0],
+        [("Zwölf Tage «frei».", 5), ('Quote " and \\ slash', 5)],
+        question="Même?",
+    )
+    found = build(engine, validation_share=0.0)
+    expected = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in found.train).encode("utf-8")
+    assert finetune.to_jsonl(found.train, Scrubber()) == expected

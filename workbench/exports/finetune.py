@@ -278,7 +278,7 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
 
 
 def to_jsonl(examples: Sequence[dict[str, Any]], scrub: Scrubber) -> bytes:
-    """One example per line, UTF-8, secrets removed."""
+    """One example per line (``{"messages": [...]}``), UTF-8, secrets removed."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
     with bulk():
         text = "\n".join(map(encode, examples))
