@@ -86,7 +86,8 @@ def approx_tokens(messages: Sequence[dict[str, str]]) -> int:
 
 def clean(text: str) -> str:
     """Remove control and replacement characters; normalise line ends; trim the ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return UNWANTED.sub("", text).strip()
 
 
@@ -223,9 +224,9 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
     tokens: dict[int, int] = {}  # id(example) -> approximate tokens, for the statistics
     seen: set[tuple[str, str]] = set()
     counts = {"empty_after_cleaning": 0, "changed_by_cleaning": 0, "duplicates": 0, "too_long": 0}
-    contexts: dict[str, _Context] = {}  # the same prompt recurs across answers: clean it once
+    contexts: dict[tuple[Any, ...], _Context] = {}  # the same prompt recurs across answers: clean it once
     for _output_id, version_id, raw_messages, variables, text, _score in rows:
-        memo = f"{version_id}\x1f{raw_messages}\x1f{variables if not raw_messages else ''}"
+        memo = (version_id, raw_messages, None if raw_messages else variables)
         context = contexts.get(memo)
         if context is None:
             context = contexts[memo] = _Context.of(
