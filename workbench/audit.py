@@ -52,6 +52,14 @@ ACTIONS: dict[str, str] = {
     "pii.redacted": "personal data was redacted before a send (counts by kind)",
     "pii.sent_unredacted": "someone sent text with personal data after the warning",
     "export.audit_csv": "the audit log was exported as CSV (after: how many rows)",
+    "export.csv": "library outputs (or prompts) were exported as CSV (after: selection and counts)",
+    "export.xlsx": "library outputs were exported as an Excel workbook (after: selection and counts)",
+    "export.jsonl": "fine-tuning JSONL was exported (after: selection, options' counts, train/validation)",
+    "export.promptfoo": "a promptfoo configuration was exported (after: prompts and tests)",
+    "export.backup": "a full backup of every table was exported",
+    "import.backup": "a backup was restored into an empty database (after: rows per table)",
+    "import.csv": "prompts or test cases were imported from a CSV file (after: counts)",
+    "import.xlsx": "prompts or test cases were imported from an Excel file (after: counts)",
 }
 
 

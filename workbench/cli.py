@@ -17,6 +17,7 @@ from pathlib import Path
 from workbench import __version__
 from workbench.config import load_settings
 from workbench.errors import WorkbenchError
+from workbench.exports import commands as export_commands
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 
@@ -81,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Capabilities add their subcommands here: a function that takes the subparsers object.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [export_commands.register]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,6 +84,24 @@ PAGES: tuple[PageSpec, ...] = (
         "What raters said: average score, tags and comments per version and model, and whether the raters agree.",
     ),
     PageSpec(
+        "app_pages/library.py",
+        "Library",
+        ":material/library_books:",
+        "Every prompt with its versions, labels, ratings, pass rate and activity: search, filter, and open one in Draft.",
+    ),
+    PageSpec(
+        "app_pages/insights.py",
+        "Insights",
+        ":material/monitoring:",
+        "Charts over the whole library: ratings by version over time, pass rate, latency and cost per model, tags, rater agreement.",
+    ),
+    PageSpec(
+        "app_pages/export.py",
+        "Export",
+        ":material/download:",
+        "The rated library out as CSV, Excel, fine-tuning JSONL, promptfoo or a full backup; prompts and test cases in.",
+    ),
+    PageSpec(
         "app_pages/team.py",
         "Team",
         ":material/group:",
