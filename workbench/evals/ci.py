@@ -147,6 +147,7 @@ def as_json(result: GateResult) -> dict[str, Any]:
         "evaluation_id": report.evaluation.id,
         "status": report.evaluation.status,
         "prompt": config.prompt_name,
+        "prompt_id": config.prompt_id,
         "versions": [v.label for v in config.versions],
         "models": [m.label for m in config.models],
         "min_pass_rate": result.min_pass_rate,
