@@ -3,6 +3,7 @@ past evaluations, and rerun one exactly as it was."""
 
 import streamlit as st
 
+from workbench import versions
 from workbench.evals import cases, evaluations, history, matrix
 from workbench.evals.snapshot import snapshot_config
 from workbench.ui import eval_form, eval_run, eval_views, state
@@ -27,7 +28,11 @@ stored = cases.list_cases(engine, prompt_id)
 past = history.lines(engine, prompt_id)
 
 with shows_errors():
-    with st.expander("New evaluation", expanded=not past or live is not None, icon=":material/play_circle:"):
+    # Named after the prompt, so each prompt's form opens or folds on its own.
+    name = next(p.name for p in versions.list_prompts(engine, project_id) if p.id == prompt_id)
+    with st.expander(
+        f"New evaluation of {name}", expanded=not past or live is not None, icon=":material/play_circle:"
+    ):
         if not stored:
             st.info("This prompt has no test cases yet: add questions with known answers on the Bench page.")
         else:

@@ -43,9 +43,9 @@ def heatmap(matrix: pd.DataFrame, title: str, *, change: bool = False) -> None:
         )
     )
     figure.update_layout(
-        title={"text": title, "font": {"size": 15}},
-        height=130 + 70 * len(matrix.index),
-        margin={"l": 0, "r": 0, "t": 60, "b": 0},
+        title={"text": title, "font": {"size": 15}, "y": 1, "yanchor": "top", "pad": {"t": 6}},
+        height=150 + 70 * len(matrix.index),
+        margin={"l": 0, "r": 0, "t": 85, "b": 0},
         xaxis={"side": "top", "tickfont": {"size": 13}},
         yaxis={"autorange": "reversed", "tickfont": {"size": 14}, "type": "category"},
     )
@@ -97,13 +97,10 @@ def case_grid(report: EvaluationReport) -> None:
         st.success("Every case passed on every version and model.", icon=":material/check_circle:")
         return
     st.markdown(f"**Failing checks and why** ({len(failing)} answers)")
-    st.dataframe(
-        failing[["case", "version", "model", "failures"]].rename(
-            columns={"failures": "failing checks and reasons"}
-        ),
-        hide_index=True,
-        width="stretch",
+    shown = failing[["case", "version", "model", "failures"]].rename(
+        columns={"failures": "failing checks and reasons"}
     )
+    st.table(shown.set_index("case"))  # a plain table: long reasons wrap instead of being cut
 
 
 def regressions(report: EvaluationReport) -> None:
