@@ -21,6 +21,7 @@ from workbench.eval_cli import EXIT_BELOW, EXIT_NOT_RUN, EXIT_PASSED
 from workbench.evals import cases, evaluations
 
 LARGE, LAZY = "Local fake server/fake-large", "Local fake server/fake-lazy"
+HR = ["--prompt", "HR policy answer", "--label", "production"]
 
 
 @pytest.fixture
@@ -33,10 +34,12 @@ def database(seeded_db: Path, seeded_engine: Engine, fake_server: FakeLLMServer)
     return sqlite_url(seeded_db)
 
 
-def workbench_eval(*args: str) -> subprocess.CompletedProcess[str]:
+def workbench_eval(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "WORKBENCH_DATABASE_URL"
     }
+    if home is not None:
+        env["WORKBENCH_HOME"] = str(home)
     return subprocess.run(
         [sys.executable, "-m", "workbench", "eval", *args],
         cwd=ROOT,
@@ -117,35 +120,14 @@ def test_a_failing_bench_exits_1_with_the_failing_assertions_in_junit(
     [
         (
             ["--prompt", "No such prompt", "--label", "production", "--models", "fake-large"],
-            "No prompt named 'No such prompt'",
+            "No prompt named",
         ),
-        (
-            ["--prompt", "HR policy answer", "--label", "staging", "--models", "fake-large"],
-            "no label 'staging'",
-        ),
-        (["--prompt", "HR policy answer", "--version", "9", "--models", "fake-large"], "has no version 9"),
-        (
-            ["--prompt", "HR policy answer", "--label", "production", "--models", "fake-huge"],
-            "No enabled model 'fake-huge'",
-        ),
-        (["--prompt", "HR policy answer", "--models", "fake-large"], "Choose at least one version"),
-        (
-            [
-                "--prompt",
-                "HR policy answer",
-                "--label",
-                "production",
-                "--models",
-                "fake-large",
-                "--min-pass-rate",
-                "90",
-            ],
-            "not between 0 and 1",
-        ),
-        (
-            ["--prompt", "HR policy answer", "--label", "production", "--models", "OpenAI/gpt-4o-mini"],
-            "Set OPENAI_API_KEY",
-        ),
+        ([*HR[:2], "--label", "staging", "--models", "fake-large"], "no label 'staging'"),
+        ([*HR[:2], "--version", "9", "--models", "fake-large"], "has no version 9"),
+        ([*HR, "--models", "fake-huge"], "No enabled model 'fake-huge'"),
+        ([*HR[:2], "--models", "fake-large"], "Choose at least one version"),
+        ([*HR, "--models", "fake-large", "--min-pass-rate", "90"], "not between 0 and 1"),
+        ([*HR, "--models", "OpenAI/gpt-4o-mini"], "Set OPENAI_API_KEY"),
     ],
     ids=["prompt", "label", "version", "model", "no version", "rate", "key"],
 )
@@ -166,31 +148,21 @@ def test_what_cannot_run_exits_2_and_says_why(
 
 
 def test_a_subprocess_that_cannot_run_exits_2(database: str, tmp_path: Path) -> None:
-    done = workbench_eval(
-        "--prompt",
-        "HR policy answer",
-        "--models",
-        "fake-huge",
-        "--label",
-        "production",
-        "--database",
-        database,
-    )
+    done = workbench_eval(*HR, "--models", "fake-huge", "--database", database)
     assert (done.returncode, done.stdout) == (EXIT_NOT_RUN, "")
     assert done.stderr.startswith(
         "error: No enabled model 'fake-huge'. Write ENDPOINT/MODEL; enabled models: "
     )
-    done = workbench_eval(
-        "--prompt", "HR policy answer", "--models", "fake-large"
-    )  # no --database, no default file
-    assert done.returncode == EXIT_NOT_RUN and "There is no database at" in done.stderr
+    home = tmp_path / "elsewhere"
+    home.mkdir()
+    done = workbench_eval(*HR, "--models", "fake-large", home=home)  # no --database, no default file
+    assert done.returncode == EXIT_NOT_RUN and f"There is no database at {home}" in done.stderr
+    assert not list(home.iterdir())
 
 
 def test_a_missing_database_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.db"
-    code = cli.main(
-        ["eval", "--prompt", "P", "--label", "production", "--models", "m", "--database", sqlite_url(missing)]
-    )
+    code = cli.main(["eval", *HR, "--models", "m", "--database", sqlite_url(missing)])
     assert code == EXIT_NOT_RUN and not missing.exists()
 
 
@@ -211,19 +183,7 @@ def test_no_answer_at_all_is_could_not_run_not_a_failing_prompt(
 ) -> None:
     local = endpoints.find_endpoint(seeded_engine, "Local fake server")
     endpoints.add_models(seeded_engine, actor="t", endpoint_id=local.id, models=["fake-500"])  # type: ignore[union-attr, arg-type]
-    code = cli.main(
-        [
-            "eval",
-            "--prompt",
-            "HR policy answer",
-            "--label",
-            "production",
-            "--models",
-            "fake-500",
-            "--database",
-            database,
-        ]
-    )
+    code = cli.main(["eval", *HR, "--models", "fake-500", "--database", database])
     assert code == EXIT_NOT_RUN
     assert "No call returned an answer" in capsys.readouterr().err
 
@@ -243,17 +203,7 @@ def test_the_data_policy_blocks_personal_data_unless_redacted(
         variables={"question": question},
         assertions=[{"type": "contains", "value": "10 days"}],
     )  # type: ignore[arg-type]
-    args = [
-        "eval",
-        "--prompt",
-        "HR policy answer",
-        "--label",
-        "production",
-        "--models",
-        "fake-large",
-        "--database",
-        database,
-    ]
+    args = ["eval", *HR, "--models", "fake-large", "--database", database]
     assert cli.main(args) == EXIT_NOT_RUN
     assert "Blocked: " in capsys.readouterr().err and not fake_server.requests
     assert cli.main([*args, "--redact"]) == EXIT_PASSED

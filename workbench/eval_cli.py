@@ -176,39 +176,26 @@ def _policy(engine: Any, config: Any, args: argparse.Namespace) -> Any:
 
     project_id = outbound.project_of(engine, config)
     decisions = outbound.decisions(engine, config)
+
+    def record(decision: Any, action: str, detail: str = "") -> None:
+        governance.record_decision(
+            engine, actor=args.actor, project_id=project_id, decision=decision, action=action, detail=detail
+        )
+
     if args.redact and any(d.findings for d in decisions.values()):
         for decision in decisions.values():
             if decision.findings:
-                governance.record_decision(
-                    engine,
-                    actor=args.actor,
-                    project_id=project_id,
-                    decision=decision,
-                    action=governance.ACTION_REDACTED,
-                )
+                record(decision, governance.ACTION_REDACTED)
         return outbound.redacted(engine, config)
     for decision in decisions.values():
         if decision.blocked:
-            governance.record_decision(
-                engine,
-                actor=args.actor,
-                project_id=project_id,
-                decision=decision,
-                action=governance.ACTION_BLOCKED,
-            )
+            record(decision, governance.ACTION_BLOCKED)
             hint = " Pass --redact to redact it." if decision.can_redact else ""
             raise PolicyBlocked(f"Blocked: {decision.reason}{hint}")
         if not decision.allowed:
             print(f"warning: {decision.reason}", file=sys.stderr)
             if decision.findings:
-                governance.record_decision(
-                    engine,
-                    actor=args.actor,
-                    project_id=project_id,
-                    decision=decision,
-                    action=governance.ACTION_SENT_ANYWAY,
-                    detail="workbench eval without --redact",
-                )
+                record(decision, governance.ACTION_SENT_ANYWAY, "workbench eval without --redact")
     return config
 
 

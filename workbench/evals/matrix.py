@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
@@ -127,6 +128,27 @@ def _options(engine: Engine, config: EvaluationConfig, actor: str, evaluation_id
 # ---- blocking (CLI) ----------------------------------------------------------------------------
 
 
+def _begin(
+    engine: Engine, config: EvaluationConfig, actor: str, name: str, lookup: KeyLookup
+) -> tuple[Judge | None, list[Cell], int, RunOptions]:
+    """Everything checked and prepared before the evaluation row exists, then the row."""
+    judge = _judge(engine, config, lookup)
+    cells = cells_for(engine, config)
+    evaluation = evaluations.create_evaluation(engine, config, actor=actor, name=name)
+    evaluation_id: int = evaluation.id  # type: ignore[assignment]
+    return judge, cells, evaluation_id, _options(engine, config, actor, evaluation_id)
+
+
+@contextlib.contextmanager
+def _failing_closes(engine: Engine, evaluation_id: int, actor: str) -> Iterator[None]:
+    """An evaluation whose calls could not even start is closed as failed, not left running."""
+    try:
+        yield
+    except Exception:
+        evaluations.finish_evaluation(engine, evaluation_id, actor=actor, status="failed")
+        raise
+
+
 def run_evaluation(
     engine: Engine,
     config: EvaluationConfig,
@@ -137,17 +159,9 @@ def run_evaluation(
     listener: RunListener | None = None,
 ) -> evaluations.EvaluationReport:
     """Run, score and store a whole evaluation; returns its report."""
-    judge = _judge(engine, config, lookup)
-    cells = cells_for(engine, config)
-    evaluation = evaluations.create_evaluation(engine, config, actor=actor, name=name)
-    evaluation_id: int = evaluation.id  # type: ignore[assignment]
-    try:
-        run = run_cells(
-            engine, cells, _options(engine, config, actor, evaluation_id), lookup=lookup, listener=listener
-        )
-    except Exception:
-        evaluations.finish_evaluation(engine, evaluation_id, actor=actor, status="failed")
-        raise
+    judge, cells, evaluation_id, options = _begin(engine, config, actor, name, lookup)
+    with _failing_closes(engine, evaluation_id, actor):
+        run = run_cells(engine, cells, options, lookup=lookup, listener=listener)
     return _finish(engine, evaluation_id, run.status, judge, actor)
 
 
@@ -233,18 +247,10 @@ def start_evaluation(
 ) -> EvaluationProgress:
     """Create the evaluation, start its calls and return at once; a follower thread scores the
     answers and closes the evaluation when the calls are over (even if the tab is closed)."""
-    judge = _judge(engine, config, lookup)
-    cells = cells_for(engine, config)
-    evaluation = evaluations.create_evaluation(engine, config, actor=actor, name=name)
-    evaluation_id: int = evaluation.id  # type: ignore[assignment]
+    judge, cells, evaluation_id, options = _begin(engine, config, actor, name, lookup)
     progress = EvaluationProgress(evaluation_id, len(cells))
-    try:
-        handle = start_run(
-            engine, cells, _options(engine, config, actor, evaluation_id), lookup=lookup, listener=progress
-        )
-    except Exception:
-        evaluations.finish_evaluation(engine, evaluation_id, actor=actor, status="failed")
-        raise
+    with _failing_closes(engine, evaluation_id, actor):
+        handle = start_run(engine, cells, options, lookup=lookup, listener=progress)
     progress.attach(handle)
 
     def follow() -> None:
