@@ -87,7 +87,7 @@ def test_the_hr_bench_runs_as_a_matrix_with_heatmap_grid_and_failures(app, db: E
     at = hr_evaluate(app, db)
     versions_box = at.multiselect(key=f"evaluate_versions_{hr_prompt(db)}")
     assert [versions_box.format_func(v) for v in versions_box.value] == ["v2 [production]", "v1"]
-    assert "10 cases × 2 version(s) × 2 model(s) = 40 calls." in texts(at)
+    assert "10 cases × 2 versions × 2 models = 40 calls." in texts(at)
     run(at)
     assert not at.error
     assert "is done and saved" in at.success[0].value

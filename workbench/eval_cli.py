@@ -226,12 +226,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
         )
         _check_keys(engine, config)
         config = _policy(engine, config, args)
-        calls = len(config.versions) * len(config.models) * len(config.cases)
-        print(
-            f"Running '{config.prompt_name}': {len(config.cases)} cases × {len(config.versions)} version(s) × "
-            f"{len(config.models)} model(s) = {calls} calls, {args.concurrency} at once…",
-            flush=True,
-        )
+        print(f"Running '{config.prompt_name}': {config.size}, {args.concurrency} at once…", flush=True)
         report = matrix.run_evaluation(engine, config, actor=args.actor, name="workbench eval")
         result = ci.gate(engine, report, args.min_pass_rate)
         print(ci.summary_text(result), flush=True)

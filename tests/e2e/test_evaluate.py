@@ -44,7 +44,7 @@ def open_hr_evaluate(page: Page, app: RunningApp) -> None:
     wait_idle(page)
     if form.locator("details").first.get_attribute("open") is None:  # folded away once there are results
         form.get_by_text("New evaluation of HR policy answer").click()
-    expect(page.get_by_text("10 cases × 2 version(s) × 2 model(s) = 40 calls.")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("10 cases × 2 versions × 2 models = 40 calls.")).to_be_visible(timeout=20_000)
 
 
 def hr_evaluations(app: RunningApp) -> list:
@@ -111,3 +111,12 @@ def test_cancel_stops_a_slow_evaluation(page: Page, running_app: RunningApp) -> 
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     found = hr_evaluations(running_app)
     assert len(found) == before + 1 and found[0].status == "cancelled"
+
+    page.get_by_role("tab", name="Compare with another").click()  # the cancelled one against the last
+    change = page.get_by_test_id("stPlotlyChart").filter(has_text="Pass-rate change from")
+    expect(change).to_be_visible(timeout=20_000)
+    expect(change.get_by_text("Local fake server · fake-large", exact=True)).to_be_visible()
+    wait_idle(page)
+    assert_no_errors(page)
+    change.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/issue6e-evaluate-compare.png")

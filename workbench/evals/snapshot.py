@@ -116,12 +116,26 @@ class EvaluationConfig:
     def test_cases(self) -> list[TestCase]:
         return [case.as_case(self.prompt_id, i) for i, case in enumerate(self.cases)]
 
+    @property
+    def size(self) -> str:
+        return matrix_size(len(self.cases), len(self.versions), len(self.models))
+
     def labels(self) -> dict[str, dict[int, str]]:
         return {
             "versions": {v.id: v.label for v in self.versions},
             "models": {m.id: m.label for m in self.models},
             "cases": {c.id: c.name or f"Case {i + 1}" for i, c in enumerate(self.cases)},
         }
+
+
+def matrix_size(cases: int, versions: int, models: int) -> str:
+    """ "10 cases × 2 versions × 1 model = 20 calls" """
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
+    parts = (count(cases, "case"), count(versions, "version"), count(models, "model"))
+    return f"{' × '.join(parts)} = {count(cases * versions * models, 'call')}"
 
 
 def _check_params(params: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from workbench import versions
 from workbench.evals import evaluations
-from workbench.evals.snapshot import MAX_VERSIONS, JudgeSettings
+from workbench.evals.snapshot import MAX_VERSIONS, JudgeSettings, matrix_size
 from workbench.tables import PromptVersion, TestCase
 from workbench.ui.compare_inputs import pick_models
 
@@ -103,9 +103,8 @@ def evaluation_inputs(engine: Engine, prompt_id: int, cases: list[TestCase]) -> 
             help="The results say which version × model reaches it (the CLI gates CI on the same figure).",
         )
         out.min_pass_rate = target / 100
-    calls = len(chosen) * len(models) * len(cases)
     if not models:
         out.problem = "Pick at least one model."
     else:
-        st.caption(f"{len(cases)} cases × {len(chosen)} version(s) × {len(models)} model(s) = {calls} calls.")
+        st.caption(f"{matrix_size(len(cases), len(chosen), len(models))}.")
     return out
