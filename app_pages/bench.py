@@ -77,7 +77,12 @@ with tab_cases, shows_errors():
     st.caption(
         f"{len(stored)} test cases. Add rows at the bottom; select rows and press Delete to remove them."
     )
-    if st.button("Save test cases", type="primary", key="bench_save") and auth.allowed("testcase.edit"):
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    save = left.button("Save test cases", type="primary", key="bench_save")
+    right.page_link(
+        "app_pages/evaluate.py", label="Run this bench on versions × models", icon=":material/grid_on:"
+    )
+    if save and auth.allowed("testcase.edit"):
         change = cases.save_table(
             engine,
             prompt_id,

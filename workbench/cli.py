@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from workbench import __version__
+from workbench import __version__, eval_cli
 from workbench.config import load_settings
 from workbench.errors import WorkbenchError
 from workbench.exports import commands as export_commands
@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Capabilities add their subcommands here: a function that takes the subparsers object.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [export_commands.register]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    export_commands.register,
+    eval_cli.register,
+]
 
 
 def main(argv: list[str] | None = None) -> int:

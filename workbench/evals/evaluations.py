@@ -13,7 +13,7 @@ fallback when a deleted case's link was cleared), and are scored with ``score_an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,7 @@ from workbench.tables import (
     Output,
     Prompt,
     Run,
+    TestCase,
     utcnow,
 )
 
@@ -165,12 +166,32 @@ def judge_choices(engine: Engine) -> dict[str, JudgeSettings]:
     }
 
 
+def _existing_cases(engine: Engine, ids: set[int]) -> set[int]:
+    with session_scope(engine) as session:
+        return set(session.exec(select(TestCase.id).where(col(TestCase.id).in_(ids))))  # type: ignore[arg-type]
+
+
 def score_and_store(
     engine: Engine, evaluation_id: int, outputs: list[Output], judge: Grader | None = None
 ) -> list[scoring.Outcome]:
-    """Score outputs against the evaluation's snapshot of the cases, and store the results."""
+    """Score outputs against the evaluation's snapshot of the cases, and store the results.
+
+    An output finds its case by ``test_case_id``, else by ``row_index`` (a rerun of a case that
+    was deleted since); results link only to cases that still exist."""
     config = EvaluationConfig.from_json(get_evaluation(engine, evaluation_id).config)
-    outcomes = scoring.score_outputs(outputs, config.test_cases(), judge, config.concurrency)
+    snapshot = config.test_cases()
+    by_id = {case.id: case for case in snapshot}
+    pairs = []
+    for output in outputs:
+        if output.test_case_id is not None:
+            case = by_id.get(output.test_case_id)
+        else:
+            case = snapshot[output.row_index] if 0 <= output.row_index < len(snapshot) else None
+        if case is not None:
+            pairs.append((output, case))
+    outcomes = scoring.score_pairs(pairs, judge, config.concurrency)
+    existing = _existing_cases(engine, {o.test_case_id for o in outcomes if o.test_case_id is not None})
+    outcomes = [o if o.test_case_id in existing else replace(o, test_case_id=None) for o in outcomes]
     store_results(engine, evaluation_id, outcomes)
     return outcomes
 
@@ -219,6 +240,7 @@ def report(engine: Engine, evaluation_id: int) -> EvaluationReport:
         cases=labels["cases"],
         case_of=case_of,
     )
+    frame = frame.sort_values(["version_pos", "model_pos", "case_pos", "output_id"]).reset_index(drop=True)
     return EvaluationReport(evaluation, config, frame)
 
 

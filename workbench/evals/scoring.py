@@ -97,37 +97,54 @@ async def ascore_output(output: Output, case: TestCase, judge: Grader | None = N
     ]
 
 
+async def ascore_pairs(
+    pairs: Sequence[tuple[Output, TestCase]], judge: Grader | None = None, concurrency: int = 8
+) -> list[Outcome]:
+    """Score each output against its case; at most ``concurrency`` outputs are graded at once
+    (only judge checks actually wait)."""
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(output: Output, case: TestCase) -> list[Outcome]:
+        async with limit:
+            return await ascore_output(output, case, judge)
+
+    scored = await asyncio.gather(*(one(o, c) for o, c in pairs))
+    return [outcome for group in scored for outcome in group]
+
+
 async def ascore_outputs(
     outputs: Sequence[Output],
     cases: Mapping[int, TestCase],
     judge: Grader | None = None,
     concurrency: int = 8,
 ) -> list[Outcome]:
-    """Score every output that belongs to one of ``cases`` (by ``test_case_id``); at most
-    ``concurrency`` outputs are graded at once (only judge checks actually wait)."""
-    limit = asyncio.Semaphore(max(1, concurrency))
+    """Score every output that belongs to one of ``cases`` (by ``test_case_id``)."""
+    pairs = [(o, cases[o.test_case_id]) for o in outputs if o.test_case_id in cases]
+    return await ascore_pairs(pairs, judge, concurrency)  # type: ignore[arg-type]
 
-    async def one(output: Output) -> list[Outcome]:
-        async with limit:
-            return await ascore_output(output, cases[output.test_case_id], judge)  # type: ignore[index]
 
-    scored = await asyncio.gather(*(one(o) for o in outputs if o.test_case_id in cases))
-    return [outcome for group in scored for outcome in group]
+def score_pairs(
+    pairs: Sequence[tuple[Output, TestCase]], judge: Grader | None = None, concurrency: int = 8
+) -> list[Outcome]:
+    """Synchronous form; a ``Judge`` is opened once and shared by all its grades."""
+
+    async def run() -> list[Outcome]:
+        if isinstance(judge, Judge):
+            async with judge:
+                return await ascore_pairs(pairs, judge, concurrency)
+        return await ascore_pairs(pairs, judge, concurrency)
+
+    return run_sync(run())
 
 
 def score_outputs(
     outputs: Sequence[Output], cases: Sequence[TestCase], judge: Grader | None = None, concurrency: int = 8
 ) -> list[Outcome]:
-    """Synchronous form; a ``Judge`` is opened once and shared by all its grades."""
+    """``score_pairs`` for outputs linked to their case by ``test_case_id``."""
     by_id = {case.id: case for case in cases if case.id is not None}
-
-    async def run() -> list[Outcome]:
-        if isinstance(judge, Judge):
-            async with judge:
-                return await ascore_outputs(outputs, by_id, judge, concurrency)
-        return await ascore_outputs(outputs, by_id, judge, concurrency)
-
-    return run_sync(run())
+    return score_pairs(
+        [(o, by_id[o.test_case_id]) for o in outputs if o.test_case_id in by_id], judge, concurrency
+    )  # type: ignore[index]
 
 
 def check_answer(

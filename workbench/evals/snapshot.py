@@ -22,7 +22,7 @@ from workbench.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCa
 from workbench.templates import PromptTemplate, missing_variables
 
 MAX_VERSIONS, MAX_MODELS = 4, 6
-CALL_PARAMS = ("temperature", "max_tokens", "top_p")
+CALL_PARAMS = ("temperature", "max_tokens")  # what the runner sends (``run_plan.CallParams``)
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class ModelSnapshot:
     price_input_per_mtok: float = 0.0
     price_output_per_mtok: float = 0.0
     base_url: str | None = None  # for the record; calls use the endpoint's current settings and key
+    params: dict[str, Any] = field(default_factory=dict)  # this model's overrides (e.g. its temperature)
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,17 @@ class EvaluationConfig:
             judge=JudgeSettings(**judge) if judge else None,
         )
 
-    def call_params(self, version: VersionSnapshot) -> dict[str, Any]:
-        return {**version.params, **self.params}
+    def call_params(self, version: VersionSnapshot, model: ModelSnapshot | None = None) -> dict[str, Any]:
+        """What a call of ``version`` on ``model`` sends: the version's saved settings, then the
+        overrides for every call, then the model's own."""
+        return {**version.params, **self.params, **(model.params if model else {})}
 
     def test_cases(self) -> list[TestCase]:
         return [case.as_case(self.prompt_id, i) for i, case in enumerate(self.cases)]
+
+    @property
+    def size(self) -> str:
+        return matrix_size(len(self.cases), len(self.versions), len(self.models))
 
     def labels(self) -> dict[str, dict[int, str]]:
         return {
@@ -121,14 +128,37 @@ class EvaluationConfig:
         }
 
 
-def _check_limits(version_ids: list[int], model_ids: list[int], params: dict[str, Any]) -> None:
+def matrix_size(cases: int, versions: int, models: int) -> str:
+    """ "10 cases × 2 versions × 1 model = 20 calls" """
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
+    parts = (count(cases, "case"), count(versions, "version"), count(models, "model"))
+    return f"{' × '.join(parts)} = {count(cases * versions * models, 'call')}"
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    unknown = set(params) - set(CALL_PARAMS)
+    if unknown:
+        raise InvalidInput(f"Unknown call parameter(s) {', '.join(sorted(unknown))}.", field="params")
+
+
+def _check_limits(
+    version_ids: list[int],
+    model_ids: list[int],
+    params: dict[str, Any],
+    model_params: dict[int, dict[str, Any]],
+) -> None:
     if not 1 <= len(version_ids) <= MAX_VERSIONS:
         raise InvalidInput(f"Pick 1 to {MAX_VERSIONS} versions (got {len(version_ids)}).", field="versions")
     if not 1 <= len(model_ids) <= MAX_MODELS:
         raise InvalidInput(f"Pick 1 to {MAX_MODELS} models (got {len(model_ids)}).", field="models")
-    unknown = set(params) - set(CALL_PARAMS)
-    if unknown:
-        raise InvalidInput(f"Unknown call parameter(s) {', '.join(sorted(unknown))}.", field="params")
+    if len(set(version_ids)) != len(version_ids) or len(set(model_ids)) != len(model_ids):
+        raise InvalidInput("Each version and each model can be chosen once.", field="models")
+    _check_params(params)
+    for own in model_params.values():
+        _check_params(own)
 
 
 def snapshot_config(
@@ -138,13 +168,17 @@ def snapshot_config(
     version_ids: list[int],
     model_ids: list[int],
     params: dict[str, Any] | None = None,
+    model_params: dict[int, dict[str, Any]] | None = None,
     judge: JudgeSettings | None = None,
     concurrency: int = 4,
     min_pass_rate: float | None = None,
 ) -> EvaluationConfig:
-    """Freeze what an evaluation will use, refusing up front what could not run."""
+    """Freeze what an evaluation will use, refusing up front what could not run.
+
+    ``params`` apply to every call; ``model_params`` (by model id) to one model's calls."""
     params = dict(params or {})
-    _check_limits(version_ids, model_ids, params)
+    model_params = dict(model_params or {})
+    _check_limits(version_ids, model_ids, params, model_params)
     with session_scope(engine) as session:
         prompt = session.get(Prompt, prompt_id)
         if prompt is None:
@@ -169,6 +203,7 @@ def snapshot_config(
                     entry.price_input_per_mtok,
                     entry.price_output_per_mtok,
                     endpoint.base_url,
+                    dict(model_params.get(mid, {})),
                 )
             )
         query = select(TestCase).where(TestCase.prompt_id == prompt_id)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench import endpoints, versions
+from workbench import endpoints, governance, versions
 from workbench.providers.registry import is_configured
 from workbench.run_plan import CallParams, ModelChoice
 from workbench.tables import PromptVersion
@@ -61,26 +61,39 @@ def pick_version(engine: Engine, project_id: int) -> PromptVersion | None:
     return by_id[version_id]
 
 
-def pick_models(engine: Engine, version: PromptVersion) -> list[tuple[ModelChoice, str]]:
-    """2–6 models, each with its temperature, max tokens and optional system-prompt override."""
+def pick_models(
+    engine: Engine,
+    version: PromptVersion,
+    *,
+    key: str = "compare",
+    minimum: int = MIN_MODELS,
+    defaults: int = 3,
+    skip_offline: bool = False,
+    override: bool = True,
+) -> list[tuple[ModelChoice, str]]:
+    """``minimum``–6 models, each with its temperature, max tokens and (when ``override``) an
+    optional system-prompt override. The first ``defaults`` models that can be called are
+    preselected (skipping offline ones such as Echo when ``skip_offline``)."""
     enabled = {e.id: e for e in endpoints.list_endpoints(engine, include_disabled=False)}
     models = [m for m in endpoints.list_models(engine, enabled_only=True) if m.endpoint_id in enabled]
     titles = {m.id: endpoints.model_label(m, enabled[m.endpoint_id]) for m in models}
     ready = [
         m.id for m in models if is_configured(endpoints.endpoint_config(enabled[m.endpoint_id]), lookup_key)
     ]
-    if "compare_models" not in st.session_state:
-        st.session_state["compare_models"] = ready[:3]
-    st.session_state["compare_models"] = [i for i in st.session_state["compare_models"] if i in titles]
+    offline = {m.id for m in models if governance.is_offline(enabled[m.endpoint_id])}
+    chosen_key = f"{key}_models"
+    if chosen_key not in st.session_state:
+        st.session_state[chosen_key] = [i for i in ready if not (skip_offline and i in offline)][:defaults]
+    st.session_state[chosen_key] = [i for i in st.session_state[chosen_key] if i in titles]
     chosen = st.multiselect(
-        f"Models ({MIN_MODELS}–{MAX_MODELS})",
+        f"Models ({minimum}–{MAX_MODELS})",
         list(titles),
         format_func=lambda i: titles[i] + ("" if i in ready else "  (no key)"),
         max_selections=MAX_MODELS,
-        key="compare_models",
+        key=chosen_key,
         help="Models are listed in Settings, where you also set their prices and test the connection.",
     )
-    defaults = CallParams.from_version(version.params)
+    defaults_params = CallParams.from_version(version.params)
     choices = []
     cols = st.columns(max(len(chosen), 1))
     for col, model_id in zip(cols, chosen, strict=False):
@@ -90,21 +103,23 @@ def pick_models(engine: Engine, version: PromptVersion) -> list[tuple[ModelChoic
                 "Temperature",
                 0.0,
                 2.0,
-                defaults.temperature if defaults.temperature is not None else 0.7,
+                defaults_params.temperature if defaults_params.temperature is not None else 0.7,
                 step=0.1,
-                key=f"compare_temp_{model_id}",
+                key=f"{key}_temp_{model_id}",
             )
             max_tokens = st.number_input(
-                "Max tokens", 1, 32000, defaults.max_tokens, step=64, key=f"compare_max_{model_id}"
+                "Max tokens", 1, 32000, defaults_params.max_tokens, step=64, key=f"{key}_max_{model_id}"
             )
-            with st.popover("System prompt", icon=":material/edit_note:", width="stretch"):
-                override = st.text_area(
-                    "Override the version's system message for this model (leave empty to keep it)",
-                    key=f"compare_system_{model_id}",
-                    placeholder=version.system_template or "(this version has no system message)",
-                )
+            system = ""
+            if override:
+                with st.popover("System prompt", icon=":material/edit_note:", width="stretch"):
+                    system = st.text_area(
+                        "Override the version's system message for this model (leave empty to keep it)",
+                        key=f"{key}_system_{model_id}",
+                        placeholder=version.system_template or "(this version has no system message)",
+                    )
         params = CallParams(
-            temperature=temperature, max_tokens=int(max_tokens), system_override=override.strip() or None
+            temperature=temperature, max_tokens=int(max_tokens), system_override=system.strip() or None
         )
         choices.append((ModelChoice(model_id, params), titles[model_id]))
     return choices

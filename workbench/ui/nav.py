@@ -66,6 +66,12 @@ PAGES: tuple[PageSpec, ...] = (
         "Test cases with known answers: the questions, what a right answer contains, and how it is checked.",
     ),
     PageSpec(
+        "app_pages/evaluate.py",
+        "Evaluate",
+        ":material/grid_on:",
+        "Run the bench on prompt versions × models, see which pass, what fails and why, and what got worse from one version to the next.",
+    ),
+    PageSpec(
         "app_pages/review.py",
         "Review",
         ":material/rate_review:",

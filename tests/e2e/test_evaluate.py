@@ -1,0 +1,122 @@
+"""Evaluate in a real browser: the seeded HR bench runs as a version × model matrix against the
+live fake server; the heatmap shows fake-large passing v2 and fake-lazy failing, a failing
+case shows its reason, and Cancel stops a slow evaluation."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from workbench import endpoints, versions
+from workbench.evals import evaluations
+
+LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
+
+
+def models_box(page: Page) -> Locator:
+    return page.get_by_test_id("stMultiSelect").filter(has_text="Models (1–6)")
+
+
+def swap_model(page: Page, remove: str, add: str) -> None:
+    """Take one model chip out of the Models box and put another in, waiting for each rerun."""
+    box = models_box(page)
+    box.get_by_role("button", name=f"Remove {remove}").click()
+    expect(box.get_by_role("button", name=f"Remove {remove}")).to_have_count(0, timeout=15_000)
+    wait_idle(page)
+    box.locator("input").click()
+    box.locator("input").press_sequentially(add.split(" · ")[-1])
+    page.get_by_role("option").filter(has_text=re.compile(f"^{re.escape(add)}$")).click()
+    page.keyboard.press("Escape")
+    expect(box.get_by_role("button", name=f"Remove {add}")).to_be_visible(timeout=15_000)
+    wait_idle(page)
+
+
+def open_hr_evaluate(page: Page, app: RunningApp) -> None:
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    open_page(page, app, "evaluate")
+    set_name(page, "Dana from HR")
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="HR handbook assistant").click()
+    form = page.get_by_test_id("stExpander").filter(has_text="New evaluation of HR policy answer")
+    expect(form).to_be_visible(timeout=20_000)
+    wait_idle(page)
+    if form.locator("details").first.get_attribute("open") is None:  # folded away once there are results
+        form.get_by_text("New evaluation of HR policy answer").click()
+    expect(page.get_by_text("10 cases × 2 versions × 2 models = 40 calls.")).to_be_visible(timeout=20_000)
+
+
+def hr_evaluations(app: RunningApp) -> list:
+    engine = app.engine()
+    try:
+        pid = next(p.id for p in versions.list_prompts(engine) if p.name == "HR policy answer")
+        return evaluations.list_evaluations(engine, pid)  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def test_the_hr_bench_runs_and_the_heatmap_shows_who_passes(page: Page, running_app: RunningApp) -> None:
+    open_hr_evaluate(page, running_app)
+    for name in (LARGE, LAZY):  # the first two models that can be called, Echo aside
+        expect(models_box(page).get_by_role("button", name=f"Remove {name}")).to_be_visible()
+    page.get_by_role("button", name="Run evaluation").click()
+    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ is done and saved\.$"))).to_be_visible(
+        timeout=30_000
+    )
+    wait_idle(page)
+    assert_no_errors(page)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    expect(chart.get_by_text("Pass rate by version and model")).to_be_visible(timeout=20_000)
+    for label in ("v1", "v2", LARGE, LAZY):
+        expect(chart.get_by_text(label, exact=True)).to_be_visible()
+    expect(chart.get_by_text("100%", exact=True)).to_have_count(1)  # v2 on fake-large
+    expect(chart.get_by_text("0%", exact=True)).to_have_count(3)
+    failing = page.get_by_test_id("stTable")
+    expect(failing.get_by_text("contains '25 days': Missing '25 days'.").first).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/issue6e-evaluate-heatmap.png")
+    (evaluation,) = hr_evaluations(running_app)
+    assert evaluation.status == "done" and evaluation.created_by == "Dana from HR"
+    assert evaluation.summary["cells"][2] == {
+        "version": "v2",
+        "model": LARGE,
+        "passed": 10,
+        "total": 10,
+        "pass_rate": 1.0,
+    }
+
+    failing.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/issue6e-evaluate-cases.png")
+    page.get_by_role("tab", name="Regressions").click()
+    expect(
+        page.get_by_text("No regressions: no case passes in one version and fails in the next.")
+    ).to_be_visible()
+    expect(page.get_by_text("10 fix(es)")).to_be_visible()
+
+
+def test_cancel_stops_a_slow_evaluation(page: Page, running_app: RunningApp) -> None:
+    engine = running_app.engine()
+    local = endpoints.find_endpoint(engine, "Local fake server")
+    endpoints.add_models(engine, actor="t", endpoint_id=local.id, models=["fake-slow"])  # type: ignore[union-attr, arg-type]
+    engine.dispose()
+    before = len(hr_evaluations(running_app))
+    open_hr_evaluate(page, running_app)
+    swap_model(page, LAZY, "Local fake server · fake-slow")
+    page.get_by_role("button", name="Run evaluation").click()
+    expect(page.get_by_text(re.compile(r"^\d+ of 40 answers"))).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ was cancelled"))).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
+    found = hr_evaluations(running_app)
+    assert len(found) == before + 1 and found[0].status == "cancelled"
+
+    page.get_by_role("tab", name="Compare with another").click()  # the cancelled one against the last
+    change = page.get_by_test_id("stPlotlyChart").filter(has_text="Pass-rate change from")
+    expect(change).to_be_visible(timeout=20_000)
+    expect(change.get_by_text("Local fake server · fake-large", exact=True)).to_be_visible()
+    wait_idle(page)
+    assert_no_errors(page)
+    change.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/issue6e-evaluate-compare.png")
