@@ -27,6 +27,10 @@ from workbench import endpoints
 from workbench.db import open_database
 from workbench.seed import seed_demo
 
+# A Streamlit rerun on a busy 2-core machine can take several seconds; every assertion waits
+# for its result rather than for a fixed time, so a generous ceiling costs nothing when it passes.
+expect.set_options(timeout=15_000)
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -10,9 +10,17 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, start_app, stop_app, wait_idle
+from tests.e2e.conftest import (
+    RunningApp,
+    assert_no_errors,
+    open_page,
+    set_name,
+    start_app,
+    stop_app,
+    wait_idle,
+)
 from tests.e2e.test_compare import choose_models
-from tests.e2e.widgets import pick, set_name
+from tests.e2e.widgets import pick
 from tests.fakes.server import FakeLLMServer
 from workbench import endpoints, outputs, projects, versions
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, wait_idle
-from tests.e2e.widgets import pick, set_name
+from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.widgets import pick
 from tests.kpi_data import add_bench_results
 from workbench import projects, versions
 

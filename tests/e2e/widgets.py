@@ -4,16 +4,6 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
-
-
-def set_name(page: Page, name: str) -> None:
-    """The sidebar's "Your name" (``exact``: the label also matches its help button)."""
-    box = page.get_by_test_id("stSidebar").get_by_label("Your name", exact=True)
-    box.fill(name)
-    box.press("Enter")
-    wait_idle(page)
-
 
 def pick(page: Page, label: str, option: str) -> None:
     """Choose an option. The box is centred first: at the viewport's bottom edge its dropdown
