@@ -56,7 +56,7 @@ version_id = right.selectbox(
 actor = state.user_name()
 notice = st.container()  # always present, so the tabs below keep their place (and selection)
 if FLASH in st.session_state:
-    notice.success(st.session_state.pop(FLASH), icon="✅")
+    notice.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
 
 stored = cases.list_cases(engine, prompt_id)
 tab_cases, tab_files, tab_check = st.tabs(["Test cases", "Import / export", "Check one answer"])

@@ -57,7 +57,7 @@ def _signin_screen(problem: str | None) -> None:
         st.error(
             f"Sign-in is switched on, but {problem} Add the OIDC settings there (see the README, "
             '"Sign-in for teams") and restart the app.',
-            icon="🔒",
+            icon=":material/lock:",
         )
         return
     st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login, key="signin_button")

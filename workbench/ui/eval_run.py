@@ -18,6 +18,7 @@ from workbench.evals import matrix, outbound
 from workbench.evals.snapshot import EvaluationConfig
 from workbench.ui import state
 from workbench.ui.governance import send_gate
+from workbench.ui.page import literal
 from workbench.ui.secrets import lookup_key
 
 PENDING = "evaluate_pending"  # the config (JSON) waiting for the data-policy gate
@@ -91,7 +92,7 @@ def say_how_it_ended() -> None:
         return
     evaluation_id, phase, error = ended
     if error:
-        st.error(f"Evaluation #{evaluation_id}: {error}", icon=":material/error:")
+        st.error(f"Evaluation #{evaluation_id}: {literal(error)}", icon=":material/error:")
     elif phase == "cancelled":
         st.warning(
             f"Evaluation #{evaluation_id} was cancelled: the answers that came back are checked below.",

@@ -34,6 +34,7 @@ from workbench.governance import Decision, Target
 from workbench.pii import Message
 from workbench.run_plan import Cell
 from workbench.ui import state
+from workbench.ui.page import literal
 
 REDACT, AS_IS = "redacted", "as_is"
 
@@ -106,9 +107,9 @@ def send_gate(
     args = (engine, key, fingerprint)
     if decision.blocked:
         _record_block_once(engine, key, fingerprint, project_id, decision)
-        st.error(f"Blocked: {decision.reason}", icon="🔒")
+        st.error(f"Blocked: {literal(decision.reason)}", icon=":material/lock:")
     else:
-        st.warning(decision.reason, icon=":material/warning:")
+        st.warning(literal(decision.reason), icon=":material/warning:")
     if decision.findings:
         _findings_table(decision)
     cols = st.columns(2)

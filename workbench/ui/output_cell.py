@@ -17,6 +17,7 @@ import streamlit as st
 
 from workbench.live import LiveRun, LiveSnapshot
 from workbench.outputs import CellView
+from workbench.ui.page import literal
 
 CellExtra = Callable[[CellView], None]
 POLL_S = 0.15
@@ -105,10 +106,10 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
             st.caption("Waiting for the first words…")
         # Below the text and never clipped: what went wrong and what to do about it.
         if view.status == "error":
-            st.error(plain(view.error_message or "Failed."), icon=":material/error:")
+            st.error(literal(view.error_message or "Failed."), icon=":material/error:")
         elif view.status == "incomplete":
             st.warning(
-                plain(view.error_message or "The answer was cut off; the partial text is kept."),
+                literal(view.error_message or "The answer was cut off; the partial text is kept."),
                 icon=":material/content_cut:",
             )
         elif view.status == "cancelled":

@@ -14,6 +14,7 @@ from workbench import access, endpoints, framing, kpis, projects
 from workbench.errors import WorkbenchError
 from workbench.tables import SENSITIVITY_LEVELS, Project
 from workbench.ui import auth, state
+from workbench.ui.page import literal
 from workbench.ui.sidebar import PROJECT_WIDGET
 
 FLASH = "project:flash"
@@ -162,4 +163,4 @@ def new_project(engine: Engine) -> None:
         )
     error = st.session_state.pop(NEW_PROJECT_ERROR, None)
     if error:
-        st.error(error, icon="⚠️")
+        st.error(literal(error), icon=":material/warning:")

@@ -8,6 +8,7 @@ from workbench.checklist import Finding
 from workbench.drafts import line_of
 from workbench.errors import TemplateError
 from workbench.templates import Message
+from workbench.ui.page import literal
 
 ROLE_TITLES = {"system": "System message", "user": "User message"}
 
@@ -18,7 +19,7 @@ def template_error_text(error: TemplateError, system: str, user: str) -> str:
     if error.line is not None:
         where += f", line {error.line}"
     quoted = line_of(system, user, error).strip()
-    text = f"**{where}:** {error.message}"
+    text = f"**{where}:** {literal(error.message)}"
     if quoted:
         text += f"\n\n`{quoted}`"
     return text
