@@ -43,7 +43,9 @@ def test_compare_runs_the_default_models_and_shows_figures(app, local, app_env: 
     version_box = next(s for s in at.selectbox if s.label == "Version")
     assert "production" in version_box.format_func(version_box.value)
     default = at.multiselect(key="compare_models").value
-    assert len(default) == 3 and default[0] == local["echo"]  # the first three that can be called
+    engine = sqlite_engine_for(app_env)
+    # Models that have answered here come first (the demo's), then the others that can be called.
+    assert default == outputs.models_that_answered(engine)[:3]
     chosen = [local["echo"], local["fake-large"], local["fake-lazy"]]
     at.multiselect(key="compare_models").set_value(chosen).run()
     at.button(key="compare_run").click().run()
@@ -99,6 +101,26 @@ def test_several_rows_of_values_make_a_grid(app, local, app_env: Path) -> None:
         (1, "fake-small"),
     ]
     assert stored[-1].variables["order_id"] in {"12345", "777"}
+
+
+def test_a_blank_value_keeps_run_disabled_and_names_the_row(app, local, app_env: Path) -> None:
+    at = app(page=PAGE)
+    engine = sqlite_engine_for(app_env)
+    prompt = next(p for p in versions.list_prompts(engine) if p.name == "Late order reply")
+    version = versions.latest_version(engine, prompt.id)
+    at.multiselect(key="compare_models").set_value([local["fake-large"], local["fake-small"]]).run()
+    half = {"order_id": "777", "order_date": "June 2", "status": "", "expected_delivery": None}
+    at.session_state[f"compare_rows_{version.id}"] = {
+        "edited_rows": {},
+        "added_rows": [half],
+        "deleted_rows": [],
+    }
+    runs_before = len(outputs.list_runs(engine))
+    at.run()
+    assert not at.exception
+    assert at.button(key="compare_run").disabled
+    assert any("row 2: status, expected_delivery" in c.value for c in at.caption)
+    assert len(outputs.list_runs(engine)) == runs_before
 
 
 def test_run_needs_two_to_six_models(app, local) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, sqlite_url
 from tests.fakes.server import FakeLLMServer
 from workbench import cli, endpoints, projects, versions
 from workbench.eval_cli import EXIT_BELOW, EXIT_NOT_RUN, EXIT_PASSED
-from workbench.evals import cases, evaluations
+from workbench.evals import cases, evaluations, selection
 
 LARGE, LAZY = "Local fake server/fake-large", "Local fake server/fake-lazy"
 HR = ["--prompt", "HR policy answer", "--label", "production"]
@@ -209,3 +209,12 @@ def test_the_data_policy_blocks_personal_data_unless_redacted(
     assert cli.main([*args, "--redact"]) == EXIT_PASSED
     sent = json.dumps([r.body for r in fake_server.requests])
     assert "[EMAIL_1]" in sent and "dana@example.com" not in sent
+
+
+def test_versions_run_oldest_first_whatever_order_they_are_named(seeded_engine: Engine) -> None:
+    """Regressions read "passes in v1, fails in v2": naming the newer one first must not flip them."""
+    prompt = selection.find_prompt(seeded_engine, "HR policy answer")
+    named = [("label", "production"), ("version", "1"), ("version", "2")]
+    chosen = selection.version_ids(seeded_engine, prompt, named)
+    numbers = {v.id: v.number for v in versions.list_versions(seeded_engine, prompt.id)}
+    assert [numbers[i] for i in chosen] == [1, 2]

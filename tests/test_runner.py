@@ -453,3 +453,26 @@ def test_runs_outputs_and_cache_on_each_backend(storage_engine: Engine) -> None:
     titles, grid = outputs.stored_grid(storage_engine, first.run_id)
     assert titles == ["Echo · echo", "Echo · echo"]  # one model, two settings: two columns
     assert {(c.row_index, c.column) for c in grid} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_models_that_answered_lists_working_models_newest_first(
+    seeded_engine: Engine, fake_server: FakeLLMServer, hr
+) -> None:
+    version, project_id = hr
+    large, failing = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large", "fake-500"])
+    (small,) = add_endpoint(seeded_engine, fake_server, "Fake 2", ["fake-small"])
+    run_cells(
+        seeded_engine,
+        plan([version.id], [ModelChoice(large), ModelChoice(failing)], questions(1)),
+        options(project_id),
+        lookup=lookup,
+    )
+    run_cells(
+        seeded_engine,
+        plan([version.id], [ModelChoice(small)], questions(1)),
+        options(project_id),
+        lookup=lookup,
+    )
+    answered = outputs.models_that_answered(seeded_engine)
+    assert answered[:2] == [small, large]  # newest success first
+    assert failing not in answered

@@ -91,7 +91,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prompt", required=True, help="the prompt's name")
     p.add_argument("--project", help="the project's name, when several projects have a prompt of that name")
-    p.add_argument("--version", type=int, action=_Select, metavar="N", help="a version number (repeatable)")
+    p.add_argument(
+        "--version",
+        type=int,
+        action=_Select,
+        metavar="N",
+        help="a version number (repeatable; at least one --version or --label)",
+    )
     p.add_argument("--label", action=_Select, metavar="LABEL", help="a label such as production (repeatable)")
     p.add_argument(
         "--models", action="append", required=True, metavar="M1,M2", help="models to run on (see above)"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from workbench import audit
 from workbench.db import session_scope
@@ -123,6 +123,21 @@ def find_cached(engine: Engine, key: str) -> Output | None:
             .limit(1)
         )
         return session.exec(query).first()
+
+
+def models_that_answered(engine: Engine, *, limit: int = 12) -> list[int]:
+    """Models with a successful answer, most recent first: a page's default choice should be
+    models that work here, not whichever name sorts first (a test model that always fails)."""
+    with session_scope(engine) as session:
+        latest = func.max(Output.id)
+        query = (
+            select(Output.model_id, latest)
+            .where(Output.status == "ok", col(Output.model_id).is_not(None))
+            .group_by(col(Output.model_id))
+            .order_by(latest.desc())
+            .limit(limit)
+        )
+        return [model_id for model_id, _ in session.exec(query)]
 
 
 def run_outputs(engine: Engine, run_id: int) -> list[Output]:

@@ -45,19 +45,19 @@ def find_prompt(engine: Engine, name: str, project: str | None = None) -> Prompt
 
 
 def version_ids(engine: Engine, prompt: Prompt, selectors: Sequence[Selector]) -> list[int]:
-    """The chosen versions in the order given (each once), by number or by label."""
+    """The chosen versions, each once, oldest first whatever order they were named in: the
+    regressions report reads "passes in v1 but fails in v2", so the earlier version comes first."""
     if not selectors:
-        raise InvalidInput("Choose at least one version (by number) or label.", field="version")
+        raise InvalidInput("Choose at least one version (--version N) or label (--label L).", field="version")
     project = projects.get_project(engine, prompt.project_id).name
-    chosen: list[int] = []
+    chosen: dict[int, int] = {}  # version id -> number
     for kind, value in selectors:
         if kind == "version":
             release = versions.resolve_release(engine, prompt.name, version=int(value), project=project)
         else:
             release = versions.resolve_release(engine, prompt.name, label=str(value), project=project)
-        if release.version_id not in chosen:
-            chosen.append(release.version_id)
-    return chosen
+        chosen[release.version_id] = release.version
+    return sorted(chosen, key=chosen.__getitem__)
 
 
 def _enabled(engine: Engine) -> list[tuple[ModelEntry, Endpoint]]:

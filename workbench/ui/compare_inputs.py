@@ -5,13 +5,14 @@ Each returns plain values (ids, ``ModelChoice``s, dicts); the page turns them in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench import endpoints, governance, versions
+from workbench import endpoints, governance, outputs, versions
 from workbench.providers.registry import is_configured
 from workbench.run_plan import CallParams, ModelChoice
 from workbench.tables import PromptVersion
@@ -83,7 +84,9 @@ def pick_models(
     offline = {m.id for m in models if governance.is_offline(enabled[m.endpoint_id])}
     chosen_key = f"{key}_models"
     if chosen_key not in st.session_state:
-        st.session_state[chosen_key] = [i for i in ready if not (skip_offline and i in offline)][:defaults]
+        callable_ = [i for i in ready if not (skip_offline and i in offline)]
+        proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
+        st.session_state[chosen_key] = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
     st.session_state[chosen_key] = [i for i in st.session_state[chosen_key] if i in titles]
     chosen = st.multiselect(
         f"Models ({minimum}–{MAX_MODELS})",
@@ -138,7 +141,7 @@ def variable_rows(version: PromptVersion) -> list[dict[str, Any]]:
         hide_index=True,
         width="stretch",
         key=f"compare_rows_{version.id}",
-        column_config={n: st.column_config.TextColumn(n, width="large") for n in names},
+        column_config={n: st.column_config.TextColumn(n) for n in names},
     )
     st.caption("One row per set of values; add rows at the bottom of the table to compare several inputs.")
     rows = []
@@ -149,3 +152,14 @@ def variable_rows(version: PromptVersion) -> list[dict[str, Any]]:
         if any(values.values()):
             rows.append(values)
     return rows
+
+
+def empty_values(rows: Sequence[Mapping[str, str]]) -> str | None:
+    """What is left blank, row by row: a blank value reaches the model as nothing at all
+    ("Current status: ."), and Draft refuses to save such a version for the same reason."""
+    gaps = [
+        f"row {number}: {', '.join(name for name, value in row.items() if not value.strip())}"
+        for number, row in enumerate(rows, start=1)
+        if any(not value.strip() for value in row.values())
+    ]
+    return f"Fill in every value or delete the row ({'; '.join(gaps)})." if gaps else None

@@ -21,7 +21,7 @@ from workbench.run_plan import ModelChoice
 from workbench.runner import RowInput, RunOptions, plan, start_run
 from workbench.tables import PromptVersion
 from workbench.ui import auth, state
-from workbench.ui.compare_inputs import MAX_MODELS, MIN_MODELS
+from workbench.ui.compare_inputs import MAX_MODELS, MIN_MODELS, empty_values
 from workbench.ui.governance import gate_cells
 from workbench.ui.secrets import lookup_key
 
@@ -66,6 +66,8 @@ def run_controls(
         problem = f"Pick {MIN_MODELS} to {MAX_MODELS} models to compare."
     elif not rows:
         problem = "Fill in at least one row of values."
+    else:
+        problem = empty_values(rows)
     signature = _signature(version, choices, rows, use_cache)
     left, right = st.columns([1, 5], vertical_alignment="center")
     cancel_slot = right.empty()

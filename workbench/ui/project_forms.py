@@ -83,9 +83,9 @@ def success_criteria(engine: Engine, project: Project) -> None:
         hide_index=True,
         key=f"kpis:{project.id}",
         column_config={
-            "metric": st.column_config.SelectboxColumn("Metric", options=list(kpis.METRICS), required=True),
-            "op": st.column_config.SelectboxColumn("Operator", options=list(kpis.OPERATORS), required=True),
-            "target": st.column_config.NumberColumn("Target", format="%.4g", required=True),
+            "metric": st.column_config.SelectboxColumn("Metric", options=list(kpis.METRICS)),
+            "op": st.column_config.SelectboxColumn("Operator", options=list(kpis.OPERATORS)),
+            "target": st.column_config.NumberColumn("Target", format="%.4g"),
             "label": st.column_config.TextColumn("Label (optional)", width="large"),
         },
     )

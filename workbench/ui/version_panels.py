@@ -69,6 +69,9 @@ def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) ->
         st.plotly_chart(chart, width="stretch")
 
 
+LABEL_FLASH = "versions_label_flash"
+
+
 def _move(
     engine: Engine, project_id: int, ids: list[int], labels: Sequence[LabelState], label_of: Callable
 ) -> None:
@@ -83,6 +86,8 @@ def _move(
         "label.move", project_id
     ):
         history.move_label(engine, version_id=target, name=name, actor=state.user_name(), note=note)
+        del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
+        st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)}."
         st.rerun()
 
 
@@ -116,6 +121,7 @@ def _roll_back(
         "label.move", project_id
     ):
         history.roll_back(engine, prompt_id=prompt_id, name=chosen, to_version_id=to, actor=state.user_name())
+        st.session_state[LABEL_FLASH] = f"'{chosen}' rolled back to {label_of(to)}; no version was changed."
         st.rerun()
 
 
@@ -125,6 +131,9 @@ def label_panels(
     """Where each label points, then "Move a label" and "Roll back" side by side (admins only
     when sign-in is on: the issue gives labels to admins)."""
     labels = history.label_states(engine, prompt_id)
+    flash = st.session_state.pop(LABEL_FLASH, None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
     for label in labels:
         st.markdown(f"`{label.name}` → **v{label.version_number}** · moved by {label.updated_by or '—'}")
     move, back = st.columns(2, gap="large")
