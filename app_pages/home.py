@@ -56,7 +56,12 @@ with shows_errors():
                 for p in summary.prompts
             ]
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={"Last change": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
+        )
     else:
         st.info("This project has no prompts yet.")
 

@@ -45,7 +45,7 @@ def test_undefined_variable_names_it_with_line() -> None:
     assert (
         info.value.line == 3
         and "'missing' has no value" in str(info.value)
-        and "system message" in str(info.value)
+        and "System message, line 3:" in str(info.value)
     )
 
 

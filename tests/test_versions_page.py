@@ -73,6 +73,8 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     prod = next(s for s in history.label_states(app_db, prompt_id) if s.name == "production")
     assert prod.version_number == 3
     assert any("`production` → **v3** · moved by Ann" in m.value for m in at.markdown)
+    assert any("'production' now points at" in s.value for s in at.success)
+    assert at.text_input(key="versions_move_note").value == ""  # the reason was for that move only
     at.selectbox(key="versions_back_label").set_value("production").run()
     back_to = next(s for s in at.selectbox if s.label == "Back to")
     assert back_to.value == v2.id  # where it pointed before the last move
@@ -80,6 +82,7 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     assert not at.exception and not at.error
     prod = next(s for s in history.label_states(app_db, prompt_id) if s.name == "production")
     assert prod.version_number == 2
+    assert any("'production' rolled back to" in s.value for s in at.success)
     moves = at.dataframe[1].value
     assert list(moves["Change"])[:2] == ["v3 → v2", "v2 → v3"]
     assert list(moves["What"])[:2] == ["rolled back", "moved"] and list(moves["By"])[:2] == ["Ann", "Ann"]

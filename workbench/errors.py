@@ -43,7 +43,7 @@ class TemplateError(WorkbenchError):
         self.line = line
         self.source = source
         self.message = message
-        where = f"{source} message" if source else ""
+        where = f"{source.capitalize()} message" if source else ""
         if line is not None:
             at = f"{where}, line {line}: " if where else f"line {line}: "
         else:

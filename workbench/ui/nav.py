@@ -27,7 +27,7 @@ PAGES: tuple[PageSpec, ...] = (
         "app_pages/home.py",
         "Home",
         ":material/home:",
-        "Your projects at a glance: the use case, its prompts and labels, and what has been run and rated.",
+        "The project chosen in the sidebar at a glance: its use case, its prompts and labels, and what has been run and rated.",
     ),
     PageSpec(
         "app_pages/project.py",

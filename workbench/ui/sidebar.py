@@ -42,7 +42,10 @@ def _providers(engine: Engine) -> None:
             )
     st.sidebar.markdown(
         "**Providers**  \n" + "  \n".join(lines),
-        help="Green: ready to call. Grey: needs an API key in the environment or .streamlit/secrets.toml.",
+        help=(
+            "Ticked: its key is set (or it needs none). Grey: needs an API key in the environment or "
+            ".streamlit/secrets.toml. Whether the server answers: Settings → Test connection."
+        ),
     )
 
 
