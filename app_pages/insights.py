@@ -3,6 +3,7 @@ pass rate, latency and cost per model, tags, and whether raters agree."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from workbench import analytics
@@ -20,6 +21,20 @@ PERIODS = {"All time": None, "Last 7 days": 7, "Last 30 days": 30, "Last 90 days
 
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
+
+
+def _per_model(what: str, frame: pd.DataFrame, empty: str, axis: str, number_format: str) -> None:
+    """One distribution per model (latency, cost): the same chart and downloads, other figures."""
+    st.subheader(f"{what} per model")
+    if frame.empty:
+        st.info(empty)
+        return
+    chart_with_downloads(
+        charts.distribution(frame, axis, number_format),
+        frame,
+        f"{what.lower()}-by-model",
+        key=f"ins_{what.lower()}",
+    )
 
 
 with shows_errors():
@@ -72,27 +87,17 @@ with shows_errors():
 
     latency, cost = st.columns(2)
     with latency:
-        st.subheader("Latency per model")
-        if found.latency.empty:
-            st.info("No timed answers in this period.")
-        else:
-            chart_with_downloads(
-                charts.distribution(found.latency, "Milliseconds per answer", ",.0f"),
-                found.latency,
-                "latency-by-model",
-                key="ins_latency",
-            )
+        _per_model(
+            "Latency", found.latency, "No timed answers in this period.", "Milliseconds per answer", ",.0f"
+        )
     with cost:
-        st.subheader("Cost per model")
-        if found.cost.empty:
-            st.info("No priced answers in this period: set the models' prices.")
-        else:
-            chart_with_downloads(
-                charts.distribution(found.cost, "US dollars per answer", "$.5f"),
-                found.cost,
-                "cost-by-model",
-                key="ins_cost",
-            )
+        _per_model(
+            "Cost",
+            found.cost,
+            "No priced answers in this period: set the models' prices.",
+            "US dollars per answer",
+            "$.5f",
+        )
 
     st.caption(
         "Boxes: middle half of the answers, line at the median; whiskers: 5th to 95th percentile; dashed: mean."

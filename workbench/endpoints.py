@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workbench import audit
 from workbench.db import session_scope
@@ -231,30 +231,57 @@ def ensure_builtin_endpoints(engine: Engine) -> None:
 UPDATABLE = ("name", "base_url", "api_key_env", "max_concurrency", "timeout_s", "max_retries", "enabled")
 
 
-def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: Any) -> Endpoint:
-    unknown = set(values) - set(UPDATABLE)
+def _check_updatable(values: dict[str, Any], updatable: tuple[str, ...], what: str) -> None:
+    unknown = set(values) - set(updatable)
     if unknown:
-        raise InvalidInput(f"Endpoints have no field(s) {', '.join(sorted(unknown))}.")
+        raise InvalidInput(f"{what} have no field(s) {', '.join(sorted(unknown))}.")
+
+
+def _apply_edit(
+    session: Session,
+    row: Endpoint | ModelEntry,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    detail: str = "",
+) -> None:
+    """Set ``values`` on ``row`` and audit them; an edit that changes nothing writes nothing, so
+    saving an untouched settings form leaves no audit noise."""
+    before = {k: getattr(row, k) for k in values}
+    if before == values:
+        return
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.add(row)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=row.id,
+        before=before,
+        after=dict(values),
+        detail=detail,
+    )
+
+
+def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: Any) -> Endpoint:
+    _check_updatable(values, UPDATABLE, "Endpoints")
     values = _validate_endpoint_values(values)
     try:
         with session_scope(engine) as session:
             endpoint = session.get(Endpoint, endpoint_id)
             if endpoint is None:
                 raise NotFound(f"Endpoint {endpoint_id} does not exist.")
-            before = {k: getattr(endpoint, k) for k in values}
-            if before == values:
-                return endpoint  # nothing changed: no write, no audit noise
-            for key, value in values.items():
-                setattr(endpoint, key, value)
-            session.add(endpoint)
-            audit.record(
+            _apply_edit(
                 session,
+                endpoint,
+                values,
                 actor=actor,
                 action="settings.endpoint.update",
                 entity_type="endpoint",
-                entity_id=endpoint.id,
-                before=before,
-                after=dict(values),
             )
             return endpoint
     except IntegrityError:
@@ -273,9 +300,7 @@ MODEL_UPDATABLE = ("display_name", "price_input_per_mtok", "price_output_per_mto
 
 def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) -> ModelEntry:
     """Edit a model's display name, prices or enabled flag; an actual change is audited."""
-    unknown = set(values) - set(MODEL_UPDATABLE)
-    if unknown:
-        raise InvalidInput(f"Models have no field(s) {', '.join(sorted(unknown))}.")
+    _check_updatable(values, MODEL_UPDATABLE, "Models")
     for price in ("price_input_per_mtok", "price_output_per_mtok"):
         if price in values:
             values[price] = float(values[price])
@@ -287,20 +312,13 @@ def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) ->
         entry = session.get(ModelEntry, model_id)
         if entry is None:
             raise NotFound(f"Model {model_id} does not exist.")
-        before = {k: getattr(entry, k) for k in values}
-        if before == values:
-            return entry
-        for key, value in values.items():
-            setattr(entry, key, value)
-        session.add(entry)
-        audit.record(
+        _apply_edit(
             session,
+            entry,
+            values,
             actor=actor,
             action="settings.model.update",
             entity_type="model",
-            entity_id=entry.id,
-            before=before,
-            after=dict(values),
             detail=entry.model,
         )
         return entry

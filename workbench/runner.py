@@ -5,11 +5,12 @@ The unit of work is a ``Cell``: one prompt version, one model with its parameter
 variable values (optionally a bench test case). Compare runs one version × models × rows; bench
 tests run versions × models × test cases through the same ``plan`` and ``run_cells``.
 
+This module is the fan-out: it opens the run, checks the data policy, schedules every cell,
+cancels and stores. What one call does (cache, slots, stream, retries, how a failure becomes an
+output) is ``workbench.run_cell``.
+
 - Limits: each endpoint allows ``Endpoint.max_concurrency`` calls at once, and the whole run
-  ``RunOptions.max_concurrency``. A cell takes its endpoint's slot first, then an overall one,
-  so a cell queued behind a busy endpoint never holds an overall slot others could use.
-- Retries are the SDKs' own, configured on each client from the endpoint (``max_retries``,
-  ``timeout_s``); the runner adds none, so a 429 is retried exactly ``max_retries`` times.
+  ``RunOptions.max_concurrency``; a cell takes its endpoint's slot first, then an overall one.
 - A failed call is data: its output row has ``status`` error/incomplete/cancelled, an error kind
   and a message that names the fix. The other cells carry on.
 - Persistence: each output is inserted in its own transaction by a single writer thread as
@@ -39,11 +40,11 @@ from sqlalchemy import Engine
 
 from workbench import governance, outputs, projects
 from workbench.aio import run_sync
-from workbench.errors import InvalidInput, PolicyBlocked, ProviderError, StreamInterrupted
+from workbench.errors import InvalidInput, PolicyBlocked
 from workbench.governance import ProjectPolicy
-from workbench.pricing import cost_usd
-from workbench.providers.base import Completion, KeyLookup, Provider, TextDelta, redact
+from workbench.providers.base import KeyLookup, Provider
 from workbench.providers.registry import env_lookup
+from workbench.run_cell import call_cell
 from workbench.run_plan import CallParams, Cell, ModelChoice, RowInput, Target, plan, prepare
 from workbench.tables import Output
 
@@ -182,93 +183,19 @@ class _Execution:
     async def _call(self, target: Target) -> Output:
         if target.problem is not None:
             return target.output(self.run_id, status="error", error=target.problem)
-        parts: list[str] = []
-        started: float | None = None
-        first_token: float | None = None
         provider = self.providers[target.endpoint.name]  # type: ignore[union-attr]
-        try:
-            if self.options.use_cache and target.cache_key:
-                hit = await asyncio.to_thread(outputs.find_cached, self.engine, target.cache_key)
-                if hit is not None:
-                    return target.cached_copy(self.run_id, hit)
-            async with self.per_endpoint[provider.config.name], self.overall:
-                self._notify(self.listener.cell_started, target.cell)
-                started = time.perf_counter()
-                request = target.request()
-                if self.options.stream:
-                    final: Completion | None = None
-                    async for event in provider.stream(request):
-                        if isinstance(event, TextDelta):
-                            first_token = first_token or time.perf_counter()
-                            parts.append(event.text)
-                            self._notify(self.listener.cell_delta, target.cell, event.text)
-                        else:
-                            final = event
-                    assert final is not None, "a provider stream must end with a Completion"
-                else:
-                    final = await provider.complete(request)
-                    first_token = None
-                ended = time.perf_counter()
-            return target.output(
-                self.run_id,
-                status="ok",
-                text=final.text,
-                latency_ms=(ended - started) * 1000,
-                ttft_ms=(first_token - started) * 1000 if first_token else None,
-                tokens_in=final.tokens_in,
-                tokens_out=final.tokens_out,
-                finish_reason=final.finish_reason,
-                cost=cost_usd(final.tokens_in, final.tokens_out, target.price_in, target.price_out),
-            )
-        except asyncio.CancelledError:
-            where = f"after {len(''.join(parts))} characters" if started else "before it started"
-            return target.output(
-                self.run_id,
-                status="cancelled",
-                text="".join(parts),
-                error_kind="cancelled",
-                error_message=f"Cancelled {where}. Run again to get this answer.",
-                **_timing(started, first_token),
-            )
-        except StreamInterrupted as exc:
-            return target.output(
-                self.run_id,
-                status="incomplete",
-                text=exc.partial_text or "".join(parts),
-                error=exc,
-                secret=provider.api_key,
-                **_timing(started, first_token),
-            )
-        except ProviderError as exc:
-            return target.output(
-                self.run_id,
-                status="error",
-                error=exc,
-                secret=provider.api_key,
-                **_timing(started, first_token),
-            )
-        except Exception as exc:  # a provider bug must not take the other cells down
-            log.warning("run %s: unexpected %s in %s", self.run_id, type(exc).__name__, target.title)
-            return target.output(
-                self.run_id,
-                status="error",
-                error_kind="internal",
-                error_message=redact(
-                    f"{target.title}: unexpected failure ({type(exc).__name__}: {exc}). Try again; "
-                    "if it persists, report it with this message.",
-                    provider.api_key,
-                ),
-                **_timing(started, first_token),
-            )
-
-
-def _timing(started: float | None, first_token: float | None) -> dict[str, float | None]:
-    if started is None:
-        return {}
-    return {
-        "latency_ms": (time.perf_counter() - started) * 1000,
-        "ttft_ms": (first_token - started) * 1000 if first_token else None,
-    }
+        return await call_cell(
+            self.engine,
+            target,
+            provider,
+            run_id=self.run_id,
+            use_cache=self.options.use_cache,
+            stream=self.options.stream,
+            endpoint_slot=self.per_endpoint[provider.config.name],
+            overall_slot=self.overall,
+            on_start=lambda: self._notify(self.listener.cell_started, target.cell),
+            on_delta=lambda text: self._notify(self.listener.cell_delta, target.cell, text),
+        )
 
 
 class RunHandle:

@@ -1,23 +1,47 @@
-"""Provider kinds by name. Adding a provider: one new file, one line in ``PROVIDERS``."""
+"""Provider kinds by name. Adding a provider: one new file, one line in ``PROVIDERS``.
+
+A provider's module is imported the first time its kind is asked for, not when the registry is:
+the official SDKs take over a second to import (``anthropic`` alone about one), and a command
+such as ``workbench eval`` against one endpoint should not pay for the SDKs it does not use.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from workbench.errors import ConfigError
-from workbench.providers.anthropic_provider import AnthropicProvider
 from workbench.providers.base import EndpointConfig, KeyLookup, Provider
-from workbench.providers.echo_provider import EchoProvider
-from workbench.providers.openai_compatible_provider import OpenAICompatibleProvider
-from workbench.providers.openai_provider import OpenAIProvider
 
-PROVIDERS: dict[str, type[Provider]] = {
-    EchoProvider.name: EchoProvider,
-    OpenAIProvider.name: OpenAIProvider,
-    AnthropicProvider.name: AnthropicProvider,
-    OpenAICompatibleProvider.name: OpenAICompatibleProvider,
-}
+
+class _LazyProviders(Mapping[str, type[Provider]]):
+    """Kind name -> provider class, read-only; a class is imported when it is first looked up
+    (Python keeps the module, so later look-ups cost a dictionary read)."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self._paths = dict(paths)
+
+    def __getitem__(self, name: str) -> type[Provider]:
+        module, _, attribute = self._paths[name].partition(":")
+        cls: type[Provider] = getattr(importlib.import_module(module), attribute)
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+PROVIDERS: Mapping[str, type[Provider]] = _LazyProviders(
+    {
+        "echo": "workbench.providers.echo_provider:EchoProvider",
+        "openai": "workbench.providers.openai_provider:OpenAIProvider",
+        "anthropic": "workbench.providers.anthropic_provider:AnthropicProvider",
+        "openai_compatible": "workbench.providers.openai_compatible_provider:OpenAICompatibleProvider",
+    }
+)
 
 
 def provider_class(name: str) -> type[Provider]:
