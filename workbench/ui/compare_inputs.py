@@ -87,7 +87,11 @@ def pick_models(
         callable_ = [i for i in ready if not (skip_offline and i in offline)]
         proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
         st.session_state[chosen_key] = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
-    st.session_state[chosen_key] = [i for i in st.session_state[chosen_key] if i in titles]
+    kept = [i for i in st.session_state[chosen_key] if i in titles]
+    if kept != st.session_state[chosen_key]:
+        # Only when a model went away: writing a widget's value on every run would send the
+        # script's copy back to the browser and undo a chip removed while this run was going.
+        st.session_state[chosen_key] = kept
     chosen = st.multiselect(
         f"Models ({minimum}–{MAX_MODELS})",
         list(titles),
