@@ -6,31 +6,14 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.test_compare import choose_models
 from workbench import endpoints, versions
 from workbench.evals import evaluations
 
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
-
-
-def models_box(page: Page) -> Locator:
-    return page.get_by_test_id("stMultiSelect").filter(has_text="Models (1–6)")
-
-
-def swap_model(page: Page, remove: str, add: str) -> None:
-    """Take one model chip out of the Models box and put another in, waiting for each rerun."""
-    box = models_box(page)
-    box.get_by_role("button", name=f"Remove {remove}").click()
-    expect(box.get_by_role("button", name=f"Remove {remove}")).to_have_count(0, timeout=15_000)
-    wait_idle(page)
-    box.locator("input").click()
-    box.locator("input").press_sequentially(add.split(" · ")[-1])
-    page.get_by_role("option").filter(has_text=re.compile(f"^{re.escape(add)}$")).click()
-    page.keyboard.press("Escape")
-    expect(box.get_by_role("button", name=f"Remove {add}")).to_be_visible(timeout=15_000)
-    wait_idle(page)
 
 
 def open_hr_evaluate(page: Page, app: RunningApp) -> None:
@@ -58,8 +41,7 @@ def hr_evaluations(app: RunningApp) -> list:
 
 def test_the_hr_bench_runs_and_the_heatmap_shows_who_passes(page: Page, running_app: RunningApp) -> None:
     open_hr_evaluate(page, running_app)
-    for name in (LARGE, LAZY):  # the first two models that can be called, Echo aside
-        expect(models_box(page).get_by_role("button", name=f"Remove {name}")).to_be_visible()
+    choose_models(page, [LARGE, LAZY])
     page.get_by_role("button", name="Run evaluation").click()
     expect(page.get_by_text(re.compile(r"^Evaluation #\d+ is done and saved\.$"))).to_be_visible(
         timeout=30_000
@@ -102,7 +84,7 @@ def test_cancel_stops_a_slow_evaluation(page: Page, running_app: RunningApp) -> 
     engine.dispose()
     before = len(hr_evaluations(running_app))
     open_hr_evaluate(page, running_app)
-    swap_model(page, LAZY, "Local fake server · fake-slow")
+    choose_models(page, [LARGE, "Local fake server · fake-slow"])
     page.get_by_role("button", name="Run evaluation").click()
     expect(page.get_by_text(re.compile(r"^\d+ of 40 answers"))).to_be_visible(timeout=20_000)
     page.get_by_role("button", name="Cancel").click()
