@@ -21,6 +21,8 @@ for page in PAGES:
     sections.setdefault(page.section, []).append(
         st.Page(page.path, title=page.title, icon=page.icon, default=page.path == PAGES[0].path)
     )
-navigation = st.navigation(sections if len(sections) > 1 else next(iter(sections.values())))
+navigation = st.navigation(
+    sections if len(sections) > 1 else next(iter(sections.values())), expanded=True
+)  # every page in view: a business user should not have to find "View more"
 sidebar.render(engine)
 navigation.run()
