@@ -23,11 +23,17 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def _per_model(what: str, frame: pd.DataFrame, empty: str, axis: str, number_format: str) -> None:
-    """One distribution per model (latency, cost): the same chart and downloads, other figures."""
+def _per_model(
+    what: str, frame: pd.DataFrame, empty: str, axis: str, number_format: str, all_zero: str = ""
+) -> None:
+    """One distribution per model (latency, cost): the same chart and downloads, other figures.
+    ``all_zero`` is said instead of drawing flat boxes on a meaningless axis."""
     st.subheader(f"{what} per model")
     if frame.empty:
         st.info(empty)
+        return
+    if all_zero and not frame["p95"].any():
+        st.info(all_zero)
         return
     chart_with_downloads(
         charts.distribution(frame, axis, number_format),
@@ -97,6 +103,8 @@ with shows_errors():
             "No priced answers in this period: set the models' prices.",
             "US dollars per answer",
             "$.5f",
+            all_zero="Every answer in this period cost $0: offline models, or models without a price "
+            "(set prices in Settings).",
         )
 
     st.caption(

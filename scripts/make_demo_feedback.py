@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.replies import answer, count_tokens  # noqa: E402
+from workbench.pricing import cost_usd, default_price  # noqa: E402
 from workbench.templates import PromptTemplate  # noqa: E402
 
 PROJECT, PROMPT = "HR handbook assistant", "HR policy answer"
@@ -65,6 +66,8 @@ def build() -> dict[str, object]:
             messages = template.render(cases[case]["variables"])
             for model, latency in MODELS.items():
                 text = answer(model, messages)
+                tokens_in = sum(count_tokens(m["content"]) for m in messages)
+                tokens_out = count_tokens(text)
                 outputs.append(
                     {
                         "model": model,
@@ -77,9 +80,10 @@ def build() -> dict[str, object]:
                         "finish_reason": "stop",
                         "latency_ms": latency,
                         "ttft_ms": round(latency / 4, 1),
-                        "tokens_in": sum(count_tokens(m["content"]) for m in messages),
-                        "tokens_out": count_tokens(text),
-                        "cost_usd": 0.0,
+                        "tokens_in": tokens_in,
+                        "tokens_out": tokens_out,
+                        # Priced like a live run, so the demo's cost figures are not all $0.
+                        "cost_usd": round(cost_usd(tokens_in, tokens_out, *default_price(model)), 8),
                     }
                 )
         runs.append(
