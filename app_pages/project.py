@@ -35,7 +35,8 @@ with shows_errors():
     kpi_view.dashboard(engine, project)
 
     use_case, criteria, governance, check = st.tabs(
-        ["Use case", "Success criteria", "Data governance", "Check before sending"]
+        ["Use case", "Success criteria", "Data governance", "Check before sending"],
+        key="project_tabs",  # keyed: a save's confirmation above them no longer sends you back to the first
     )
     with use_case:
         project_forms.use_case(engine, project)
