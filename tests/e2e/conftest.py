@@ -189,3 +189,12 @@ def set_name(page: Page, name: str = "E2E Tester") -> None:
     box.fill(name)
     box.press("Enter")
     wait_idle(page)
+
+
+def choose_project(page: Page, name: str) -> None:
+    """Pick the active project in the sidebar. The picker is centred first: below the full menu
+    it can sit at the viewport's bottom edge, where its dropdown closes as soon as it opens."""
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+    box.evaluate("element => element.scrollIntoView({block: 'center'})")
+    box.click()
+    page.get_by_role("option", name=name).click()

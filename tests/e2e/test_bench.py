@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from workbench import versions
 from workbench.evals import cases
 
@@ -42,8 +42,7 @@ def test_upload_a_csv_then_download_the_export(page: Page, running_app: RunningA
     page.set_viewport_size({"width": 1400, "height": 1000})
     open_page(page, running_app, "bench")
     set_name(page, "Dana from HR")
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="HR handbook assistant").click()
+    choose_project(page, "HR handbook assistant")
     expect(page.get_by_text("10 test cases.")).to_be_visible(timeout=20_000)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=20_000)
     wait_idle(page)

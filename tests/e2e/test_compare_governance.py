@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import (
     RunningApp,
     assert_no_errors,
+    choose_project,
     open_page,
     set_name,
     start_app,
@@ -72,8 +73,7 @@ def test_a_restricted_project_blocks_the_send_and_nothing_leaves(page: Page, app
     page.set_viewport_size({"width": 1400, "height": 1400})
     open_page(page, app, "compare")
     set_name(page, "Dana")
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="HR handbook assistant").click()
+    choose_project(page, "HR handbook assistant")
     expect(page.get_by_text("How much paid time off").first).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     choose_models(page, ["Partner cloud · fake-large", "Local fake server · fake-small"])

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.test_compare import choose_models
 from workbench import endpoints, versions
 from workbench.evals import evaluations
@@ -20,8 +20,7 @@ def open_hr_evaluate(page: Page, app: RunningApp) -> None:
     page.set_viewport_size({"width": 1400, "height": 1100})
     open_page(page, app, "evaluate")
     set_name(page, "Dana from HR")
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="HR handbook assistant").click()
+    choose_project(page, "HR handbook assistant")
     form = page.get_by_test_id("stExpander").filter(has_text="New evaluation of HR policy answer")
     expect(form).to_be_visible(timeout=20_000)
     wait_idle(page)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.widgets import pick
 from tests.kpi_data import add_bench_results
 from workbench import projects, versions
@@ -15,8 +15,7 @@ TIMEOUT = 20_000
 
 
 def switch_project(page: Page, name: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name=name).click()
+    choose_project(page, name)
     expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, wait_idle
+from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, wait_idle
 from workbench.ui.nav import PAGES
 
 
@@ -31,8 +31,7 @@ def test_every_page_in_the_navigation_opens(page: Page, running_app: RunningApp)
 
 def test_switching_project_in_the_sidebar(page: Page, running_app: RunningApp) -> None:
     open_page(page, running_app)
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="HR handbook assistant").click()
+    choose_project(page, "HR handbook assistant")
     expect(page.get_by_role("heading", name="HR handbook assistant")).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)

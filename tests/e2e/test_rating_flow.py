@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from workbench.tables import PairwisePreference, Rating
 
 
@@ -22,8 +22,7 @@ def _go(page: Page, title: str) -> None:
 
 def _start(page: Page, app: RunningApp, name: str) -> None:
     open_page(page, app)
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="HR handbook assistant").click()
+    choose_project(page, "HR handbook assistant")
     expect(page.get_by_role("heading", name="HR handbook assistant")).to_be_visible(timeout=20_000)
     wait_idle(page)
     set_name(page, name)

@@ -83,10 +83,13 @@ def pick_models(
     ]
     offline = {m.id for m in models if governance.is_offline(enabled[m.endpoint_id])}
     chosen_key = f"{key}_models"
-    if chosen_key not in st.session_state:
+    remembered_key = f"{key}_models_remembered"  # plain state: outlives a visit to another page
+    if chosen_key not in st.session_state:  # first visit, or back from another page
         callable_ = [i for i in ready if not (skip_offline and i in offline)]
         proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
-        st.session_state[chosen_key] = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
+        first_choice = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
+        remembered = st.session_state.get(remembered_key)
+        st.session_state[chosen_key] = first_choice if remembered is None else remembered
     kept = [i for i in st.session_state[chosen_key] if i in titles]
     if kept != st.session_state[chosen_key]:
         # Only when a model went away: writing a widget's value on every run would send the
@@ -100,6 +103,7 @@ def pick_models(
         key=chosen_key,
         help="Models are listed in Settings, where you also set their prices and test the connection.",
     )
+    st.session_state[remembered_key] = list(chosen)
     defaults_params = CallParams.from_version(version.params)
     choices = []
     cols = st.columns(max(len(chosen), 1))
