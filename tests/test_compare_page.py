@@ -171,3 +171,14 @@ def test_cached_answers_are_marked(app, local, fake_server: FakeLLMServer) -> No
     assert not at.exception
     assert len(fake_server.chat_requests()) == calls
     assert any("cache hit" in m.value for m in at.markdown)
+
+
+def test_the_chosen_models_survive_a_visit_to_another_page(app, local) -> None:
+    at = app(page=PAGE)
+    chosen = [local["fake-large"], local["fake-small"]]
+    at.multiselect(key="compare_models").set_value(chosen).run()
+    at.switch_page("app_pages/leaderboard.py").run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.multiselect(key="compare_models").value == chosen
