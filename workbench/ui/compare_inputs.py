@@ -85,11 +85,12 @@ def pick_models(
     chosen_key = f"{key}_models"
     remembered_key = f"{key}_models_remembered"  # plain state: outlives a visit to another page
     if chosen_key not in st.session_state:  # first visit, or back from another page
-        callable_ = [i for i in ready if not (skip_offline and i in offline)]
-        proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
-        first_choice = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
         remembered = st.session_state.get(remembered_key)
-        st.session_state[chosen_key] = first_choice if remembered is None else remembered
+        if remembered is None:
+            callable_ = [i for i in ready if not (skip_offline and i in offline)]
+            proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
+            remembered = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
+        st.session_state[chosen_key] = remembered
     kept = [i for i in st.session_state[chosen_key] if i in titles]
     if kept != st.session_state[chosen_key]:
         # Only when a model went away: writing a widget's value on every run would send the
