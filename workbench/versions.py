@@ -38,6 +38,23 @@ def _version_snapshot(version: PromptVersion) -> dict[str, Any]:
 # ---- prompts --------------------------------------------------------------------------------
 
 
+def add_prompt(session: Session, *, project_id: int, name: str, actor: str, description: str = "") -> Prompt:
+    """Insert and audit a prompt inside the caller's transaction (an import adds many in one)."""
+    prompt = Prompt(project_id=project_id, name=name, description=description, created_by=actor)
+    session.add(prompt)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="prompt.create",
+        entity_type="prompt",
+        entity_id=prompt.id,
+        project_id=project_id,
+        after={"name": name, "description": description},
+    )
+    return prompt
+
+
 def create_prompt(engine: Engine, *, project_id: int, name: str, actor: str, description: str = "") -> Prompt:
     name = name.strip()
     if not name:
@@ -46,19 +63,7 @@ def create_prompt(engine: Engine, *, project_id: int, name: str, actor: str, des
         with session_scope(engine) as session:
             if session.get(Project, project_id) is None:
                 raise NotFound(f"Project {project_id} does not exist.")
-            prompt = Prompt(project_id=project_id, name=name, description=description, created_by=actor)
-            session.add(prompt)
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="prompt.create",
-                entity_type="prompt",
-                entity_id=prompt.id,
-                project_id=project_id,
-                after={"name": name, "description": description},
-            )
-            return prompt
+            return add_prompt(session, project_id=project_id, name=name, actor=actor, description=description)
     except IntegrityError:
         raise InvalidInput(f"This project already has a prompt named '{name}'.", field="name") from None
 
@@ -84,6 +89,50 @@ def get_prompt_row(engine: Engine, prompt_id: int) -> Prompt:
 
 
 # ---- versions -------------------------------------------------------------------------------
+
+
+def add_version(
+    session: Session,
+    prompt: Prompt,
+    *,
+    system_template: str,
+    user_template: str,
+    author: str,
+    change_note: str = "",
+    params: dict[str, Any] | None = None,
+    sample_variables: dict[str, Any] | None = None,
+    parent_id: int | None = None,
+) -> PromptVersion:
+    """Insert and audit the prompt's next version inside the caller's transaction. Writing the
+    prompt row first takes its lock (row lock on PostgreSQL, the write lock on SQLite) before the
+    next number is read, so concurrent saves queue up instead of taking the same number."""
+    session.execute(update(Prompt).where(col(Prompt.id) == prompt.id).values(archived=Prompt.archived))
+    current = session.exec(
+        select(func.max(PromptVersion.number)).where(PromptVersion.prompt_id == prompt.id)
+    ).one()
+    version = PromptVersion(
+        prompt_id=prompt.id,  # type: ignore[arg-type]
+        number=(current or 0) + 1,
+        system_template=system_template,
+        user_template=user_template,
+        params=dict(params or {}),
+        sample_variables=dict(sample_variables or {}),
+        change_note=change_note.strip(),
+        author=author,
+        parent_id=parent_id,
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor=author,
+        action="version.create",
+        entity_type="prompt_version",
+        entity_id=version.id,
+        project_id=prompt.project_id,
+        after=_version_snapshot(version),
+    )
+    return version
 
 
 def save_version(
@@ -112,41 +161,20 @@ def save_version(
     for attempt in range(SAVE_ATTEMPTS):
         try:
             with session_scope(engine) as session:
-                # Writing the prompt row first takes its lock (row lock on PostgreSQL, the write
-                # lock on SQLite) before the next number is read, so concurrent saves queue up.
-                locked = session.execute(
-                    update(Prompt).where(col(Prompt.id) == prompt_id).values(archived=Prompt.archived)
-                )
-                if locked.rowcount == 0:
-                    raise NotFound(f"Prompt {prompt_id} does not exist.")
                 prompt = session.get(Prompt, prompt_id)
-                assert prompt is not None
-                current = session.exec(
-                    select(func.max(PromptVersion.number)).where(PromptVersion.prompt_id == prompt_id)
-                ).one()
-                version = PromptVersion(
-                    prompt_id=prompt_id,
-                    number=(current or 0) + 1,
+                if prompt is None:
+                    raise NotFound(f"Prompt {prompt_id} does not exist.")
+                return add_version(
+                    session,
+                    prompt,
                     system_template=system_template,
                     user_template=user_template,
-                    params=dict(params or {}),
-                    sample_variables=dict(sample_variables or {}),
-                    change_note=change_note.strip(),
                     author=author,
+                    change_note=change_note,
+                    params=params,
+                    sample_variables=sample_variables,
                     parent_id=parent_id,
                 )
-                session.add(version)
-                session.flush()
-                audit.record(
-                    session,
-                    actor=author,
-                    action="version.create",
-                    entity_type="prompt_version",
-                    entity_id=version.id,
-                    project_id=prompt.project_id,
-                    after=_version_snapshot(version),
-                )
-                return version
         except (IntegrityError, OperationalError) as exc:  # a concurrent save took the number
             last_error = exc
             time.sleep(0.01 * (attempt + 1))
@@ -186,7 +214,7 @@ def latest_version(engine: Engine, prompt_id: int) -> PromptVersion | None:
 # ---- labels ---------------------------------------------------------------------------------
 
 
-def _label_move(
+def record_label_move(
     session: Session, prompt: Prompt, name: str, version: PromptVersion, actor: str, note: str, action: str
 ) -> Label:
     label = session.exec(select(Label).where(Label.prompt_id == prompt.id, Label.name == name)).first()
@@ -233,7 +261,7 @@ def set_label(engine: Engine, *, version_id: int, name: str, actor: str, note: s
             raise NotFound(f"Version {version_id} does not exist.")
         prompt = session.get(Prompt, version.prompt_id)
         assert prompt is not None
-        return _label_move(session, prompt, name, version, actor, note, "label.move")
+        return record_label_move(session, prompt, name, version, actor, note, "label.move")
 
 
 def rollback_label(
@@ -246,7 +274,7 @@ def rollback_label(
             raise NotFound(f"Version {to_version_id} is not a version of this prompt.")
         prompt = session.get(Prompt, prompt_id)
         assert prompt is not None
-        return _label_move(session, prompt, name, version, actor, note or "rollback", "label.rollback")
+        return record_label_move(session, prompt, name, version, actor, note or "rollback", "label.rollback")
 
 
 def labels_for_prompt(engine: Engine, prompt_id: int) -> list[Label]:

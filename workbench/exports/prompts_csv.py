@@ -21,10 +21,10 @@ from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
 
-from workbench import audit
+from workbench import audit, versions
 from workbench.db import session_scope
 from workbench.errors import InvalidInput, TemplateError
 from workbench.evals.spreadsheets import read_table, write_csv
@@ -34,7 +34,6 @@ from workbench.exports.secrets import Scrubber
 from workbench.exports.selection import Selection, prompt_ids_query
 from workbench.tables import Project, Prompt, PromptVersion
 from workbench.templates import PromptTemplate
-from workbench.versions import _label_move
 
 COLUMNS = ["project", "prompt", "description", "system", "user", "change_note", "sample_variables", "label"]
 REQUIRED = ("project", "prompt")
@@ -177,16 +176,6 @@ def read_prompts(
     return rows
 
 
-def _next_number(session: Session, prompt_id: int) -> int:
-    session.execute(
-        update(Prompt).where(col(Prompt.id) == prompt_id).values(archived=Prompt.archived)
-    )  # lock
-    current = session.exec(
-        select(func.max(PromptVersion.number)).where(PromptVersion.prompt_id == prompt_id)
-    ).one()
-    return (current or 0) + 1
-
-
 def import_prompts(
     engine: Engine, data: bytes, filename: str, *, actor: str, allowed: set[int] | None = None
 ) -> dict[str, int]:
@@ -201,47 +190,26 @@ def import_prompts(
                 select(Prompt).where(Prompt.project_id == item.project_id, Prompt.name == item.prompt)
             ).first()
             if prompt is None:
-                prompt = Prompt(
+                prompt = versions.add_prompt(
+                    session,
                     project_id=item.project_id,
                     name=item.prompt,
-                    description=item.description,
-                    created_by=actor,
-                )
-                session.add(prompt)
-                session.flush()
-                created += 1
-                audit.record(
-                    session,
                     actor=actor,
-                    action="prompt.create",
-                    entity_type="prompt",
-                    entity_id=prompt.id,
-                    project_id=item.project_id,
-                    after={"name": prompt.name, "description": prompt.description},
+                    description=item.description,
                 )
-            version = PromptVersion(
-                prompt_id=prompt.id,
-                number=_next_number(session, prompt.id),  # type: ignore[arg-type]
+                created += 1
+            version = versions.add_version(
+                session,
+                prompt,
                 system_template=item.system,
                 user_template=item.user,
-                sample_variables=item.sample_variables,
-                change_note=item.change_note or f"imported from {filename}",
                 author=actor,
+                change_note=item.change_note or f"imported from {filename}",
+                sample_variables=item.sample_variables,
             )
-            session.add(version)
-            session.flush()
             added += 1
-            audit.record(
-                session,
-                actor=actor,
-                action="version.create",
-                entity_type="prompt_version",
-                entity_id=version.id,
-                project_id=item.project_id,
-                after={"prompt_id": prompt.id, "number": version.number, "change_note": version.change_note},
-            )
             if item.label:
-                _label_move(
+                versions.record_label_move(
                     session, prompt, item.label, version, actor, f"imported from {filename}", "label.move"
                 )
                 labelled += 1
