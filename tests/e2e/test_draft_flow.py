@@ -28,7 +28,7 @@ def type_text(box: Locator, text: str, commit: str = "Control+Enter") -> None:
 
 def choose(scope: Page | Locator, page: Page, label: str, option: str) -> None:
     box = scope.get_by_test_id("stSelectbox").filter(has_text=label)
-    box.scroll_into_view_if_needed()
+    box.evaluate("element => element.scrollIntoView({block: 'center'})")  # not at the bottom edge
     box.click()
     page.keyboard.type(option)
     page.get_by_role("option", name=option, exact=True).click()

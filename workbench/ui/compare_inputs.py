@@ -91,11 +91,9 @@ def pick_models(
             proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
             remembered = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
         st.session_state[chosen_key] = remembered
-    kept = [i for i in st.session_state[chosen_key] if i in titles]
-    if kept != st.session_state[chosen_key]:
-        # Only when a model went away: writing a widget's value on every run would send the
-        # script's copy back to the browser and undo a chip removed while this run was going.
-        st.session_state[chosen_key] = kept
+    # Written on every run (dropping models that went away): the browser then always shows the
+    # script's choice; writing it only on the first run let a rerun come back empty.
+    st.session_state[chosen_key] = [i for i in st.session_state[chosen_key] if i in titles]
     chosen = st.multiselect(
         f"Models ({minimum}–{MAX_MODELS})",
         list(titles),
