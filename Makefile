@@ -32,7 +32,7 @@ system-deps:
 
 run: install
 	$(PY) -m workbench migrate
-	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address localhost
+	$(PY) -m streamlit run workbench/ui/app.py --server.port $(PORT) --server.address localhost
 
 lint: install-test
 	$(VENV)/bin/ruff check .

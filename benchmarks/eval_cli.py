@@ -31,14 +31,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from run_matrix import KEY_ENV, KINDS, ROOT, Result, Server, fake_server  # the same server and figures
 
-from workbench import endpoints, projects, versions
-from workbench.db import open_database
 from workbench.evals import cases
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store.engine import open_database
 
 CASES = 50
 REPEATS = 3
 PER_ENDPOINT = 16
-STARTUP_IMPORTS = "import workbench.eval_cli, workbench.evals.matrix, workbench.evals.ci, openai, anthropic"
+STARTUP_IMPORTS = (
+    "import workbench.cli.eval_command, workbench.evals.matrix, workbench.evals.ci, openai, anthropic"
+)
 
 
 @dataclass
@@ -55,7 +59,7 @@ class Timing:
 def setup(database: str, server: Server) -> list[str]:
     """A prompt with 50 cases and three models on three endpoints; returns the models' CLI names."""
     engine = open_database(database)
-    project = projects.create_project(engine, actor="bench", name="Benchmark")
+    project = project_records.create_project(engine, actor="bench", name="Benchmark")
     prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
     versions.save_version(
         engine,

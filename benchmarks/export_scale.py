@@ -36,8 +36,8 @@ def main() -> int:
     import pandas as pd
 
     from workbench.exports import backup, csv_xlsx, finetune
-    from workbench.exports.secrets import scrubber
-    from workbench.exports.selection import Selection
+    from workbench.exports.key_scrub import scrubber
+    from workbench.exports.scope import Selection
 
     with scale_database() as (engine, counts, seed_s):
         report_seed(counts, seed_s)

@@ -38,13 +38,13 @@ def line(name: str, seconds: float, detail: str = "") -> None:
 
 
 def main() -> int:
-    from workbench import library
+    from workbench.insights import library
 
     with scale_database() as (engine, counts, seed_s):
         report_seed(counts, seed_s)
         machine_load("before")
         print(f"Target: the Library page in under {TARGET_S:.0f} s of server time.")
-        print("Queries (core, workbench.library):")
+        print("Queries (core, workbench.insights.library):")
         cases = {
             "all prompts, no filter": library.LibraryFilter(),
             "text search 'topic 12'": library.LibraryFilter(text="topic 12"),
@@ -66,12 +66,14 @@ def main() -> int:
 
         from streamlit.testing.v1 import AppTest
 
+        from workbench.ui.shell.nav import APP_SCRIPT, PAGES_DIR
+
         os.environ["WORKBENCH_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
         os.environ["WORKBENCH_SEED_DEMO"] = "0"
         os.chdir(ROOT)
-        app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+        app = AppTest.from_file(str(APP_SCRIPT), default_timeout=120)
         app.run()
-        app.switch_page("app_pages/library.py")
+        app.switch_page(os.path.relpath(PAGES_DIR / "library.py", APP_SCRIPT.parent))
 
         def render() -> None:
             app.run()

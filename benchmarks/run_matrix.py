@@ -29,10 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from sqlalchemy import Engine
 
-from workbench import endpoints, projects, versions
-from workbench.db import open_database
-from workbench.runner import DEFAULT_OVERALL_LIMIT, ModelChoice, RowInput, RunOptions, plan, run_cells
-from workbench.tables import Endpoint
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.runs.runner import DEFAULT_OVERALL_LIMIT, ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.store.engine import open_database
+from workbench.store.tables import Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 50
@@ -95,7 +97,7 @@ def fake_server() -> Iterator[Server]:
 
 
 def setup(engine: Engine, server: Server, per_endpoint: int, tag: str) -> tuple[int, int, list[ModelChoice]]:
-    project = projects.create_project(engine, actor="bench", name=f"Benchmark {tag}")
+    project = project_records.create_project(engine, actor="bench", name=f"Benchmark {tag}")
     prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
     version = versions.save_version(
         engine,

@@ -26,8 +26,8 @@ from sqlalchemy import Engine, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workbench.db import open_database
-from workbench.tables import (
+from workbench.store.engine import open_database
+from workbench.store.tables import (
     AssertionResult,
     Endpoint,
     Evaluation,

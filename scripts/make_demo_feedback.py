@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.replies import answer, count_tokens  # noqa: E402
-from workbench.pricing import cost_usd, default_price  # noqa: E402
-from workbench.templates import PromptTemplate  # noqa: E402
+from workbench.models.pricing import cost_usd, default_price  # noqa: E402
+from workbench.prompts.templates import PromptTemplate  # noqa: E402
 
 PROJECT, PROMPT = "HR handbook assistant", "HR policy answer"
 CASES = ("PTO days", "PTO carry-over", "Sick leave", "Parental leave")

@@ -6,7 +6,7 @@ server, and AppTest on a temp database.
   ``WORKBENCH_TEST_POSTGRES_URL`` is set (``make test`` starts a throwaway server).
 - ``seeded_engine``: a copy of a database seeded with the demo content (seeded once a session).
 - ``fake_server``: the local OpenAI/Anthropic wire-protocol server, reset for every test.
-- ``app``: an ``AppTest`` of ``streamlit_app.py`` on its own seeded temp database.
+- ``app``: an ``AppTest`` of the router (``workbench/ui/app.py``) on its own seeded temp database.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.fakes.server import FakeLLMServer
-from workbench.db import make_engine, open_database
-from workbench.seed import seed_demo
+from workbench.demo.seed import seed_demo
+from workbench.store.engine import make_engine, open_database
+from workbench.ui.shell.nav import APP_SCRIPT, PROJECT_ROOT
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL")
@@ -33,6 +34,12 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests last: fast feedback first, and Playwright's event loop starts after the rest."""
     items.sort(key=lambda item: "/e2e/" in str(item.fspath).replace("\\", "/"))
+
+
+def page_path(page: str) -> str:
+    """A page named from the project root (``"pages/x.py"``) as ``AppTest.switch_page`` wants
+    it: relative to the main script, which lives in ``workbench/ui/``."""
+    return os.path.relpath(PROJECT_ROOT / page, APP_SCRIPT.parent)
 
 
 def sqlite_url(path: Path) -> str:
@@ -143,10 +150,10 @@ def app(app_env: Path) -> Callable[..., object]:
     from streamlit.testing.v1 import AppTest
 
     def make(page: str | None = None, timeout: float = 30):
-        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=timeout)
         at.run()
         if page is not None:
-            at.switch_page(page).run()
+            at.switch_page(page_path(page)).run()
         return at
 
     return make

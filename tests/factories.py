@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from workbench.db import session_scope
-from workbench.tables import Output, Prompt, PromptVersion, Rating, RatingTag, Run
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output, Prompt, PromptVersion, Rating, RatingTag, Run
 
 
 def rate_outputs(

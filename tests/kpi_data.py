@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, delete, select
 
-from workbench.db import session_scope
-from workbench.tables import AssertionResult, Evaluation, Output, Prompt, Rating, RatingTag, Run, utcnow
+from workbench.store.engine import session_scope
+from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Rating, RatingTag, Run, utcnow
 
 
 def add_bench_results(engine: Engine, project_id: int) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench.db import session_scope
-from workbench.tables import AssertionResult, Evaluation, Output, Prompt, PromptVersion, Run
+from workbench.store.engine import session_scope
+from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, PromptVersion, Run
 
 
 @dataclass(frozen=True)

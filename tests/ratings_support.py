@@ -1,6 +1,6 @@
 """Builders for the rating tests: a project, a prompt with versions, and finished answers.
 
-Answers are stored through ``workbench.demo_feedback.store_outputs`` (a completed run), the same
+Answers are stored through ``workbench.demo.answers.store_outputs`` (a completed run), the same
 path the demo seed uses, so no model is called.
 """
 
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from workbench import projects, versions
-from workbench.demo_feedback import store_outputs
+from workbench.demo.answers import store_outputs
+from workbench.projects import project_records
+from workbench.prompts import versions
 
 MODELS = ("fake-large", "fake-small", "fake-lazy")
 QUESTIONS = ("How many PTO days?", "Can PTO carry over?", "How much sick leave?")
@@ -26,7 +27,7 @@ class Bench:
 
 
 def make_bench(engine: Engine, *, project: str = "Ratings project", versions_count: int = 2) -> Bench:
-    p = projects.create_project(engine, actor="test", name=project)
+    p = project_records.create_project(engine, actor="test", name=project)
     prompt = versions.create_prompt(engine, project_id=p.id, name="Answer", actor="test")  # type: ignore[arg-type]
     ids = []
     for n in range(versions_count):

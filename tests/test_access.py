@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import access, audit, projects, versions
 from workbench.errors import InvalidInput, PermissionDenied
+from workbench.governance import access
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store import audit
 
 VIEWER = {"project.view", "output.rate", "output.vote"}
 EXPECTED = {
@@ -29,7 +32,7 @@ EXPECTED = {
 def team(seeded_engine):
     """Sign-in on, Ada admin of every project; Vic viewer and Eve editor of the CS project."""
     access.set_signin(seeded_engine, enabled=True, actor="setup", first_admin="Ada@Example.com")
-    cs = projects.find_project(seeded_engine, "Customer service replies")
+    cs = project_records.find_project(seeded_engine, "Customer service replies")
     assert cs is not None
     access.set_member(
         seeded_engine, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
@@ -104,11 +107,11 @@ def test_switching_sign_in_on_needs_a_first_admin_and_is_audited(seeded_engine) 
 
 
 def test_the_first_sign_in_becomes_admin_when_nobody_holds_a_role(engine) -> None:
-    projects.create_project(engine, actor="t", name="Solo")
+    project_records.create_project(engine, actor="t", name="Solo")
     access.set_signin(engine, enabled=False, actor="t")
     assert not access.bootstrap(engine, "first@example.com")  # sign-in is off: nothing happens
-    from workbench.db import session_scope
-    from workbench.tables import AppSetting
+    from workbench.store.engine import session_scope
+    from workbench.store.tables import AppSetting
 
     with session_scope(engine) as session:  # switched on outside the app, nobody named
         session.merge(AppSetting(key=access.SIGNIN_SETTING, value=True))
@@ -151,5 +154,5 @@ def test_creating_a_project_while_signed_in_makes_the_creator_its_admin(team) ->
     created = access.create_project_as(engine, "ada@example.com", actor="ada@example.com", name="Ada's")
     assert access.role_of(engine, "ada@example.com", created.id) == "admin"  # type: ignore[arg-type]
     assert access.readable_projects(engine, "vic@example.com") == {
-        p.id for p in projects.list_projects(engine) if p.name == "Customer service replies"
+        p.id for p in project_records.list_projects(engine) if p.name == "Customer service replies"
     }

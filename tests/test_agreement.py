@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.agreement import cohen_kappa, krippendorff_alpha, reliability_matrix, verdict
+from workbench.judging.agreement import cohen_kappa, krippendorff_alpha, reliability_matrix, verdict
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the worked example:

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, update
 
 from tests.library_support import add_evaluation, demo
-from workbench import analytics
-from workbench.analytics import Scope
-from workbench.db import session_scope
-from workbench.tables import Output, Rating
+from workbench.insights import analytics
+from workbench.insights.analytics import Scope
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output, Rating
 
 
 def test_rating_by_version_averages_each_versions_ratings(seeded_engine: Engine) -> None:

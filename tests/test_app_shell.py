@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from workbench.ui.nav import PAGES
+from tests.conftest import page_path
+from workbench.ui.shell.nav import PAGES
 
 
 def test_home_renders_the_active_project_without_errors(app) -> None:
@@ -40,7 +41,7 @@ def test_switching_project_updates_the_home_page(app) -> None:
 def test_every_page_in_the_navigation_opens(app) -> None:
     at = app()
     for page in PAGES:
-        at.switch_page(page.path).run()
+        at.switch_page(page_path(page.path)).run()
         assert not at.exception, page.path
         assert not at.error, page.path
         assert at.caption[0].value == page.explanation

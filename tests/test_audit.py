@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from workbench import audit, projects, versions
-from workbench.db import migrate, session_scope
-from workbench.tables import utcnow
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store import audit
+from workbench.store.engine import migrate, session_scope
+from workbench.store.tables import utcnow
 
 
 def _one_event(engine) -> int:
@@ -59,7 +61,7 @@ def test_appending_still_works_and_downgrade_removes_the_guard(storage_engine) -
 def migrate_down(engine) -> None:
     from alembic import command
 
-    from workbench.db import alembic_config
+    from workbench.store.engine import alembic_config
 
     cfg = alembic_config(engine)
     with engine.begin() as conn:
@@ -68,7 +70,7 @@ def migrate_down(engine) -> None:
 
 
 def test_a_label_move_leaves_an_audit_trail_with_before_and_after(seeded_engine) -> None:
-    project = projects.find_project(seeded_engine, "Customer service replies")
+    project = project_records.find_project(seeded_engine, "Customer service replies")
     prompt = versions.list_prompts(seeded_engine, project.id)[0]  # type: ignore[union-attr]
     v1, v2 = sorted(versions.list_versions(seeded_engine, prompt.id), key=lambda v: v.number)[:2]  # type: ignore[arg-type]
     versions.set_label(seeded_engine, version_id=v1.id, name="production", actor="lee", note="hotfix")  # type: ignore[arg-type]
@@ -80,9 +82,9 @@ def test_a_label_move_leaves_an_audit_trail_with_before_and_after(seeded_engine)
 
 
 def test_search_filters_by_project_actor_action_dates_and_text(engine) -> None:
-    one = projects.create_project(engine, actor="dana", name="One")
-    two = projects.create_project(engine, actor="lee", name="Two")
-    projects.update_project(engine, one.id, actor="lee", purpose="Answer refund questions")  # type: ignore[arg-type]
+    one = project_records.create_project(engine, actor="dana", name="One")
+    two = project_records.create_project(engine, actor="lee", name="Two")
+    project_records.update_project(engine, one.id, actor="lee", purpose="Answer refund questions")  # type: ignore[arg-type]
     with session_scope(engine) as session:
         audit.record(session, actor="admin", action="settings.signin", after={"enabled": True})
 
@@ -103,8 +105,8 @@ def test_search_filters_by_project_actor_action_dates_and_text(engine) -> None:
 
 
 def test_csv_export_has_one_row_per_event_with_before_and_after(engine) -> None:
-    project = projects.create_project(engine, actor="dana", name="Ünïcode project")
-    projects.update_project(engine, project.id, actor="dana", sensitivity="restricted")  # type: ignore[arg-type]
+    project = project_records.create_project(engine, actor="dana", name="Ünïcode project")
+    project_records.update_project(engine, project.id, actor="dana", sensitivity="restricted")  # type: ignore[arg-type]
     events = audit.search(engine)
     rows = list(csv.DictReader(io.StringIO(audit.to_csv(events, {project.id: project.name}))))  # type: ignore[dict-item]
     assert [r["action"] for r in rows] == ["project.update", "project.create"]

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import sqlite_engine_for
-from workbench import projects, versions
+from workbench.projects import project_records
+from workbench.prompts import versions
 
-PAGE = "app_pages/audit.py"
+PAGE = "pages/audit.py"
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def db(app_env: Path):
 
 
 def move_production_back(engine) -> int:
-    project = projects.find_project(engine, "Customer service replies")
+    project = project_records.find_project(engine, "Customer service replies")
     prompt = versions.list_prompts(engine, project.id)[0]  # type: ignore[union-attr, arg-type]
     v1 = min(versions.list_versions(engine, prompt.id), key=lambda v: v.number)  # type: ignore[arg-type]
     versions.set_label(engine, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
@@ -52,7 +53,7 @@ def test_filters_by_who_text_and_project(app, db) -> None:
     at.selectbox(key="audit:actor").set_value("Anyone")
     at.text_input(key="audit:text").input("back to v1").run()
     assert at.dataframe[0].value["detail"].tolist() == ["back to v1"]
-    hr = projects.find_project(db, "HR handbook assistant")
+    hr = project_records.find_project(db, "HR handbook assistant")
     at.text_input(key="audit:text").input("")
     at.multiselect(key="audit:projects").set_value([hr.id])  # type: ignore[union-attr]
     at.checkbox(key="audit:workspace").uncheck().run()

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, sqlite_engine_for
-from workbench import access, audit, projects
-from workbench.ui.nav import PAGES
+from tests.conftest import APP_SCRIPT, page_path, sqlite_engine_for
+from workbench.governance import access
+from workbench.projects import project_records
+from workbench.store import audit
+from workbench.ui.shell.nav import PAGES
 
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -31,20 +33,20 @@ def db(app_env: Path):
 def team(db):
     """Sign-in on; Ada admin everywhere, Vic viewer and Eve editor of Customer service replies."""
     access.set_signin(db, enabled=True, actor="setup", first_admin="ada@example.com")
-    cs = projects.find_project(db, "Customer service replies")
+    cs = project_records.find_project(db, "Customer service replies")
     for email, role in (("vic@example.com", "viewer"), ("eve@example.com", "editor")):
         access.set_member(db, actor="ada@example.com", project_id=cs.id, email=email, role=role)  # type: ignore[union-attr, arg-type]
     return db, cs
 
 
 def visit(email: str | None, page: str | None = None, auth: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
     if auth is not None:
         at.secrets["auth"] = auth
     at.user = {"is_logged_in": True, "email": email} if email else {"is_logged_in": False}
     at.run()
     if page:
-        at.switch_page(page).run()
+        at.switch_page(page_path(page)).run()
     assert not at.exception
     return at
 
@@ -60,7 +62,7 @@ def test_an_unauthenticated_visitor_sees_only_the_sign_in(team) -> None:
     only_the_signin_screen(at)
     assert [b.label for b in at.button] == ["Sign in"]
     for page in PAGES:  # deep links show the same screen
-        at.switch_page(page.path).run()
+        at.switch_page(page_path(page.path)).run()
         assert not at.exception
         only_the_signin_screen(at)
 
@@ -73,7 +75,7 @@ def test_sign_in_without_auth_settings_explains_what_to_configure(team) -> None:
 
 
 def test_without_sign_in_the_app_runs_single_user_as_before(app) -> None:
-    at = app(page="app_pages/project.py")
+    at = app(page="pages/project.py")
     assert not at.exception
     assert len(at.sidebar) > 0
     assert at.sidebar.text_input(key="rater_name")
@@ -82,7 +84,7 @@ def test_without_sign_in_the_app_runs_single_user_as_before(app) -> None:
 
 def test_a_viewer_sees_only_their_projects_and_cannot_edit(team) -> None:
     db, cs = team
-    at = visit("vic@example.com", "app_pages/project.py")
+    at = visit("vic@example.com", "pages/project.py")
     assert at.sidebar.selectbox[0].options == ["Customer service replies"]
     assert any(m.value == "Signed in as **vic@example.com**" for m in at.sidebar.markdown)
     at.text_input(key=f"uc:{cs.id}:persona").input("someone else")
@@ -92,30 +94,30 @@ def test_a_viewer_sees_only_their_projects_and_cannot_edit(team) -> None:
         "You are a viewer in this project; to edit the use case and KPIs you need to be an editor. "
         "Ask one of its admins to change your role."
     ]
-    assert projects.get_project(db, cs.id).persona == "customer service agent"
+    assert project_records.get_project(db, cs.id).persona == "customer service agent"
     assert audit.search(db, actions=["project.update"]) == []
 
 
 def test_an_editor_can_edit_the_use_case_but_not_the_data_rules(team) -> None:
     db, cs = team
-    at = visit("eve@example.com", "app_pages/project.py")
+    at = visit("eve@example.com", "pages/project.py")
     at.text_input(key=f"uc:{cs.id}:persona").input("support lead")
     next(b for b in at.button if b.label == "Save use case").click().run()
     assert [s.value for s in at.success] == ["Use case saved."]
     at.radio(key=f"gov:{cs.id}:level").set_value("public")
     next(b for b in at.button if b.label == "Save data governance").click().run()
     assert "you need to be an admin" in at.warning[0].value
-    saved = projects.get_project(db, cs.id)
+    saved = project_records.get_project(db, cs.id)
     assert (saved.persona, saved.sensitivity) == ("support lead", "internal")
     (event,) = audit.search(db, actions=["project.update"])
     assert event.actor == "eve@example.com"
 
 
 def test_only_admins_read_the_audit_log(team) -> None:
-    at = visit("vic@example.com", "app_pages/audit.py")
+    at = visit("vic@example.com", "pages/audit.py")
     assert "to read the audit log you need to be an admin" in at.warning[0].value
     assert not at.dataframe
-    at = visit("ada@example.com", "app_pages/audit.py")
+    at = visit("ada@example.com", "pages/audit.py")
     assert not at.warning
     assert at.dataframe
 
@@ -128,25 +130,25 @@ def test_someone_signed_in_without_any_role_is_told_to_ask_an_admin(team) -> Non
 
 
 def test_the_first_person_to_sign_in_becomes_admin_when_nobody_holds_a_role(db) -> None:
-    from workbench.db import session_scope
-    from workbench.tables import AppSetting
+    from workbench.store.engine import session_scope
+    from workbench.store.tables import AppSetting
 
     with session_scope(db) as session:  # switched on outside the app, nobody named
         session.merge(AppSetting(key=access.SIGNIN_SETTING, value=True))
-    at = visit("first@example.com", "app_pages/team.py")
+    at = visit("first@example.com", "pages/team.py")
     assert set(access.roles_of(db, "first@example.com").values()) == {"admin"}
     assert at.dataframe[0].value["e-mail"].tolist() == ["first@example.com"]
 
 
 def test_admins_give_roles_on_the_team_page_and_viewers_cannot(team) -> None:
     db, cs = team
-    at = visit("vic@example.com", "app_pages/team.py")
+    at = visit("vic@example.com", "pages/team.py")
     at.text_input(key="team:email").input("new@example.com")
     next(b for b in at.button if b.label == "Give role").click().run()
     assert "to manage who has which role you need to be an admin" in at.warning[0].value
     assert access.role_of(db, "new@example.com", cs.id) is None
 
-    at = visit("ada@example.com", "app_pages/team.py")
+    at = visit("ada@example.com", "pages/team.py")
     at.text_input(key="team:email").input("new@example.com")
     at.selectbox(key="team:role").set_value("editor")
     next(b for b in at.button if b.label == "Give role").click().run()
@@ -156,7 +158,7 @@ def test_admins_give_roles_on_the_team_page_and_viewers_cannot(team) -> None:
 
 
 def test_switching_sign_in_on_from_the_team_page(app, db) -> None:
-    at = app(page="app_pages/team.py")
+    at = app(page="pages/team.py")
     assert at.button(key="team:on").disabled  # no [auth] settings: switching on would lock everyone out
     at.secrets["auth"] = AUTH
     at.run()

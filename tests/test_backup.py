@@ -16,12 +16,15 @@ from sqlmodel import SQLModel
 
 from tests.conftest import sqlite_url
 from tests.library_support import add_evaluation, demo
-from workbench import access, audit, projects, versions
-from workbench.db import current_revision, head_revision, open_database
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput
 from workbench.exports import backup
-from workbench.exports.secrets import Scrubber
-from workbench.seed import seed_demo
+from workbench.exports.key_scrub import Scrubber
+from workbench.governance import access
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store import audit
+from workbench.store.engine import current_revision, head_revision, open_database
 
 
 @pytest.fixture
@@ -81,7 +84,7 @@ def round_trip(source: Engine, target: Engine) -> None:
 
 def still_writable(engine: Engine) -> None:
     """New rows get fresh ids after a restore (PostgreSQL sequences moved past restored ids)."""
-    project = projects.create_project(engine, actor="t", name="After restore")
+    project = project_records.create_project(engine, actor="t", name="After restore")
     prompt = versions.create_prompt(engine, project_id=project.id, name="New", actor="t")  # type: ignore[arg-type]
     versions.save_version(engine, prompt_id=prompt.id, system_template="", user_template="Hi", author="t")  # type: ignore[arg-type]
     audit.record_now(engine, actor="t", action="test.after")

@@ -11,11 +11,13 @@ from streamlit.runtime.state.common import user_key_from_element_id
 
 from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, projects, versions
 from workbench.evals import cases
-from workbench.ui import state
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.ui.shell import state
 
-PAGE = "app_pages/bench.py"
+PAGE = "pages/bench.py"
 
 
 ENGINE: list[Any] = []  # the test's own engine on the app's database, set per test
@@ -31,7 +33,7 @@ def _engine(app_env: Path) -> Any:
 def hr_bench(app: Callable[..., Any]) -> Any:
     """The Bench page with the HR project active (its prompt has the seeded bench)."""
     at = app(page=PAGE)
-    hr = projects.find_project(ENGINE[0], "HR handbook assistant")
+    hr = project_records.find_project(ENGINE[0], "HR handbook assistant")
     at.selectbox(key="sidebar_project").set_value(hr.id).run()  # type: ignore[union-attr]
     assert not at.exception
     return at
@@ -51,7 +53,7 @@ def editor_key(at: Any) -> str:
 def test_the_page_shows_the_prompts_test_cases(app: Callable[..., Any]) -> None:
     at = hr_bench(app)
     assert at.title[0].value == "Bench"
-    hr = projects.find_project(ENGINE[0], "HR handbook assistant")
+    hr = project_records.find_project(ENGINE[0], "HR handbook assistant")
     assert at.selectbox(key=f"bench_prompt_{hr.id}").value == hr_prompt()  # type: ignore[union-attr]
     table = at.data_editor[0].value
     assert list(table.columns)[1:] == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench import blind
+from workbench.judging import blind
 
 
 def test_the_shuffle_is_a_stable_permutation_per_seed_and_row() -> None:

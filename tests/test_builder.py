@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.builder import BuilderParts, assemble
-from workbench.checklist import check
 from workbench.errors import InvalidInput, TemplateError
+from workbench.prompts.builder import BuilderParts, assemble
+from workbench.prompts.checklist import check
 
 
 def test_parts_become_system_and_user_messages() -> None:

@@ -11,12 +11,13 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from workbench import audit, versions
-from workbench.db import session_scope
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals import cases
-from workbench.seed import seed_demo
-from workbench.tables import AuditEvent, Output, Run, TestCase
+from workbench.prompts import versions
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.store.tables import AuditEvent, Output, Run, TestCase
 
 HEADER = "name,question,expected,assert:contains,assert:regex\n"
 

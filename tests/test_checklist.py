@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.checklist import RULE_IDS, check
-from workbench.gallery import load_gallery
+from workbench.prompts.checklist import RULE_IDS, check
+from workbench.prompts.gallery import load_gallery
 
 SEED_BAD = "Explain why a customer's order is late."
 SEED_GOOD = (
@@ -150,7 +150,7 @@ def test_seed_good_prompt_gets_at_most_one_finding() -> None:
 
 
 def test_demo_good_version_is_clean_and_bad_version_is_not(seeded_engine) -> None:
-    from workbench import versions
+    from workbench.prompts import versions
 
     prompt = next(p for p in versions.list_prompts(seeded_engine) if p.name == "Late order reply")
     v2, v1 = versions.list_versions(seeded_engine, prompt.id)

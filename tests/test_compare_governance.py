@@ -12,9 +12,13 @@ from sqlalchemy import Engine
 
 from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import audit, endpoints, outputs, projects, versions
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.runs import outputs
+from workbench.store import audit
 
-PAGE = "app_pages/compare.py"
+PAGE = "pages/compare.py"
 EMAIL = "dana.smith@example.com"
 
 
@@ -42,7 +46,9 @@ def model_id(engine: Engine, endpoint: str, model: str) -> int:
 def open_compare(app, engine: Engine, project: str):  # type: ignore[no-untyped-def]
     at = app(page=PAGE)
     at.sidebar.text_input(key="rater_name").input("Dana").run()
-    at.sidebar.selectbox(key="sidebar_project").set_value(projects.find_project(engine, project).id).run()  # type: ignore[union-attr]
+    at.sidebar.selectbox(key="sidebar_project").set_value(
+        project_records.find_project(engine, project).id
+    ).run()  # type: ignore[union-attr]
     assert not at.exception
     return at
 
@@ -50,8 +56,8 @@ def open_compare(app, engine: Engine, project: str):  # type: ignore[no-untyped-
 def test_a_restricted_project_blocks_the_send_and_nothing_leaves(
     app, db: Engine, fake_server: FakeLLMServer
 ) -> None:
-    hr = projects.find_project(db, "HR handbook assistant")
-    projects.update_project(db, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    hr = project_records.find_project(db, "HR handbook assistant")
+    project_records.update_project(db, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     runs_before = len(outputs.list_runs(db, kind=None))
     at = open_compare(app, db, "HR handbook assistant")
     chosen = [model_id(db, "OpenAI", "fake-large"), model_id(db, "Local fake server", "fake-small")]

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_engine_for
+from tests.conftest import page_path, sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, outputs, versions
+from workbench.models import endpoints
+from workbench.prompts import versions
+from workbench.runs import outputs
 
-PAGE = "app_pages/compare.py"
+PAGE = "pages/compare.py"
 
 
 @pytest.fixture
@@ -177,8 +179,8 @@ def test_the_chosen_models_survive_a_visit_to_another_page(app, local) -> None:
     at = app(page=PAGE)
     chosen = [local["fake-large"], local["fake-small"]]
     at.multiselect(key="compare_models").set_value(chosen).run()
-    at.switch_page("app_pages/leaderboard.py").run()
+    at.switch_page(page_path("pages/leaderboard.py")).run()
     assert not at.exception
-    at.switch_page(PAGE).run()
+    at.switch_page(page_path(PAGE)).run()
     assert not at.exception
     assert at.multiselect(key="compare_models").value == chosen

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import sqlite_engine_for
+from tests.conftest import page_path, sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, outputs, pairwise, projects, ratings
+from workbench.judging import pairwise, ratings
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.runs import outputs
 
-PAGE = "app_pages/compare.py"
+PAGE = "pages/compare.py"
 
 
 @pytest.fixture
@@ -129,7 +132,7 @@ def test_blind_rows_are_shuffled_unnamed_and_revealed_once_rated(app, db: Engine
 
 def test_a_pairwise_vote_on_a_row_changes_the_leaderboard(app, db: Engine) -> None:
     at, (first, _second) = ran(app, db)
-    project_id = projects.find_project(db, "Customer service replies").id  # type: ignore[union-attr]
+    project_id = project_records.find_project(db, "Customer service replies").id  # type: ignore[union-attr]
     assert pairwise.leaderboard(db, project_id, "model").empty
     row = f"{first.run_id}/0"
     at.button(key=f"compare_vote_{row}_a").click().run()
@@ -138,7 +141,7 @@ def test_a_pairwise_vote_on_a_row_changes_the_leaderboard(app, db: Engine) -> No
     board = pairwise.leaderboard(db, project_id, "model").set_index("contender")
     winner = "Local fake server · fake-large"  # A: the first column
     assert board.loc[winner, "wins"] == 1 and board.loc[winner, "comparisons"] == 1
-    at.switch_page("app_pages/leaderboard.py").run()
+    at.switch_page(page_path("pages/leaderboard.py")).run()
     assert not at.exception
     assert winner in at.dataframe[0].value["contender"].tolist()
 

@@ -7,9 +7,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from workbench.config import load_settings
-from workbench.db import make_engine, open_database, session_scope
 from workbench.errors import ConfigError
-from workbench.tables import Prompt
+from workbench.store.engine import make_engine, open_database, session_scope
+from workbench.store.tables import Prompt
 
 
 def test_sqlite_connections_get_wal_busy_timeout_and_foreign_keys(engine: Engine) -> None:
@@ -25,7 +25,7 @@ def test_foreign_keys_are_enforced(storage_engine: Engine) -> None:
 
 
 def test_failed_transaction_writes_nothing(storage_engine: Engine) -> None:
-    from workbench.tables import Project
+    from workbench.store.tables import Project
 
     with pytest.raises(RuntimeError), session_scope(storage_engine) as session:
         session.add(Project(name="half-done"))

@@ -9,10 +9,11 @@ from sqlmodel import Session, select
 
 from tests.factories import rate_outputs
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, versions
-from workbench.tables import Label, Prompt, PromptVersion
+from workbench.models import endpoints
+from workbench.prompts import versions
+from workbench.store.tables import Label, Prompt, PromptVersion
 
-PAGE = "app_pages/draft.py"
+PAGE = "pages/draft.py"
 SEED_BAD = "Explain why a customer's order is late."
 
 
@@ -297,10 +298,10 @@ def test_improver_names_personal_data_and_sends_it_redacted(
 def test_improver_follows_a_restricted_projects_policy(
     app, app_db: Engine, fake_model, fake_server: FakeLLMServer
 ) -> None:  # type: ignore[no-untyped-def]
-    from workbench import projects
+    from workbench.projects import project_records
 
-    cs = projects.find_project(app_db, "Customer service replies")
-    projects.update_project(
+    cs = project_records.find_project(app_db, "Customer service replies")
+    project_records.update_project(
         app_db, cs.id, actor="admin", sensitivity="restricted", allowed_providers=["Local fake server"]
     )  # type: ignore[union-attr, arg-type]
     at = draft(app)
@@ -317,5 +318,5 @@ def test_improver_follows_a_restricted_projects_policy(
     (request,) = fake_server.chat_requests()
     assert "[SSN_1]" in str(request.body["messages"]) and "078-05-1121" not in str(request.body["messages"])  # type: ignore[index]
 
-    projects.update_project(app_db, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
+    project_records.update_project(app_db, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
     assert "No model can rewrite prompts for this project yet" in texts(draft(app).info)

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from workbench import drafts, projects, versions
 from workbench.errors import InvalidInput, TemplateError
-from workbench.tables import Prompt, PromptVersion
+from workbench.projects import project_records
+from workbench.prompts import drafts, versions
+from workbench.store.tables import Prompt, PromptVersion
 
 USER = "Reply about order #{{ order_id }}.\nStatus: {{ status }}."
 VALUES = {"order_id": "12345", "status": "shipped"}
@@ -23,7 +24,7 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 @pytest.fixture
 def prompt_id(engine: Engine) -> int:
-    project = projects.create_project(engine, actor="ann", name="Service")
+    project = project_records.create_project(engine, actor="ann", name="Service")
     return versions.create_prompt(engine, project_id=project.id, name="Reply", actor="ann").id
 
 
@@ -134,7 +135,7 @@ def test_save_keeps_example_values_params_and_parent(engine: Engine, prompt_id: 
 
 
 def test_new_prompt_is_created_with_its_first_version(engine: Engine) -> None:
-    project = projects.create_project(engine, actor="ann", name="Marketing")
+    project = project_records.create_project(engine, actor="ann", name="Marketing")
     v1 = drafts.save_new_prompt(
         engine,
         project_id=project.id,

@@ -16,9 +16,13 @@ from sqlalchemy import Engine
 
 from tests.conftest import ROOT, sqlite_url
 from tests.fakes.server import FakeLLMServer
-from workbench import cli, endpoints, projects, versions
-from workbench.eval_cli import EXIT_BELOW, EXIT_NOT_RUN, EXIT_PASSED
-from workbench.evals import cases, evaluations, selection
+from workbench.cli import entry
+from workbench.cli.eval_command import EXIT_BELOW, EXIT_NOT_RUN, EXIT_PASSED
+from workbench.evals import cases, evaluations
+from workbench.evals import naming as selection
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
 
 LARGE, LAZY = "Local fake server/fake-large", "Local fake server/fake-lazy"
 HR = ["--prompt", "HR policy answer", "--label", "production"]
@@ -140,7 +144,7 @@ def test_what_cannot_run_exits_2_and_says_why(
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     try:
-        code = cli.main(["eval", *args, "--database", database])
+        code = entry.main(["eval", *args, "--database", database])
     except SystemExit as exit:  # argparse refuses bad values itself, with the same code
         code = exit.code  # type: ignore[assignment]
     assert code == EXIT_NOT_RUN
@@ -162,7 +166,7 @@ def test_a_subprocess_that_cannot_run_exits_2(database: str, tmp_path: Path) -> 
 
 def test_a_missing_database_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.db"
-    code = cli.main(["eval", *HR, "--models", "m", "--database", sqlite_url(missing)])
+    code = entry.main(["eval", *HR, "--models", "m", "--database", sqlite_url(missing)])
     assert code == EXIT_NOT_RUN and not missing.exists()
 
 
@@ -183,7 +187,7 @@ def test_no_answer_at_all_is_could_not_run_not_a_failing_prompt(
 ) -> None:
     local = endpoints.find_endpoint(seeded_engine, "Local fake server")
     endpoints.add_models(seeded_engine, actor="t", endpoint_id=local.id, models=["fake-500"])  # type: ignore[union-attr, arg-type]
-    code = cli.main(["eval", *HR, "--models", "fake-500", "--database", database])
+    code = entry.main(["eval", *HR, "--models", "fake-500", "--database", database])
     assert code == EXIT_NOT_RUN
     assert "No call returned an answer" in capsys.readouterr().err
 
@@ -191,8 +195,8 @@ def test_no_answer_at_all_is_could_not_run_not_a_failing_prompt(
 def test_the_data_policy_blocks_personal_data_unless_redacted(
     database: str, seeded_engine: Engine, fake_server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    hr = projects.find_project(seeded_engine, "HR handbook assistant")
-    projects.update_project(seeded_engine, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    hr = project_records.find_project(seeded_engine, "HR handbook assistant")
+    project_records.update_project(seeded_engine, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     pid = next(p.id for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
     question = "I am dana@example.com: how many days of sick leave do I get?"
     cases.add_case(
@@ -204,9 +208,9 @@ def test_the_data_policy_blocks_personal_data_unless_redacted(
         assertions=[{"type": "contains", "value": "10 days"}],
     )  # type: ignore[arg-type]
     args = ["eval", *HR, "--models", "fake-large", "--database", database]
-    assert cli.main(args) == EXIT_NOT_RUN
+    assert entry.main(args) == EXIT_NOT_RUN
     assert "Blocked: " in capsys.readouterr().err and not fake_server.requests
-    assert cli.main([*args, "--redact"]) == EXIT_PASSED
+    assert entry.main([*args, "--redact"]) == EXIT_PASSED
     sent = json.dumps([r.body for r in fake_server.requests])
     assert "[EMAIL_1]" in sent and "dana@example.com" not in sent
 

@@ -11,11 +11,14 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, projects, versions
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput, NotFound
-from workbench.evals import cases, evaluations, history, matrix, outbound, selection
+from workbench.evals import cases, evaluations, matrix, outbound, past_runs
+from workbench.evals import naming as selection
 from workbench.evals.snapshot import EvaluationConfig, JudgeSettings, snapshot_config
-from workbench.seed import seed_demo
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
 
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
 
@@ -52,13 +55,13 @@ def test_an_evaluation_is_stored_and_reopens_and_compares(
         LAZY: {"v1": 0.0, "v2": 0.0},
     }
     assert reopened.grid.loc["PTO days", f"v2 · {LAZY}"] == "✗ fail: contains '25 days': Missing '25 days'."
-    assert [line.id for line in history.lines(storage_engine, pid)] == [
+    assert [line.id for line in past_runs.lines(storage_engine, pid)] == [
         second.evaluation.id,
         first.evaluation.id,
     ]
-    line = history.lines(storage_engine, pid)[1]
+    line = past_runs.lines(storage_engine, pid)[1]
     assert line.label.endswith("· dana · v1, v2 × fake-large, fake-lazy · 25% passed (10/40)")
-    found = history.compare(second, reopened)  # put in order, older first
+    found = past_runs.compare(second, reopened)  # put in order, older first
     assert found.before.evaluation.id == first.evaluation.id
     assert found.rates().to_dict("records") == [
         {"version": "v1", "model": LARGE, "before": 0.0, "after": 0.0, "change": 0.0},
@@ -175,8 +178,8 @@ def test_policy_sees_each_endpoint_and_redaction_happens_in_the_cases(seeded_eng
     clean = outbound.redacted(seeded_engine, config)
     assert clean.cases[-1].variables["question"] == "Dana ([EMAIL_1]) asks: may [EMAIL_1] work remotely?"
     assert clean.cases[:-1] == config.cases[:-1]
-    hr_project = projects.find_project(seeded_engine, "HR handbook assistant")
-    projects.update_project(seeded_engine, hr_project.id, actor="a", pii_names=["Dana"])  # type: ignore[union-attr, arg-type]
+    hr_project = project_records.find_project(seeded_engine, "HR handbook assistant")
+    project_records.update_project(seeded_engine, hr_project.id, actor="a", pii_names=["Dana"])  # type: ignore[union-attr, arg-type]
     assert (
         outbound.redacted(seeded_engine, config)
         .cases[-1]
@@ -225,7 +228,7 @@ def test_prompts_are_found_by_name_and_versions_by_number_or_label(seeded_engine
     assert selection.version_ids(
         seeded_engine, prompt, [("version", 1), ("label", "production"), ("version", 2)]
     ) == [v1, v2]
-    other = projects.create_project(seeded_engine, actor="t", name="Second HR")
+    other = project_records.create_project(seeded_engine, actor="t", name="Second HR")
     versions.create_prompt(seeded_engine, project_id=other.id, name="HR policy answer", actor="t")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="Several projects have a prompt named 'HR policy answer'"):
         selection.find_prompt(seeded_engine, "HR policy answer")

@@ -16,13 +16,17 @@ from sqlalchemy import Engine
 
 from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import access, audit, endpoints, projects, versions
-from workbench.db import session_scope
 from workbench.evals import cases, evaluations
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.ui import eval_run
+from workbench.governance import access
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.ui.bench import eval_run
 
-PAGE = "app_pages/evaluate.py"
+PAGE = "pages/evaluate.py"
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
 LUNCH = {
     "name": "Lunch is not in the handbook",
@@ -57,7 +61,7 @@ def hr_evaluate(
 ) -> Any:
     """The Evaluate page on the HR project with ``models`` chosen (versions: v1 and v2 by default)."""
     at = app(page=PAGE)
-    hr = projects.find_project(db, "HR handbook assistant")
+    hr = project_records.find_project(db, "HR handbook assistant")
     at.selectbox(key="sidebar_project").set_value(hr.id).run()  # type: ignore[union-attr]
     at.multiselect(key=f"evaluate_{hr_prompt(db)}_models").set_value([model(db, m) for m in models]).run()
     assert not at.exception
@@ -213,7 +217,7 @@ def test_cancel_stops_the_evaluation_and_keeps_what_came_back(
 
 def test_a_viewer_sees_results_but_cannot_run(app, db: Engine) -> None:
     at = run(hr_evaluate(app, db, models=("fake-large",)))
-    hr = projects.find_project(db, "HR handbook assistant")
+    hr = project_records.find_project(db, "HR handbook assistant")
     access.set_signin(db, enabled=True, actor="setup", first_admin="ada@example.com")
     access.set_member(db, actor="ada@example.com", project_id=hr.id, email="vic@example.com", role="viewer")  # type: ignore[union-attr, arg-type]
     at.user = {"is_logged_in": True, "email": "vic@example.com"}
@@ -227,8 +231,8 @@ def test_a_viewer_sees_results_but_cannot_run(app, db: Engine) -> None:
 def test_personal_data_is_blocked_until_redacted_and_only_placeholders_are_sent(
     app, db: Engine, fake_server: FakeLLMServer
 ) -> None:
-    hr = projects.find_project(db, "HR handbook assistant")
-    projects.update_project(db, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    hr = project_records.find_project(db, "HR handbook assistant")
+    project_records.update_project(db, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     cases.add_case(
         db,
         prompt_id=hr_prompt(db),

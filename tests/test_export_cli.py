@@ -16,8 +16,8 @@ import yaml
 
 from tests.conftest import ROOT, sqlite_url
 from tests.test_finetune import lines
-from workbench import versions
-from workbench.db import open_database
+from workbench.prompts import versions
+from workbench.store.engine import open_database
 
 SENTINEL = "sk-CLI-SENTINEL-0123456789abcdef"
 

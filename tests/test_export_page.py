@@ -8,12 +8,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import APP_SCRIPT, page_path
 from tests.library_support import demo
-from workbench import access, audit, versions
 from workbench.evals import cases
+from workbench.governance import access
+from workbench.prompts import versions
+from workbench.store import audit
 
-PAGE = "app_pages/export.py"
+PAGE = "pages/export.py"
 
 
 def labels(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -104,10 +106,10 @@ def test_with_sign_in_only_admins_export(app_env: Path, app_db: Engine) -> None:
     access.set_member(app_db, actor="ada@example.com", project_id=cs, email="vic@example.com", role="viewer")
 
     def visit(email: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
         at.user = {"is_logged_in": True, "email": email}
         at.run()
-        at.switch_page(PAGE).run()
+        at.switch_page(page_path(PAGE)).run()
         assert not at.exception
         return at
 

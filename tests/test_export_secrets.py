@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy import Engine, update
 
 from tests.library_support import add_evaluation, demo
-from workbench import endpoints, ratings, versions
-from workbench.db import session_scope
 from workbench.evals import cases
 from workbench.exports import backup, csv_xlsx, finetune, promptfoo, prompts_csv
-from workbench.exports.secrets import REMOVED, scrubber
-from workbench.exports.selection import Selection
-from workbench.tables import Output
+from workbench.exports.key_scrub import REMOVED, scrubber
+from workbench.exports.scope import Selection
+from workbench.judging import ratings
+from workbench.models import endpoints
+from workbench.prompts import versions
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output
 
 SENTINEL = "sk-SENTINEL-9f8e7d6c5b4a-do-not-export"
 TOML_ONLY = "sk-ant-TOML-ONLY-1234567890"
@@ -99,8 +101,8 @@ def test_short_values_and_unrelated_variables_are_not_scrubbed(
 
 
 def test_every_providers_default_key_variable_is_known() -> None:
-    from workbench.exports.secrets import DEFAULT_KEY_ENVS
-    from workbench.providers.registry import PROVIDERS
+    from workbench.exports.key_scrub import DEFAULT_KEY_ENVS
+    from workbench.models.providers.registry import PROVIDERS
 
     defaults = {cls.default_key_env for cls in PROVIDERS.values() if cls.default_key_env}
     assert defaults <= set(DEFAULT_KEY_ENVS)

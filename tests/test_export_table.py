@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, update
 
 from tests.library_support import add_evaluation, demo
-from workbench import audit
-from workbench.db import session_scope
 from workbench.errors import InvalidInput
 from workbench.exports import csv_xlsx
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection, resolve
-from workbench.tables import Output
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection, resolve
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output
 
 NO_SECRETS = Scrubber()
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.ratings_support import add_answers, make_bench
-from workbench import feedback, pairwise, projects, ratings, review
-from workbench.demo_feedback import seed_demo_feedback
+from workbench.demo.answers import seed_demo_feedback
+from workbench.judging import feedback, pairwise, ratings, review
+from workbench.projects import project_records
 
 LARGE, SMALL, LAZY = (f"Local fake server · {m}" for m in ("fake-large", "fake-small", "fake-lazy"))
 
@@ -92,7 +93,7 @@ def test_agreement_of_two_raters(engine: Engine, rated) -> None:  # type: ignore
     result = feedback.rater_agreement(frame)
     assert (result.raters, result.shared_outputs, result.kappa_raters) == (2, 3, ("Dana", "Sam"))
     # Dana 4,5,1 and Sam 5,5,2 on the same three answers.
-    from workbench.agreement import cohen_kappa, krippendorff_alpha
+    from workbench.judging.agreement import cohen_kappa, krippendorff_alpha
 
     assert result.alpha_interval == pytest.approx(krippendorff_alpha([[4, 5, 1], [5, 5, 2]], "interval"))
     assert result.kappa == pytest.approx(cohen_kappa([4.0, 5.0, 1.0], [5.0, 5.0, 2.0], "quadratic"))
@@ -117,7 +118,7 @@ def test_low_rated_answers_carry_comments_and_tags_for_the_improver(engine: Engi
 
 def test_the_demo_seed_gives_review_and_leaderboard_something_to_show(seeded_engine: Engine) -> None:
     assert seed_demo_feedback(seeded_engine) is False, "seeding is idempotent"
-    hr = projects.find_project(seeded_engine, "HR handbook assistant")
+    hr = project_records.find_project(seeded_engine, "HR handbook assistant")
     choices = review.reviewable_versions(seeded_engine, hr.id)  # type: ignore[union-attr]
     assert [(c.number, c.outputs) for c in choices] == [(2, 12), (1, 12)]
     assert review.review_queue(seeded_engine, version_id=choices[0].version_id, rater="Newcomer").total == 12

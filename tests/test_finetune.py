@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.ratings_support import make_bench
-from workbench import audit, ratings
-from workbench.demo_feedback import store_outputs
+from workbench.demo.answers import store_outputs
 from workbench.errors import InvalidInput
 from workbench.exports import finetune
 from workbench.exports.finetune import FineTuneOptions
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection
+from workbench.judging import ratings
+from workbench.store import audit
 
 ROLES = {"system", "user", "assistant"}
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from workbench.errors import ConfigError, NotFound
-from workbench.gallery import MIN_PAIRS, load_gallery, parse_gallery
-from workbench.templates import PromptTemplate
+from workbench.prompts.gallery import MIN_PAIRS, load_gallery, parse_gallery
+from workbench.prompts.templates import PromptTemplate
 
 GALLERY = Path(__file__).resolve().parent.parent / "workbench" / "data" / "gallery.yaml"
 SEED_BAD = "Explain why a customer's order is late."

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from workbench import versions
-from workbench.gallery import load_gallery
+from tests.conftest import page_path
+from workbench.prompts import versions
+from workbench.prompts.gallery import load_gallery
 
-PAGE = "app_pages/gallery.py"
+PAGE = "pages/gallery.py"
 
 
 def texts(elements) -> str:  # type: ignore[no-untyped-def]
@@ -54,7 +55,7 @@ def test_one_click_starts_a_new_prompt_in_the_draft_page(app, app_db: Engine) ->
     assert at.selectbox(key="w_draft_prompt").value == -1
     # AppTest stays on the page it was sent to and drops widget values on a scripted page switch;
     # a browser follows the switch and keeps them (see the e2e test).
-    at.switch_page("app_pages/draft.py")
+    at.switch_page(page_path("pages/draft.py"))
     at.sidebar.text_input(key="rater_name").input("Ann")
     at.button(key="draft_save").click().run()
     assert not at.error, at.error[0].value
@@ -70,7 +71,7 @@ def test_weak_examples_and_starters_start_drafts_too(app) -> None:
     assert at.text_area(key="w_draft_user").value == "Explain why a customer's order is late."
     assert "The task is very short" in texts(at.markdown)
     assert at.text_input(key="w_draft_new_name").value == "Late order reply (2)"  # the demo has one
-    at.switch_page(PAGE).run()
+    at.switch_page(page_path(PAGE)).run()
     starter = load_gallery().starters[0]
     at.button(key=f"starter_{starter.id}").click().run()
     assert at.text_area(key="w_draft_user").value == starter.template.user

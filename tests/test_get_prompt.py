@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 import workbench
-from workbench import history, versions
-from workbench.db import open_database
 from workbench.errors import InvalidInput, NotFound, TemplateError
+from workbench.insights import version_history
+from workbench.prompts import versions
+from workbench.store.engine import open_database
 
 
 def test_get_prompt_returns_the_labelled_version_with_params(seeded_db: Path) -> None:
@@ -30,7 +31,7 @@ def test_get_prompt_follows_a_rollback(seeded_db: Path) -> None:
     engine = open_database(url)
     prompt = workbench.get_prompt("Late order reply", database_url=url)
     v1 = workbench.get_prompt("Late order reply", version=1, database_url=url)
-    history.roll_back(
+    version_history.roll_back(
         engine, prompt_id=_prompt_id(engine), name="production", to_version_id=v1.version_id, actor="ops"
     )
     assert prompt.version == 2

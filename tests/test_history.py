@@ -6,14 +6,16 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.factories import rate_outputs
-from workbench import diffs, history, projects, versions
 from workbench.errors import InvalidInput, NotFound
-from workbench.templates import PromptTemplate
+from workbench.insights import version_history as history
+from workbench.projects import project_records
+from workbench.prompts import diffs, versions
+from workbench.prompts.templates import PromptTemplate
 
 
 @pytest.fixture
 def three_versions(engine: Engine) -> list:
-    project = projects.create_project(engine, actor="ann", name="Service")
+    project = project_records.create_project(engine, actor="ann", name="Service")
     pid = versions.create_prompt(engine, project_id=project.id, name="Reply", actor="ann").id
     texts = [
         ("", "Explain why the order is late."),

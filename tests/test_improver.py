@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from tests.factories import rate_outputs
 from tests.fakes.server import Behaviour, FakeLLMServer
-from workbench import endpoints, improver, versions
 from workbench.errors import BadResponse, PolicyBlocked, TemplateError
-from workbench.tables import AuditEvent, Output, PromptVersion, Run
-from workbench.templates import PromptTemplate
+from workbench.improve import rewrite as improver
+from workbench.models import endpoints
+from workbench.prompts import versions
+from workbench.prompts.templates import PromptTemplate
+from workbench.store.tables import AuditEvent, Output, PromptVersion, Run
 
 BAD = "Explain why a customer's order is late."
 

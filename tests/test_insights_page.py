@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from tests.library_support import add_evaluation, demo
-from workbench import analytics
+from workbench.insights import analytics
 
-PAGE = "app_pages/insights.py"
+PAGE = "pages/insights.py"
 
 
 def test_every_chart_is_drawn_with_csv_and_html_downloads(app, app_db: Engine) -> None:

@@ -7,7 +7,7 @@ import pytest
 from tests.fakes.server import Behaviour, FakeLLMServer
 from workbench.evals.assertions import Answer, run_assertion
 from workbench.evals.judge import Judge, judge_messages, parse_verdict
-from workbench.providers import EndpointConfig
+from workbench.models.providers import EndpointConfig
 
 EXPECTED = "25 days of paid time off per calendar year."
 GOOD = "Full-time employees receive 25 days of paid time off (PTO) per calendar year."

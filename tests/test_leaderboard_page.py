@@ -6,15 +6,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from tests.conftest import sqlite_engine_for
+from tests.conftest import page_path, sqlite_engine_for
 from tests.test_review_page import open_review
-from workbench import projects
-from workbench.tables import PairwisePreference
+from workbench.projects import project_records
+from workbench.store.tables import PairwisePreference
 
 
 def open_page(app, page: str, name: str = "Dana"):  # type: ignore[no-untyped-def]
     at = open_review(app, name=name)
-    at.switch_page(page).run()
+    at.switch_page(page_path(page)).run()
     assert not at.exception
     return at
 
@@ -30,7 +30,7 @@ def pairs_left(at) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_a_blind_vote_is_revealed_and_changes_the_model_leaderboard(app, app_env: Path) -> None:  # type: ignore[no-untyped-def]
-    at = open_page(app, "app_pages/leaderboard.py")
+    at = open_page(app, "pages/leaderboard.py")
     before, left = board(at), pairs_left(at)
     assert sum(r["comparisons"] for r in before.values()) == 10  # the demo raters' 5 votes
     assert all(r["too_few"] for r in before.values())
@@ -59,7 +59,7 @@ def test_a_blind_vote_is_revealed_and_changes_the_model_leaderboard(app, app_env
 
 
 def test_votes_between_versions_rank_the_versions(app) -> None:  # type: ignore[no-untyped-def]
-    at = open_page(app, "app_pages/leaderboard.py")
+    at = open_page(app, "pages/leaderboard.py")
     at.segmented_control(key="lb_by").set_value("version").run()
     before = board(at)
     assert set(before) == {"HR policy answer · v1", "HR policy answer · v2"}
@@ -73,14 +73,14 @@ def test_votes_between_versions_rank_the_versions(app) -> None:  # type: ignore[
 
 
 def test_voting_needs_a_name(app) -> None:  # type: ignore[no-untyped-def]
-    at = open_page(app, "app_pages/leaderboard.py", name="")
+    at = open_page(app, "pages/leaderboard.py", name="")
     assert "Type your name in the sidebar to vote" in at.info[0].value
     assert not [b for b in at.button if b.key and b.key.startswith("vote_")]
     assert at.dataframe, "the leaderboard is shown to everyone"
 
 
 def test_the_feedback_page_shows_agreement_and_edits_tags(app, app_env: Path) -> None:  # type: ignore[no-untyped-def]
-    at = open_page(app, "app_pages/feedback.py")
+    at = open_page(app, "pages/feedback.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Outputs rated by 2+ people"] == "12"
     assert metrics["Cohen's κ (weighted)"] == "0.90"
@@ -91,6 +91,6 @@ def test_the_feedback_page_shows_agreement_and_edits_tags(app, app_env: Path) ->
     at.button(key="feedback_tags_save").click().run()
     assert not at.exception and at.success[0].value == "Tags saved."
     engine = sqlite_engine_for(app_env)
-    hr = projects.find_project(engine, "HR handbook assistant")
+    hr = project_records.find_project(engine, "HR handbook assistant")
     engine.dispose()
     assert "cites the handbook" in hr.tags  # type: ignore[union-attr]

@@ -7,8 +7,10 @@ from sqlalchemy import Engine, event
 
 from tests.factories import rate_outputs
 from tests.library_support import add_evaluation, demo, runs_of
-from workbench import library, projects, versions
-from workbench.library import LibraryFilter
+from workbench.insights import library
+from workbench.insights.library import LibraryFilter
+from workbench.projects import project_records
+from workbench.prompts import versions
 
 
 def test_every_prompt_with_versions_labels_ratings_pass_rate_and_runs(seeded_engine: Engine) -> None:
@@ -89,7 +91,7 @@ def test_filter_choices_list_labels_tags_and_models(seeded_engine: Engine) -> No
 
 def test_query_count_does_not_grow_with_the_number_of_prompts(engine: Engine) -> None:
     def statements(prompt_count: int) -> int:
-        project = projects.create_project(engine, actor="t", name=f"P{prompt_count}")
+        project = project_records.create_project(engine, actor="t", name=f"P{prompt_count}")
         for n in range(prompt_count):
             prompt = versions.create_prompt(engine, project_id=project.id, name=f"p{n}", actor="t")  # type: ignore[arg-type]
             versions.save_version(

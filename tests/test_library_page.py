@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from tests.conftest import APP_SCRIPT, page_path
 from tests.library_support import add_evaluation, demo
-from workbench import versions
+from workbench.prompts import versions
 
-PAGE = "app_pages/library.py"
+PAGE = "pages/library.py"
 
 
 def shown(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -75,16 +76,15 @@ def test_open_a_prompt_of_another_project_in_draft(app, app_db: Engine) -> None:
 def test_with_sign_in_only_the_visitors_projects_are_listed(app_env, app_db: Engine) -> None:  # type: ignore[no-untyped-def]
     from streamlit.testing.v1 import AppTest
 
-    from tests.conftest import ROOT
-    from workbench import access
+    from workbench.governance import access
 
     access.set_signin(app_db, enabled=True, actor="setup", first_admin="ada@example.com")
     access.set_member(app_db, actor="ada@example.com", project_id=demo(app_db).customer_project,
                       email="vic@example.com", role="viewer")  # fmt: skip
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
     at.user = {"is_logged_in": True, "email": "vic@example.com"}
     at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(page_path(PAGE)).run()
     assert not at.exception
     assert shown(at) == ["Late order reply"]
     assert at.multiselect(key="library_tags").options == []  # HR's tags are not offered either

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from workbench.db import alembic_config, current_revision, head_revision, make_engine, migrate
+from workbench.store.engine import alembic_config, current_revision, head_revision, make_engine, migrate
 
 
 def first_revision() -> str:

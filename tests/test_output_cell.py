@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workbench.outputs import CellView
-from workbench.ui.output_cell import figures, money, params_line, plain
+from workbench.runs.outputs import CellView
+from workbench.ui.compare.output_cell import figures, money, params_line, plain
 
 
 def test_money_keeps_two_significant_digits_below_a_cent() -> None:

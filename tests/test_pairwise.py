@@ -7,10 +7,12 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from tests.ratings_support import add_answers, make_bench
-from workbench import audit, pairwise, versions
-from workbench.demo_feedback import store_outputs
+from workbench.demo.answers import store_outputs
 from workbench.errors import InvalidInput, NotFound
-from workbench.tables import PairwisePreference
+from workbench.judging import pairwise
+from workbench.prompts import versions
+from workbench.store import audit
+from workbench.store.tables import PairwisePreference
 
 LARGE, SMALL, LAZY = (f"Local fake server · {m}" for m in ("fake-large", "fake-small", "fake-lazy"))
 

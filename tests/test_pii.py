@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import pii
+from workbench.governance import pii
 
 
 def kinds(text: str, names: list[str] | None = None) -> list[tuple[str, str]]:

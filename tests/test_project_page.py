@@ -9,9 +9,10 @@ import pytest
 
 from tests.conftest import sqlite_engine_for
 from tests.kpi_data import add_bench_results
-from workbench import audit, projects
+from workbench.projects import project_records
+from workbench.store import audit
 
-PAGE = "app_pages/project.py"
+PAGE = "pages/project.py"
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def db(app_env: Path):
 
 
 def project_named(engine, name: str):
-    found = projects.find_project(engine, name)
+    found = project_records.find_project(engine, name)
     assert found is not None
     return found
 
@@ -205,7 +206,7 @@ def test_internal_project_warns_and_redacts_in_one_click(app, db) -> None:
 
 def test_restricted_project_blocks_an_endpoint_off_its_list(app, db) -> None:
     hr = project_named(db, "HR handbook assistant")
-    projects.update_project(db, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[arg-type]
+    project_records.update_project(db, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[arg-type]
     at, _ = open_project(app, db, "HR handbook assistant")
     at = check(at, "What is the leave policy?", "OpenAI")
     assert [e.value for e in at.error] == [
@@ -219,7 +220,9 @@ def test_restricted_project_blocks_an_endpoint_off_its_list(app, db) -> None:
 
 def test_restricted_project_requires_redaction_on_an_allowed_endpoint(app, db) -> None:
     hr = project_named(db, "HR handbook assistant")
-    projects.update_project(db, hr.id, actor="admin", sensitivity="restricted", pii_names=["Dana Smith"])  # type: ignore[arg-type]
+    project_records.update_project(
+        db, hr.id, actor="admin", sensitivity="restricted", pii_names=["Dana Smith"]
+    )  # type: ignore[arg-type]
     at, _ = open_project(app, db, "HR handbook assistant")
     at = check(at, "Dana Smith (dana@example.com) asks about leave.", "Local fake server")
     assert at.error[0].value.startswith(

@@ -12,12 +12,13 @@ import yaml
 from sqlalchemy import Engine
 
 from tests.library_support import demo
-from workbench import endpoints, versions
 from workbench.evals import cases
 from workbench.exports import promptfoo
+from workbench.exports.key_scrub import Scrubber
 from workbench.exports.promptfoo import Notes, map_assertion
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection
+from workbench.exports.scope import Selection
+from workbench.models import endpoints
+from workbench.prompts import versions
 
 PROMPTFOO_TYPES = {
     "equals", "contains", "icontains", "contains-all", "contains-any", "icontains-all", "icontains-any",

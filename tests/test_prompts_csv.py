@@ -12,15 +12,16 @@ from sqlmodel import Session, select
 
 from tests.conftest import sqlite_url
 from tests.library_support import demo
-from workbench import audit, versions
-from workbench.db import open_database
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput
 from workbench.evals.spreadsheets import write_xlsx
 from workbench.exports import prompts_csv
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection
-from workbench.seed import seed_demo
-from workbench.tables import Label, Prompt, PromptVersion
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection
+from workbench.prompts import versions
+from workbench.store import audit
+from workbench.store.engine import open_database
+from workbench.store.tables import Label, Prompt, PromptVersion
 
 GOOD = (
     "project,prompt,description,system,user,change_note,sample_variables,label\n"

@@ -19,8 +19,8 @@ from workbench.errors import (
     StreamInterrupted,
     UnknownModel,
 )
-from workbench.providers import ChatRequest, Completion, EndpointConfig, TextDelta, build_provider
-from workbench.providers.base import redact
+from workbench.models.providers import ChatRequest, Completion, EndpointConfig, TextDelta, build_provider
+from workbench.models.providers.interface import redact
 
 SENTINEL = "sk-SENTINEL-0123456789abcdef"
 HANDBOOK = "Employees get 25 days of paid time off per year."

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from workbench import ranking
+from workbench.judging import ranking
 
 
 def _games(a: str, b: str, wins: int, losses: int, ties: int = 0) -> list[tuple[str, str, float]]:

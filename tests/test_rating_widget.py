@@ -9,15 +9,15 @@ from sqlalchemy import Engine
 
 from tests.conftest import sqlite_url
 from tests.ratings_support import add_answers, make_bench
-from workbench import ratings
+from workbench.judging import ratings
 
 
 def grid_page(url: str, output_ids: list[int], kind: str) -> None:
     """A stand-in for the Compare grid: one blind row with a rating control under each answer."""
     import streamlit as st
 
-    from workbench.db import make_engine
-    from workbench.ui.rating import blind_cells, rating_control
+    from workbench.store.engine import make_engine
+    from workbench.ui.rating.rating_control import blind_cells, rating_control
 
     engine = make_engine(url)
     rater = st.session_state.get("rater", "Dana")

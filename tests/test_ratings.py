@@ -13,9 +13,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from tests.ratings_support import add_answers, make_bench
-from workbench import audit, feedback, ratings
 from workbench.errors import InvalidInput, NotFound
-from workbench.tables import DEFAULT_RATING_TAGS, Output, Rating, RatingTag, Run
+from workbench.judging import feedback, ratings
+from workbench.store import audit
+from workbench.store.tables import DEFAULT_RATING_TAGS, Output, Rating, RatingTag, Run
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from workbench.errors import ConfigError
-from workbench.providers.registry import PROVIDERS, provider_class
+from workbench.models.providers.registry import PROVIDERS, provider_class
 
 
 def test_every_kind_resolves_to_the_class_of_that_name() -> None:
@@ -26,8 +26,8 @@ def test_an_unknown_kind_lists_the_known_ones() -> None:
 def test_sdks_are_imported_only_when_their_provider_is_used() -> None:
     script = (
         "import sys\n"
-        "import workbench.cli, workbench.runner, workbench.evals.matrix, workbench.catalog\n"
-        "from workbench.providers.registry import provider_class\n"
+        "import workbench.cli.entry, workbench.runs.runner, workbench.evals.matrix, workbench.models.catalog\n"
+        "from workbench.models.providers.registry import provider_class\n"
         "assert not {'openai', 'anthropic'} & set(sys.modules), 'SDK imported up front'\n"
         "provider_class('echo')\n"
         "assert not {'openai', 'anthropic'} & set(sys.modules), 'SDK imported for echo'\n"

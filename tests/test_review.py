@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.ratings_support import MODELS, QUESTIONS, add_answers, make_bench
-from workbench import ratings, review
 from workbench.errors import NotFound
+from workbench.judging import ratings, review
 
 
 @pytest.fixture

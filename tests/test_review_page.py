@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from tests.conftest import sqlite_engine_for
-from workbench.tables import Output, Rating
+from tests.conftest import page_path, sqlite_engine_for
+from workbench.store.tables import Output, Rating
 
 
 def open_review(app, name: str = "Dana", project: str = "HR handbook assistant"):  # type: ignore[no-untyped-def]
@@ -16,7 +16,7 @@ def open_review(app, name: str = "Dana", project: str = "HR handbook assistant")
     at.sidebar.selectbox[0].select_index(box.options.index(project)).run()
     if name:
         at.sidebar.text_input(key="rater_name").input(name).run()
-    at.switch_page("app_pages/review.py").run()
+    at.switch_page(page_path("pages/review.py")).run()
     assert not at.exception
     return at
 

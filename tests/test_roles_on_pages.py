@@ -10,9 +10,13 @@ from sqlmodel import Session, select
 
 from tests.fakes.server import FakeLLMServer
 from tests.test_auth_pages import db, team, visit  # noqa: F401  (fixtures used below)
-from workbench import access, audit, endpoints, ratings, versions
-from workbench.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
-from workbench.tables import Label, PromptVersion, Run
+from workbench.governance import access
+from workbench.judging import ratings
+from workbench.models import endpoints
+from workbench.prompts import versions
+from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.store import audit
+from workbench.store.tables import Label, PromptVersion, Run
 
 VIEWER, EDITOR, ADMIN = "vic@example.com", "eve@example.com", "ada@example.com"
 
@@ -43,7 +47,7 @@ def local(team, fake_server: FakeLLMServer) -> dict[str, int]:  # noqa: F811
 
 
 def save_draft(email: str):  # type: ignore[no-untyped-def]
-    at = visit(email, "app_pages/draft.py")
+    at = visit(email, "pages/draft.py")
     at.text_area(key="w_draft_user").input("Reply to the customer about order {{ order_id }}.").run()
     at.text_input(key="w_draft_note").input("shorter").run()
     return at.button(key="draft_save").click().run()
@@ -68,7 +72,7 @@ def test_an_editor_saves_a_version(team) -> None:  # noqa: F811
 
 
 def move_production_to_v1(engine: Engine, email: str):  # type: ignore[no-untyped-def]
-    at = visit(email, "app_pages/versions.py")
+    at = visit(email, "pages/versions.py")
     v1 = min(versions.list_versions(engine, late_order(engine).id), key=lambda v: v.number)
     at.selectbox(key="versions_move_label").set_value("production")
     at.selectbox(key="versions_move_target").set_value(v1.id)
@@ -100,7 +104,7 @@ def test_an_admin_moves_a_label(team) -> None:  # noqa: F811
 
 
 def run_compare(email: str, models: list[int]):  # type: ignore[no-untyped-def]
-    at = visit(email, "app_pages/compare.py")
+    at = visit(email, "pages/compare.py")
     at.multiselect(key="compare_models").set_value(models).run()
     return at.button(key="compare_run").click().run()
 
@@ -128,7 +132,7 @@ def test_a_viewer_rates_and_votes_on_compare(team, local) -> None:  # noqa: F811
     )  # type: ignore[union-attr]
     report = run_cells(engine, cells, RunOptions(project_id=cs.id, actor=EDITOR))
     first, _second = sorted(o.id for o in report.outputs)
-    at = visit(VIEWER, "app_pages/compare.py")
+    at = visit(VIEWER, "pages/compare.py")
     at.feedback(key=f"compare_{first}_score").set_value(4)
     at.button(key=f"compare_{first}_save").click().run()
     assert not at.exception and not at.warning
@@ -139,7 +143,7 @@ def test_a_viewer_rates_and_votes_on_compare(team, local) -> None:  # noqa: F811
 
 
 def test_a_viewer_cannot_ask_for_a_rewrite(team, local, fake_server: FakeLLMServer) -> None:  # noqa: F811
-    at = visit(VIEWER, "app_pages/draft.py")
+    at = visit(VIEWER, "pages/draft.py")
     at.selectbox(key="improver_model").set_value(local["fake-large"]).run()
     at.button(key="improver_ask").click().run()
     assert not at.exception
@@ -149,23 +153,23 @@ def test_a_viewer_cannot_ask_for_a_rewrite(team, local, fake_server: FakeLLMServ
 
 def test_bench_feedback_and_settings_refuse_viewers_and_editors_as_the_table_says(team) -> None:  # noqa: F811
     engine, cs = team
-    at = visit(VIEWER, "app_pages/bench.py")
+    at = visit(VIEWER, "pages/bench.py")
     at.button(key="bench_save").click().run()
     assert refused(at, "edit bench test cases", "an editor")
     assert all(b.proto.disabled for b in at.get("download_button"))  # exports are for admins
 
-    at = visit(VIEWER, "app_pages/feedback.py")
+    at = visit(VIEWER, "pages/feedback.py")
     at.multiselect(key="feedback_tags").set_value(["accurate"])
     at.button(key="feedback_tags_save").click().run()
     assert refused(at, "change the tags offered to raters", "an editor")
     assert "wrong tone" in ratings.project_tags(engine, cs.id)
-    at = visit(EDITOR, "app_pages/feedback.py")
+    at = visit(EDITOR, "pages/feedback.py")
     at.multiselect(key="feedback_tags").set_value(["accurate"])
     at.button(key="feedback_tags_save").click().run()
     assert ratings.project_tags(engine, cs.id) == ["accurate"]
 
     local = endpoints.find_endpoint(engine, "Local fake server")
-    at = visit(EDITOR, "app_pages/settings.py")
+    at = visit(EDITOR, "pages/settings.py")
     at.number_input(key=f"endpoint_retries_{local.id}").set_value(0)  # type: ignore[union-attr]
     at.button(key=f"save_endpoint_{local.id}").click().run()  # type: ignore[union-attr]
     assert refused(at, "change settings", "an admin")

@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, outputs, projects, versions
-from workbench.db import session_scope
-from workbench.live import LiveRun
-from workbench.runner import (
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.runs import outputs
+from workbench.runs.live import LiveRun
+from workbench.runs.runner import (
     CallParams,
     Cell,
     ModelChoice,
@@ -26,7 +28,8 @@ from workbench.runner import (
     run_cells,
     start_run,
 )
-from workbench.tables import Output, Run
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output, Run
 
 KEY = "sk-test-runner-key-0123456789"
 
@@ -40,7 +43,7 @@ def hr(seeded_engine: Engine) -> Any:
     """The seeded HR prompt's good version (v2) and its project, made internal: these tests add
     their own endpoints, which the demo's confidential HR policy would keep from being called."""
     prompt = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
-    projects.update_project(seeded_engine, prompt.project_id, actor="test", sensitivity="internal")
+    project_records.update_project(seeded_engine, prompt.project_id, actor="test", sensitivity="internal")
     return versions.latest_version(seeded_engine, prompt.id), prompt.project_id
 
 
@@ -336,7 +339,7 @@ def test_a_run_spans_versions_models_and_test_cases(
     prompt = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
     both = [v.id for v in versions.list_versions(seeded_engine, prompt.id)]
     large, small = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large", "fake-small"])
-    from workbench.tables import TestCase
+    from workbench.store.tables import TestCase
 
     with session_scope(seeded_engine) as session:
         cases = list(session.exec(select(TestCase).where(TestCase.prompt_id == prompt.id)))[:3]
@@ -374,7 +377,7 @@ def test_previous_runs_can_be_listed_and_reopened(
 
 
 def test_starting_a_run_is_audited(seeded_engine: Engine, fake_server: FakeLLMServer, hr) -> None:
-    from workbench import audit
+    from workbench.store import audit
 
     version, project_id = hr
     (large,) = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large"])
@@ -428,11 +431,11 @@ def test_start_run_returns_before_the_calls_finish(
 
 def test_runs_outputs_and_cache_on_each_backend(storage_engine: Engine) -> None:
     """Persistence, listing and the cache on SQLite and PostgreSQL, with the offline Echo model."""
-    from workbench import projects
+    from workbench.projects import project_records
 
     endpoints.ensure_builtin_endpoints(storage_engine)
     echo = next(m for m in endpoints.list_models(storage_engine) if m.model == "echo")
-    project = projects.create_project(storage_engine, actor="t", name="Backends")
+    project = project_records.create_project(storage_engine, actor="t", name="Backends")
     prompt = versions.create_prompt(storage_engine, project_id=project.id, name="P", actor="t")
     version = versions.save_version(
         storage_engine,

@@ -11,10 +11,15 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.fakes.server import FakeLLMServer
-from workbench import audit, endpoints, governance, improver, projects, versions
 from workbench.errors import PolicyBlocked
-from workbench.run_plan import outbound, with_messages
-from workbench.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.governance import data_policy
+from workbench.improve import rewrite
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.runs.plan import outbound, with_messages
+from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.store import audit
 
 KEY = "sk-test-policy-0123456789"
 SSN = "078-05-1121"
@@ -39,8 +44,8 @@ def hr(seeded_engine: Engine, fake_server: FakeLLMServer):  # type: ignore[no-un
     local = endpoints.find_endpoint(engine, "Local fake server")
     inside = next(m.id for m in endpoints.list_models(engine, local.id) if m.model == "fake-small")  # type: ignore[union-attr, arg-type]
     echo = next(m.id for m in endpoints.list_models(engine) if m.model == "echo")
-    project = projects.find_project(engine, "HR handbook assistant")
-    projects.update_project(engine, project.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    project = project_records.find_project(engine, "HR handbook assistant")
+    project_records.update_project(engine, project.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     prompt = next(p for p in versions.list_prompts(engine) if p.name == "HR policy answer")
     version = versions.latest_version(engine, prompt.id)
     return SimpleNamespace(
@@ -78,8 +83,8 @@ def test_personal_data_is_blocked_unless_redacted_even_on_an_allowed_endpoint(
     assert fake_server.chat_requests() == []
 
     (group,) = [g for g in outbound(seeded_engine, cells) if g.endpoint.name == "Local fake server"]
-    project = projects.get_project(seeded_engine, hr.project_id)
-    decision = governance.check_outbound(project, group.endpoint, group.messages)
+    project = project_records.get_project(seeded_engine, hr.project_id)
+    decision = data_policy.check_outbound(project, group.endpoint, group.messages)
     redacted = with_messages(cells, dict(zip(group.keys, decision.redacted, strict=True)))  # type: ignore[arg-type]
     report = run_cells(
         seeded_engine, redacted, RunOptions(project_id=hr.project_id, actor="t"), lookup=lookup
@@ -105,14 +110,14 @@ def test_the_improver_refuses_what_the_policy_blocks_and_sends_a_redacted_copy(
 ) -> None:  # type: ignore[no-untyped-def]
     draft = f"Answer the employee (SSN {SSN}) about: {{{{ question }}}}"
     with pytest.raises(PolicyBlocked, match="must be redacted before it is sent"):
-        improver.request_improvement(
+        rewrite.request_improvement(
             seeded_engine, model_id=hr.inside, system="", user=draft, project_id=hr.project_id
         )
     assert fake_server.chat_requests() == []
-    request = improver.prepare_improvement(seeded_engine, model_id=hr.inside, system="", user=draft)
-    project = projects.get_project(seeded_engine, hr.project_id)
-    decision = governance.check_outbound(project, request.endpoint, [request.messages])
-    proposal = improver.send_improvement(
+    request = rewrite.prepare_improvement(seeded_engine, model_id=hr.inside, system="", user=draft)
+    project = project_records.get_project(seeded_engine, hr.project_id)
+    decision = data_policy.check_outbound(project, request.endpoint, [request.messages])
+    proposal = rewrite.send_improvement(
         seeded_engine,
         request,
         project_id=hr.project_id,
@@ -120,7 +125,7 @@ def test_the_improver_refuses_what_the_policy_blocks_and_sends_a_redacted_copy(
     )
     (sent,) = [json.dumps(r.body["messages"]) for r in fake_server.chat_requests()]  # type: ignore[index]
     assert "[SSN_1]" in sent and SSN not in sent and proposal.user
-    assert [m for m, _ in improver.improver_models(seeded_engine, hr.project_id)] == [
+    assert [m for m, _ in rewrite.improver_models(seeded_engine, hr.project_id)] == [
         m.id
         for m in endpoints.list_models(
             seeded_engine, endpoints.find_endpoint(seeded_engine, "Local fake server").id

@@ -12,12 +12,13 @@ from sqlalchemy import Engine
 
 from tests.fakes.replies import LAZY_REPLY
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, versions
-from workbench.db import session_scope
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals import cases, evaluations, scoring
 from workbench.evals.snapshot import EvaluationConfig, JudgeSettings, snapshot_config
-from workbench.tables import Output, Run
+from workbench.models import endpoints
+from workbench.prompts import versions
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output, Run
 
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlite_engine_for
+from tests.conftest import page_path, sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, projects, versions
-from workbench.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
 
 SENTINEL = "sk-SENTINEL-4f9c2a7d1e8b6035"
 REFUSED = "bad-SENTINEL-7a1d9e3c5b2f8046"
@@ -37,8 +39,8 @@ def sentinel_setup(app_env: Path, fake_server: FakeLLMServer, monkeypatch) -> di
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
     monkeypatch.setenv("WB_REFUSED_KEY", REFUSED)
     engine = sqlite_engine_for(app_env)
-    hr = projects.find_project(engine, "HR handbook assistant")  # confidential: would block these
-    projects.update_project(engine, hr.id, actor="t", sensitivity="internal")  # type: ignore[union-attr, arg-type]
+    hr = project_records.find_project(engine, "HR handbook assistant")  # confidential: would block these
+    project_records.update_project(engine, hr.id, actor="t", sensitivity="internal")  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     endpoints.update_endpoint(
         engine, openai.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0
@@ -91,7 +93,7 @@ def test_sentinel_key_is_nowhere_after_real_calls(
 
 
 def test_sentinel_key_is_not_on_the_pages(app, app_env: Path, sentinel_setup: dict[str, int]) -> None:
-    at = app(page="app_pages/compare.py")
+    at = app(page="pages/compare.py")
     at.multiselect(key="compare_models").set_value(list(sentinel_setup.values())[:6]).run()
     at.button(key="compare_run").click().run()
     assert not at.exception
@@ -100,7 +102,7 @@ def test_sentinel_key_is_not_on_the_pages(app, app_env: Path, sentinel_setup: di
     for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader"):
         shown += [str(e.value) for e in getattr(at, kind)]
     assert_absent("\n".join(shown), "the Compare page")
-    at.switch_page("app_pages/settings.py").run()
+    at.switch_page(page_path("pages/settings.py")).run()
     assert not at.exception
     table = at.dataframe[0].value
     assert table[table["Endpoint"] == "OpenAI"].iloc[0]["Key"] == "sk-…6035"

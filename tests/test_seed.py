@@ -3,17 +3,19 @@ from __future__ import annotations
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from workbench import endpoints, projects, versions
-from workbench.seed import seed_demo
-from workbench.tables import LabelMove, TestCase
+from workbench.demo.seed import seed_demo
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store.tables import LabelMove, TestCase
 
 
 def test_demo_content_is_seeded_once(storage_engine: Engine) -> None:
     assert seed_demo(storage_engine) is True
     assert seed_demo(storage_engine) is False
-    names = [p.name for p in projects.list_projects(storage_engine)]
+    names = [p.name for p in project_records.list_projects(storage_engine)]
     assert names == ["Customer service replies", "HR handbook assistant"]
-    late = versions.list_prompts(storage_engine, projects.find_project(storage_engine, names[0]).id)[0]
+    late = versions.list_prompts(storage_engine, project_records.find_project(storage_engine, names[0]).id)[0]
     bad, good = sorted(versions.list_versions(storage_engine, late.id), key=lambda v: v.number)
     assert bad.user_template == "Explain why a customer's order is late."
     assert "{{ order_id }}" in good.user_template

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tests.conftest import sqlite_engine_for
+from tests.conftest import page_path, sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints
-from workbench.db import session_scope
-from workbench.tables import AuditEvent
+from workbench.models import endpoints
+from workbench.store.engine import session_scope
+from workbench.store.tables import AuditEvent
 
-PAGE = "app_pages/settings.py"
+PAGE = "pages/settings.py"
 KEY = "sk-settings-secret-0123456789abcdef"
 
 
@@ -62,7 +62,7 @@ def test_key_from_secrets_toml_is_found(app, monkeypatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     at = app()
     at.secrets["ANTHROPIC_API_KEY"] = "sk-ant-from-secrets-9876"
-    at.switch_page(PAGE).run()
+    at.switch_page(page_path(PAGE)).run()
     table = at.dataframe[0].value
     row = table[table["Endpoint"] == "Anthropic"].iloc[0]
     assert row["Found in"] == "secrets.toml" and row["Key"] == "sk-…9876"

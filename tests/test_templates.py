@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.errors import TemplateError
-from workbench.templates import PromptTemplate, missing_variables
+from workbench.prompts.templates import PromptTemplate, missing_variables
 
 
 def test_variables_in_order_of_first_appearance() -> None:

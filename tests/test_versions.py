@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import Engine
 
 import workbench
-from workbench import projects, versions
-from workbench.audit import events
 from workbench.errors import InvalidInput, NotFound, TemplateError
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store.audit import events
 
 
 def make_prompt(engine: Engine, name: str = "Reply") -> int:
-    project = projects.create_project(engine, actor="ann", name=f"P-{name}")
+    project = project_records.create_project(engine, actor="ann", name=f"P-{name}")
     return versions.create_prompt(engine, project_id=project.id, name=name, actor="ann").id
 
 

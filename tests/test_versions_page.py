@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from tests.factories import rate_outputs
-from workbench import history, versions
+from workbench.insights import version_history
+from workbench.prompts import versions
 
-PAGE = "app_pages/versions.py"
+PAGE = "pages/versions.py"
 
 
 def late_order(engine: Engine):  # type: ignore[no-untyped-def]
@@ -70,7 +71,7 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     at.text_input(key="versions_move_note").input("ship the short one").run()
     at.button(key="versions_move").click().run()
     assert not at.exception and not at.error
-    prod = next(s for s in history.label_states(app_db, prompt_id) if s.name == "production")
+    prod = next(s for s in version_history.label_states(app_db, prompt_id) if s.name == "production")
     assert prod.version_number == 3
     assert any("`production` → **v3** · moved by Ann" in m.value for m in at.markdown)
     assert any("'production' now points at" in s.value for s in at.success)
@@ -80,7 +81,7 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     assert back_to.value == v2.id  # where it pointed before the last move
     at.button(key="versions_back").click().run()
     assert not at.exception and not at.error
-    prod = next(s for s in history.label_states(app_db, prompt_id) if s.name == "production")
+    prod = next(s for s in version_history.label_states(app_db, prompt_id) if s.name == "production")
     assert prod.version_number == 2
     assert any("'production' rolled back to" in s.value for s in at.success)
     moves = at.dataframe[1].value
@@ -96,10 +97,14 @@ def test_new_label_and_name_required(app, app_db: Engine) -> None:
     at.text_input(key="versions_new_label").input("canary").run()
     at.button(key="versions_move").click().run()
     assert "Type your name in the sidebar" in at.error[0].value
-    assert {s.name for s in history.label_states(app_db, prompt_id)} == {"production", "staging"}
+    assert {s.name for s in version_history.label_states(app_db, prompt_id)} == {"production", "staging"}
     at.session_state["rater_name"] = "Ann"
     at.button(key="versions_move").click().run()
-    assert {s.name for s in history.label_states(app_db, prompt_id)} == {"canary", "production", "staging"}
+    assert {s.name for s in version_history.label_states(app_db, prompt_id)} == {
+        "canary",
+        "production",
+        "staging",
+    }
 
 
 def test_open_a_version_in_the_editor(app, app_db: Engine) -> None:
@@ -127,11 +132,11 @@ def test_history_shows_tags_and_scores_per_version_and_per_model(app, app_db: En
 
 
 def test_per_model_figures_add_up_to_the_version_figures(app, app_db: Engine) -> None:
-    from workbench import projects
+    from workbench.projects import project_records
 
     at = page(app)
     at.sidebar.selectbox(key="sidebar_project").set_value(
-        projects.find_project(app_db, "HR handbook assistant").id
+        project_records.find_project(app_db, "HR handbook assistant").id
     ).run()  # type: ignore[union-attr]
     assert not at.exception
     history_table, per_model = at.dataframe[0].value, at.dataframe[1].value

@@ -17,12 +17,12 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from workbench.versions import PromptRelease
+    from workbench.prompts.versions import PromptRelease
 
 
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
-    from workbench.db import open_database
+    from workbench.store.engine import open_database
 
     return open_database(url)
 
@@ -41,7 +41,7 @@ def get_prompt(
     is ``database_url``, else ``WORKBENCH_DATABASE_URL``, else ``./data/workbench.db``.
     """
     from workbench.config import load_settings
-    from workbench.versions import resolve_release
+    from workbench.prompts.versions import resolve_release
 
     url = database_url or load_settings().database_url
     return resolve_release(_engine(url), name, label=label, version=version, project=project)

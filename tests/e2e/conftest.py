@@ -23,9 +23,10 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import IN_CI, ROOT, sqlite_url
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints
-from workbench.db import open_database
-from workbench.seed import seed_demo
+from workbench.demo.seed import seed_demo
+from workbench.models import endpoints
+from workbench.store.engine import open_database
+from workbench.ui.shell.nav import APP_SCRIPT
 
 # A Streamlit rerun on a busy 2-core machine can take several seconds; every assertion waits
 # for its result rather than for a fixed time, so a generous ceiling costs nothing when it passes.
@@ -105,7 +106,7 @@ def start_app(
             "-m",
             "streamlit",
             "run",
-            "streamlit_app.py",
+            str(APP_SCRIPT),
             "--server.headless",
             "true",
             "--server.port",

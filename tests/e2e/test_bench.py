@@ -9,8 +9,8 @@ import pandas as pd
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
-from workbench import versions
 from workbench.evals import cases
+from workbench.prompts import versions
 
 GOOD = (
     "name,question,expected,assert:contains,assert:length\n"

@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, start_app, wait_idle
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, outputs
+from workbench.models import endpoints
+from workbench.runs import outputs
 
 SENTINEL = "sk-SENTINEL-e2e-5c8a1f0b7d2e9364"
 REFUSED = "bad-SENTINEL-e2e-2b7f4d9a6c1e8053"

@@ -23,7 +23,10 @@ from tests.e2e.conftest import (
 from tests.e2e.test_compare import choose_models
 from tests.e2e.widgets import pick
 from tests.fakes.server import FakeLLMServer
-from workbench import endpoints, outputs, projects, versions
+from workbench.models import endpoints
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.runs import outputs
 
 TIMEOUT = 20_000
 EMAIL = "dana.smith@example.com"
@@ -43,7 +46,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
         base_url=e2e_fake_server.openai_base_url,
     )
     endpoints.add_model(engine, actor="t", endpoint_id=partner.id, model="fake-large")  # type: ignore[arg-type]
-    cs = projects.find_project(engine, "Customer service replies")
+    cs = project_records.find_project(engine, "Customer service replies")
     prompt = versions.create_prompt(engine, project_id=cs.id, name="Escalation reply", actor="t")  # type: ignore[union-attr, arg-type]
     versions.save_version(
         engine,
@@ -66,8 +69,8 @@ def sent_since(app: RunningApp, start: int) -> list[str]:
 
 def test_a_restricted_project_blocks_the_send_and_nothing_leaves(page: Page, app: RunningApp) -> None:
     engine = app.engine()
-    hr = projects.find_project(engine, "HR handbook assistant")
-    projects.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    hr = project_records.find_project(engine, "HR handbook assistant")
+    project_records.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     runs = len(outputs.list_runs(engine, kind=None))
     engine.dispose()
     page.set_viewport_size({"width": 1400, "height": 1400})

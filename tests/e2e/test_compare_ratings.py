@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
 from tests.e2e.test_compare import choose_models
-from workbench.tables import PairwisePreference, Rating
+from workbench.store.tables import PairwisePreference, Rating
 
 TIMEOUT = 20_000
 MODELS = ["Local fake server · fake-large", "Local fake server · fake-small"]

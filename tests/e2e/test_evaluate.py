@@ -10,8 +10,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.test_compare import choose_models
-from workbench import endpoints, versions
 from workbench.evals import evaluations
+from workbench.models import endpoints
+from workbench.prompts import versions
 
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
 

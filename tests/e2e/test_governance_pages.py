@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.widgets import pick
 from tests.kpi_data import add_bench_results
-from workbench import projects, versions
+from workbench.projects import project_records
+from workbench.prompts import versions
 
 TIMEOUT = 20_000
 
@@ -34,7 +35,7 @@ def test_the_project_form_saves_the_user_story(page: Page, running_app: RunningA
     wait_idle(page)
     assert_no_errors(page)
     engine = running_app.engine()
-    saved = projects.find_project(engine, "Customer service replies")
+    saved = project_records.find_project(engine, "Customer service replies")
     engine.dispose()
     assert saved is not None
     assert (saved.persona, saved.purpose) == ("support team lead", "Fewer repeat contacts.")
@@ -43,7 +44,7 @@ def test_the_project_form_saves_the_user_story(page: Page, running_app: RunningA
 
 def test_the_kpi_dashboard_shows_met_and_not_met(page: Page, running_app: RunningApp) -> None:
     engine = running_app.engine()
-    hr = projects.find_project(engine, "HR handbook assistant")
+    hr = project_records.find_project(engine, "HR handbook assistant")
     add_bench_results(engine, hr.id)  # type: ignore[union-attr, arg-type]
     engine.dispose()
     open_page(page, running_app, "project")
@@ -90,8 +91,8 @@ def test_an_internal_project_warns_and_redacts(page: Page, running_app: RunningA
 
 def test_a_restricted_project_blocks_the_send(page: Page, running_app: RunningApp) -> None:
     engine = running_app.engine()
-    hr = projects.find_project(engine, "HR handbook assistant")
-    projects.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    hr = project_records.find_project(engine, "HR handbook assistant")
+    project_records.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     engine.dispose()
     open_page(page, running_app, "project")
     switch_project(page, "HR handbook assistant")
@@ -108,7 +109,7 @@ def test_a_restricted_project_blocks_the_send(page: Page, running_app: RunningAp
 
 def test_the_audit_trail_of_a_label_move_and_its_csv(page: Page, running_app: RunningApp) -> None:
     engine = running_app.engine()
-    cs = projects.find_project(engine, "Customer service replies")
+    cs = project_records.find_project(engine, "Customer service replies")
     prompt = versions.list_prompts(engine, cs.id)[0]  # type: ignore[union-attr, arg-type]
     v1 = min(versions.list_versions(engine, prompt.id), key=lambda v: v.number)  # type: ignore[arg-type]
     versions.set_label(engine, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]

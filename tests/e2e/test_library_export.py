@@ -18,9 +18,9 @@ from tests.conftest import sqlite_url
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
 from tests.e2e.widgets import pick
 from tests.test_finetune import lines
-from workbench import versions
-from workbench.db import open_database
 from workbench.exports import backup
+from workbench.prompts import versions
+from workbench.store.engine import open_database
 
 LONG = 20_000
 

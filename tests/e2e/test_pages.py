@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, wait_idle
-from workbench.ui.nav import PAGES
+from workbench.ui.shell.nav import PAGES
 
 
 def test_home_page_shows_the_seeded_project(page: Page, running_app: RunningApp) -> None:
@@ -22,7 +22,7 @@ def test_home_page_shows_the_seeded_project(page: Page, running_app: RunningApp)
 def test_every_page_in_the_navigation_opens(page: Page, running_app: RunningApp) -> None:
     open_page(page, running_app)
     for spec in PAGES:
-        url_path = spec.path.removeprefix("app_pages/").removesuffix(".py")
+        url_path = spec.path.removeprefix("pages/").removesuffix(".py")
         open_page(page, running_app, "" if spec is PAGES[0] else url_path)
         expect(page.get_by_text(spec.explanation)).to_be_visible()
         wait_idle(page)

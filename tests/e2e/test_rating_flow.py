@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
-from workbench.tables import PairwisePreference, Rating
+from workbench.store.tables import PairwisePreference, Rating
 
 
 def _go(page: Page, title: str) -> None:

@@ -16,7 +16,10 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp, open_page, start_app, stop_app, wait_idle
 from tests.e2e.widgets import pick
 from tests.fakes.server import FakeLLMServer
-from workbench import access, audit, projects, versions
+from workbench.governance import access
+from workbench.projects import project_records
+from workbench.prompts import versions
+from workbench.store import audit
 
 with warnings.catch_warnings():  # it imports authlib.jose, which Authlib itself deprecates
     pytest.importorskip("authlib.deprecate")  # installs an "always" filter; ours must come after it
@@ -51,7 +54,7 @@ def team_app(
     process, app = start_app(home, e2e_fake_server, {"STREAMLIT_SECRETS_FILES": str(secrets)})
     engine = app.engine()
     access.set_signin(engine, enabled=True, actor="setup", first_admin="ada@example.com")
-    cs = projects.find_project(engine, "Customer service replies")
+    cs = project_records.find_project(engine, "Customer service replies")
     access.set_member(
         engine, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
     )  # type: ignore[union-attr, arg-type]
@@ -101,7 +104,7 @@ def test_an_admin_signs_in_through_the_provider_and_gives_a_role(
     wait_idle(page)
     page.screenshot(path="/tmp/issue8-team.png", full_page=True)
     engine = team_app.engine()
-    cs = projects.find_project(engine, "Customer service replies")
+    cs = project_records.find_project(engine, "Customer service replies")
     assert access.role_of(engine, "eve@example.com", cs.id) == "editor"  # type: ignore[union-attr, arg-type]
     (event,) = audit.search(engine, actions=["member.add"], text="eve@example.com")
     engine.dispose()
@@ -126,13 +129,15 @@ def test_a_viewer_cannot_edit_and_is_told_why(page: Page, team_app: RunningApp, 
         "to read the audit log you need to be an admin"
     )
     engine = team_app.engine()
-    assert projects.find_project(engine, "Customer service replies").persona == "customer service agent"  # type: ignore[union-attr]
+    assert (
+        project_records.find_project(engine, "Customer service replies").persona == "customer service agent"
+    )  # type: ignore[union-attr]
     engine.dispose()
 
 
 def test_a_viewer_cannot_save_a_version(page: Page, team_app: RunningApp, oidc_url: str) -> None:
     engine = team_app.engine()
-    cs = projects.find_project(engine, "Customer service replies")
+    cs = project_records.find_project(engine, "Customer service replies")
     prompt = versions.list_prompts(engine, cs.id)[0]  # type: ignore[union-attr, arg-type]
     before = [v.number for v in versions.list_versions(engine, prompt.id)]  # type: ignore[arg-type]
     engine.dispose()

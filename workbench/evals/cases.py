@@ -22,14 +22,14 @@ import pandas as pd
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
-from workbench import audit
-from workbench.db import session_scope
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.assertions import validate_assertions
 from workbench.evals.spreadsheets import FORMATS, read_table, write_csv, write_xlsx
 from workbench.evals.table import cases_to_frame, frame_to_drafts
-from workbench.tables import AssertionResult, Output, Prompt, PromptVersion, TestCase, utcnow
-from workbench.templates import PromptTemplate
+from workbench.prompts.templates import PromptTemplate
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.store.tables import AssertionResult, Output, Prompt, PromptVersion, TestCase, utcnow
 
 EDITABLE = ("name", "variables", "expected", "assertions")
 

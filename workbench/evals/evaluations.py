@@ -20,25 +20,23 @@ import pandas as pd
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
-from workbench import audit
-from workbench.db import session_scope
-from workbench.endpoints import endpoint_config, find_endpoint, list_endpoints, list_models, model_label
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals import scoring
 from workbench.evals.assertions import Grader
 from workbench.evals.judge import Judge
 from workbench.evals.snapshot import EvaluationConfig, JudgeSettings
-from workbench.providers.base import KeyLookup
-from workbench.providers.registry import env_lookup
-from workbench.tables import (
-    AssertionResult,
-    Evaluation,
-    Output,
-    Prompt,
-    Run,
-    TestCase,
-    utcnow,
+from workbench.models.endpoints import (
+    endpoint_config,
+    find_endpoint,
+    list_endpoints,
+    list_models,
+    model_label,
 )
+from workbench.models.providers.interface import KeyLookup
+from workbench.models.providers.registry import env_lookup
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Run, TestCase, utcnow
 
 FINAL_STATUSES = ("done", "cancelled", "failed")
 

@@ -19,9 +19,9 @@ from workbench.aio import run_sync
 from workbench.errors import ProviderError
 from workbench.evals.assertions import Verdict
 from workbench.evals.metrics import quote, strip_code_fence
-from workbench.providers import ChatRequest, EndpointConfig, build_provider
-from workbench.providers.base import KeyLookup, Message, Provider
-from workbench.providers.registry import env_lookup
+from workbench.models.providers import ChatRequest, EndpointConfig, build_provider
+from workbench.models.providers.interface import KeyLookup, Message, Provider
+from workbench.models.providers.registry import env_lookup
 
 TAGS = ("rubric", "question", "expected", "answer")
 _TAG = re.compile(r"<(/?)(" + "|".join(TAGS) + r")>", re.I)

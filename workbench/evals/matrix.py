@@ -2,7 +2,7 @@
 scoring every answer and closing the evaluation.
 
 The page and the CLI share this path, so a bench gives the same verdicts in the browser and in
-CI. The calls go through ``workbench.runner`` (limits, retries, cancel, every answer stored the
+CI. The calls go through ``workbench.runs.runner`` (limits, retries, cancel, every answer stored the
 moment it arrives, as the contract in ``workbench.evals.evaluations`` asks); the verdicts are
 computed once the calls are over, because only then can an LLM judge grade them all at once
 within the suite's concurrency. A cancelled evaluation still scores what came back and is
@@ -24,18 +24,18 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench.db import session_scope
-from workbench.endpoints import endpoint_config, find_endpoint
 from workbench.errors import NotFound, WorkbenchError
 from workbench.evals import evaluations
 from workbench.evals.judge import Judge
 from workbench.evals.outbound import project_of
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.providers.base import KeyLookup
-from workbench.providers.registry import env_lookup, key_env_for
-from workbench.run_plan import CallParams, Cell, ModelChoice, RowInput, plan
-from workbench.runner import RunHandle, RunListener, RunOptions, run_cells, start_run
-from workbench.tables import Endpoint, ModelEntry, Output, Prompt, PromptVersion, TestCase
+from workbench.models.endpoints import endpoint_config, find_endpoint
+from workbench.models.providers.interface import KeyLookup
+from workbench.models.providers.registry import env_lookup, key_env_for
+from workbench.runs.plan import CallParams, Cell, ModelChoice, RowInput, plan
+from workbench.runs.runner import RunHandle, RunListener, RunOptions, run_cells, start_run
+from workbench.store.engine import session_scope
+from workbench.store.tables import Endpoint, ModelEntry, Output, Prompt, PromptVersion, TestCase
 
 log = logging.getLogger(__name__)
 

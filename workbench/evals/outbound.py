@@ -2,7 +2,7 @@
 
 An evaluation sends every version × case to each chosen model's endpoint, and (when cases have
 rubric checks) the question and the expected answer to the judge's endpoint. The policy
-(``workbench.governance``) decides per endpoint on exactly those requests.
+(``workbench.governance.data_policy``) decides per endpoint on exactly those requests.
 
 When a person chooses to redact, the evaluation is redacted at the source: the cases' variable
 values get ``[EMAIL_1]``-style placeholders (one set of placeholders for the whole suite), so
@@ -18,18 +18,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workbench import governance, pii, projects
-from workbench.endpoints import find_endpoint
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.pii import Message
-from workbench.templates import PromptTemplate
-from workbench.versions import get_prompt_row
+from workbench.governance import data_policy, pii
+from workbench.governance.pii import Message
+from workbench.models.endpoints import find_endpoint
+from workbench.projects import project_records
+from workbench.prompts.templates import PromptTemplate
+from workbench.prompts.versions import get_prompt_row
 
 
 @dataclass(frozen=True)
 class Destination:
-    """An endpoint as the policy sees it (``governance.Target``)."""
+    """An endpoint as the policy sees it (``data_policy.Target``)."""
 
     name: str
     provider: str
@@ -78,11 +79,11 @@ def requests_by_destination(
     return out
 
 
-def decisions(engine: Engine, config: EvaluationConfig) -> dict[Destination, governance.Decision]:
+def decisions(engine: Engine, config: EvaluationConfig) -> dict[Destination, data_policy.Decision]:
     """The policy's verdict per endpoint (for callers without a person to ask: the CLI)."""
-    project = projects.get_project(engine, project_of(engine, config))
+    project = project_records.get_project(engine, project_of(engine, config))
     return {
-        target: governance.check_outbound(project, target, requests)
+        target: data_policy.check_outbound(project, target, requests)
         for target, requests in requests_by_destination(engine, config).items()
     }
 
@@ -99,7 +100,7 @@ def redacted(engine: Engine, config: EvaluationConfig) -> EvaluationConfig:
     """The evaluation with personal data in the cases' values replaced by placeholders; refuses,
     saying where, when personal data remains in what would be sent (a template, an expected
     answer)."""
-    project = projects.get_project(engine, project_of(engine, config))
+    project = project_records.get_project(engine, project_of(engine, config))
     redactor = pii.Redactor(names=list(project.pii_names or []))
     cases = tuple(
         replace(case, variables={k: _redact_value(redactor, v) for k, v in case.variables.items()})

@@ -23,7 +23,7 @@ import pandas as pd
 from workbench.aio import run_sync
 from workbench.evals.assertions import Answer, Grader, arun_assertion, describe
 from workbench.evals.judge import Judge
-from workbench.tables import Output, TestCase
+from workbench.store.tables import Output, TestCase
 
 PASS, FAIL = "✓ pass", "✗ fail"  # plain symbols: grids render without an emoji font
 

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench.db import session_scope
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.assertions import validate_assertions
-from workbench.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCase
-from workbench.templates import PromptTemplate, missing_variables
+from workbench.prompts.templates import PromptTemplate, missing_variables
+from workbench.store.engine import session_scope
+from workbench.store.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCase
 
 MAX_VERSIONS, MAX_MODELS = 4, 6
 CALL_PARAMS = ("temperature", "max_tokens")  # what the runner sends (``run_plan.CallParams``)

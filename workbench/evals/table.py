@@ -27,7 +27,7 @@ import pandas as pd
 from workbench.errors import InvalidInput
 from workbench.evals.assertions import TYPES, validate_assertions
 from workbench.evals.cells import column_for, columns_in_use, format_cell, parse_cell, type_of_column
-from workbench.tables import TestCase
+from workbench.store.tables import TestCase
 
 ID, NAME, EXPECTED = "id", "name", "expected"
 FIXED = (ID, NAME, EXPECTED)

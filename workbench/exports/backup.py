@@ -32,12 +32,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from workbench import __version__, audit
-from workbench.db import alembic_config, current_revision, head_revision, migrate
+from workbench import __version__
 from workbench.errors import InvalidInput
 from workbench.evals.table import Problems
 from workbench.exports.files import ExportFile, bulk, record_export, stamp
-from workbench.exports.secrets import Scrubber
+from workbench.exports.key_scrub import Scrubber
+from workbench.store import audit
+from workbench.store.engine import alembic_config, current_revision, head_revision, migrate
 
 FORMAT = "prompt-workbench-backup"
 FORMAT_VERSION = 1

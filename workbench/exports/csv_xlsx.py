@@ -29,13 +29,13 @@ from sqlalchemy import Engine, Numeric, case, cast, func
 from sqlalchemy.sql import Select
 from sqlmodel import col, select
 
-from workbench.db import session_scope
 from workbench.errors import InvalidInput
 from workbench.exports.files import ExportFile, bulk, record_export, stamp
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection, in_selection
-from workbench.exports.sqltext import as_text, iso_utc, temp_in_memory, text_agg, when
-from workbench.tables import (
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection, in_selection
+from workbench.store.engine import session_scope
+from workbench.store.sqltext import as_text, iso_utc, temp_in_memory, text_agg, when
+from workbench.store.tables import (
     AssertionResult,
     Output,
     Project,

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workbench import audit
-from workbench.exports.selection import Selection
+from workbench.exports.scope import Selection
+from workbench.store import audit
 
 ZIP_MIME = "application/zip"
 

@@ -41,14 +41,14 @@ from typing import Any
 from sqlalchemy import Engine, String, case, cast, func
 from sqlmodel import col, select
 
-from workbench.db import session_scope
 from workbench.errors import InvalidInput, TemplateError
 from workbench.exports.files import ZIP_MIME, ExportFile, bulk, record_export, stamp, zip_bytes
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection, in_selection
-from workbench.exports.sqltext import temp_in_memory
-from workbench.tables import Output, PromptVersion, Rating
-from workbench.templates import PromptTemplate
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection, in_selection
+from workbench.prompts.templates import PromptTemplate
+from workbench.store.engine import session_scope
+from workbench.store.sqltext import temp_in_memory
+from workbench.store.tables import Output, PromptVersion, Rating
 
 ROLES = ("system", "user", "assistant")
 CHARS_PER_TOKEN = 4

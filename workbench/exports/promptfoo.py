@@ -46,11 +46,20 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench.db import session_scope
 from workbench.exports.files import ZIP_MIME, ExportFile, record_export, slug, stamp, zip_bytes
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection, prompt_ids_query
-from workbench.tables import Endpoint, Label, ModelEntry, Output, Project, Prompt, PromptVersion, TestCase
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection, prompt_ids_query
+from workbench.store.engine import session_scope
+from workbench.store.tables import (
+    Endpoint,
+    Label,
+    ModelEntry,
+    Output,
+    Project,
+    Prompt,
+    PromptVersion,
+    TestCase,
+)
 
 YAML_MIME = "application/x-yaml"
 RUN = "npx promptfoo@latest eval -c promptfooconfig.yaml"

@@ -24,16 +24,17 @@ import pandas as pd
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from workbench import audit, versions
-from workbench.db import session_scope
 from workbench.errors import InvalidInput, TemplateError
 from workbench.evals.spreadsheets import read_table, write_csv
 from workbench.evals.table import Problems, cell_text
 from workbench.exports.files import ExportFile, record_export, stamp
-from workbench.exports.secrets import Scrubber
-from workbench.exports.selection import Selection, prompt_ids_query
-from workbench.tables import Project, Prompt, PromptVersion
-from workbench.templates import PromptTemplate
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection, prompt_ids_query
+from workbench.prompts import versions
+from workbench.prompts.templates import PromptTemplate
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.store.tables import Project, Prompt, PromptVersion
 
 COLUMNS = ["project", "prompt", "description", "system", "user", "change_note", "sample_variables", "label"]
 REQUIRED = ("project", "prompt")

@@ -1,0 +1,161 @@
+"""Draft: write a prompt, fill its variables, preview the messages, fix what the checklist finds, save."""
+
+import streamlit as st
+
+from workbench.prompts import checklist, drafts, versions
+from workbench.ui.authoring import builder_form, draft_state, improver_panel
+from workbench.ui.authoring.prompt_picker import pick_prompt
+from workbench.ui.authoring.template_view import show_findings, show_messages, show_template_error
+from workbench.ui.shell import auth, state
+from workbench.ui.shell.nav import spec
+from workbench.ui.shell.page import header, shows_errors
+from workbench.ui.shell.resources import get_engine
+
+header("Draft", spec("pages/draft.py").explanation)
+engine = get_engine()
+project_id = state.active_project_id()
+if project_id is None:
+    st.info("Create a project first: prompts belong to a project.")
+    st.stop()
+
+
+def open_prompt(prompt_id: int | None) -> None:
+    latest = versions.latest_version(engine, prompt_id) if prompt_id is not None else None
+    if latest is not None:
+        draft_state.load_version(latest)
+    else:
+        draft_state.load("", "", {}, origin=draft_state.Origin(prompt_id=prompt_id))
+
+
+def save(system: str, user: str, note: str) -> None:
+    """Save the draft (or an accepted rewrite) as the next version; a new prompt is created first."""
+    origin = draft_state.origin()
+    if not auth.allowed("prompt.create" if origin.prompt_id is None else "version.save", project_id):
+        return
+    common = dict(
+        system=system,
+        user=user,
+        values=draft_state.values(),
+        author=state.user_name(),
+        change_note=note,
+        params=draft_state.params(),
+    )
+    if origin.prompt_id is None:
+        name = draft_state.text(draft_state.NAME)
+        version = drafts.save_new_prompt(engine, project_id=project_id, name=name, **common)
+    else:
+        version = drafts.save_draft(engine, prompt_id=origin.prompt_id, parent_id=origin.version_id, **common)
+    message = f"Saved as version {version.number}."
+    if origin.version_number and version.number > origin.version_number + 1:
+        message += (
+            f" Someone else saved a version after you opened v{origin.version_number}; "
+            "compare them on the Versions page."
+        )
+    draft_state.load_version(version)
+    draft_state.flash(message)
+    st.rerun()
+
+
+prompt_ids = [p.id for p in versions.list_prompts(engine, project_id)]
+origin = draft_state.origin()
+if not draft_state.is_loaded() or (origin.prompt_id is not None and origin.prompt_id not in prompt_ids):
+    active = state.active_prompt_id()
+    open_prompt(active if active in prompt_ids else next(iter(prompt_ids), None))
+    origin = draft_state.origin()
+
+draft_state.show_flash()
+pick, status = st.columns([2, 3], vertical_alignment="bottom")
+with pick:
+    current = origin.prompt_id if origin.prompt_id is not None else draft_state.NEW
+    picked = pick_prompt(engine, project_id, current=current, key="w_draft_prompt", allow_new=True)
+if picked is not None and picked != current:
+    open_prompt(None if picked == draft_state.NEW else picked)
+    st.rerun()
+
+edit, side = st.columns([3, 2], gap="large")
+with edit:
+    if origin.prompt_id is None:
+        draft_state.bound(
+            st.text_input, "Name of the new prompt", draft_state.NAME, placeholder="e.g. Late order reply"
+        )
+    system = draft_state.bound(
+        st.text_area,
+        "System message (optional): who the model is and how it should behave",
+        draft_state.SYSTEM,
+        height=110,
+        placeholder="e.g. You are a courteous customer service agent for an online store.",
+    )
+    user = draft_state.bound(
+        st.text_area,
+        "User message: the task, with {{ variables }} for the parts that change",
+        draft_state.USER,
+        height=230,
+        placeholder="e.g. Reply to a customer asking why order #{{ order_id }} is late. Status: {{ status }}.",
+    )
+    st.caption("The preview and the checklist update when you click outside a box or press Ctrl+Enter.")
+    if origin.prompt_id is None:
+        status.caption("New prompt: it is created when you save its first version.")
+    else:
+        changed = (system, user) != (origin.system, origin.user)
+        base = (
+            f"Editing from version {origin.version_number}"
+            if origin.version_number
+            else "No version saved yet"
+        )
+        status.caption(base + (" · :orange[unsaved changes]" if changed else ""))
+
+with side:
+    st.markdown("#### Variables")
+    names = drafts.preview(system, user, draft_state.values()).variables
+    if not names:
+        st.caption("No variables yet. Write {{ customer_name }} in a message to add one.")
+    for name in names:
+        draft_state.variable_input(name, placeholder="example value")
+    values = draft_state.values()
+    unused = [k for k, v in values.items() if k not in names and v.strip()]
+    if unused and st.button("Forget values the template does not use", key="draft_forget"):
+        draft_state.forget_values(unused)
+        st.rerun()
+    result = drafts.preview(system, user, values)
+    st.markdown("#### Preview")
+    if result.error is not None:
+        show_template_error(result.error, system, user)
+    else:
+        show_messages(result.messages)
+    st.markdown("#### Checklist")
+    show_findings(checklist.check(system, user, values))
+
+with edit:
+    with st.expander("Model settings saved with the version"):
+        params = draft_state.params()
+        temperature = st.slider(
+            "Temperature", 0.0, 1.0, float(params["temperature"]), 0.1, key="w_draft_temperature"
+        )
+        max_tokens = st.number_input(
+            "Max tokens", 16, 8000, int(params["max_tokens"]), 50, key="w_draft_max_tokens"
+        )
+        st.session_state[draft_state.PARAMS] = {
+            **params,
+            "temperature": temperature,
+            "max_tokens": int(max_tokens),
+        }
+    note = draft_state.bound(
+        st.text_input,
+        "Change note: what changed and why",
+        draft_state.NOTE,
+        placeholder="e.g. Added the order status so the reply stops guessing",
+    )
+    if st.button("Save as new version", type="primary", icon=":material/save:", key="draft_save"):
+        with shows_errors():
+            save(system, user, note)
+
+with st.expander(
+    "Build from parts: role, task, context, audience, format, rules, example", icon=":material/construction:"
+):
+    builder_form.render()
+with st.expander(
+    "Improve with a model",
+    icon=":material/auto_fix_high:",
+    expanded=improver_panel.PROPOSAL in st.session_state,
+):
+    improver_panel.render(engine, project_id, save)

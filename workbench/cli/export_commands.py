@@ -1,0 +1,219 @@
+"""``workbench export`` and ``workbench import``: the library out in every format, and back in.
+
+::
+
+    workbench export --format csv --out library.csv [--project P] [--prompt NAME] [--min-score 4]
+    workbench export --format xlsx --out library.xlsx
+    workbench export --format backup --out backup.json[.gz]
+    workbench export --format jsonl --min-score 4 --out finetune/      (or finetune.zip)
+    workbench export --format promptfoo --prompt "HR policy answer" --out promptfooconfig.yaml
+    workbench export --format prompts --out prompts.csv
+    workbench import --backup backup.json             (into an empty database)
+    workbench import --prompts prompts.csv
+    workbench import --cases cases.xlsx --prompt "HR policy answer" [--replace]
+
+Exit code 0 on success, 2 when the workbench refuses (the message says why and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from workbench.exports import FORMATS
+
+
+def _actor(args: argparse.Namespace) -> str:
+    if args.actor:
+        return str(args.actor)
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from workbench.cli.entry import _database_url
+    from workbench.store.engine import open_database
+
+    return open_database(_database_url(args))
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _write_many(out: Path, files: dict[str, bytes]) -> str:
+    """A .zip, or a folder holding the files."""
+    from workbench.exports.files import zip_bytes
+
+    if out.suffix.lower() == ".zip":
+        _write(out, zip_bytes(files))
+        return str(out)
+    for name, data in files.items():
+        _write(out / name, data)
+    return f"{out}/ ({', '.join(files)})"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.exports.key_scrub import scrubber
+    from workbench.exports.scope import resolve
+
+    engine = _engine(args)
+    actor, out, scrub = _actor(args), Path(args.out), scrubber(engine)
+    selection = resolve(engine, projects=args.project or (), prompts=args.prompt or (), min_score=None)
+    if args.format in ("csv", "xlsx"):
+        from workbench.exports import csv_xlsx
+
+        if args.min_score is not None:
+            selection = resolve(
+                engine, projects=args.project or (), prompts=args.prompt or (), min_score=args.min_score
+            )
+        found = csv_xlsx.export_table(engine, selection, args.format, actor=actor, scrub=scrub)
+        _write(out, found.data)
+        print(f"Wrote {found.counts['outputs']} outputs ({found.counts['rated']} rated) to {out}.")
+    elif args.format == "backup":
+        from workbench.exports import backup
+
+        found = backup.export_backup(engine, actor=actor, scrub=scrub, compress=out.name.endswith(".gz"))
+        _write(out, found.data)
+        print(f"Wrote a backup of {sum(found.counts.values())} rows in {len(found.counts)} tables to {out}.")
+    elif args.format == "jsonl":
+        from workbench.exports import finetune
+
+        options = finetune.FineTuneOptions(
+            min_score=args.min_score if args.min_score is not None else 4.0,
+            max_tokens=args.max_tokens,
+            validation_share=args.validation_share,
+            seed=args.seed,
+        )
+        made = finetune.export_finetune(engine, selection, options, actor=actor, scrub=scrub)
+        summary = json.dumps(made.summary, indent=2).encode("utf-8")
+        where = _write_many(
+            out, {"train.jsonl": made.train, "validation.jsonl": made.validation, "summary.json": summary}
+        )
+        counts = made.summary["counts"]
+        print(
+            f"Wrote {counts['train']} training and {counts['validation']} validation examples to {where}; "
+            f"{counts['duplicates']} duplicates and {counts['too_long']} over {options.max_tokens} tokens left out "
+            f"(tokens approximated). Summary: {json.dumps(counts)}"
+        )
+    elif args.format == "promptfoo":
+        from workbench.exports import promptfoo
+
+        found = promptfoo.export_promptfoo(engine, selection, actor=actor, scrub=scrub)
+        if found.filename.endswith(".zip") and out.suffix.lower() in (".yaml", ".yml"):
+            print(
+                f"error: {found.counts['prompts']} prompts match; name one with --prompt for a single "
+                "promptfooconfig.yaml, or give --out a .zip name.",
+                file=sys.stderr,
+            )
+            return 2
+        _write(out, found.data)
+        print(
+            f"Wrote promptfoo configuration for {found.counts['prompts']} prompt(s), {found.counts['tests']} tests, to {out}."
+        )
+    else:
+        from workbench.exports import prompts_csv
+
+        found = prompts_csv.export_prompts(engine, selection, actor=actor, scrub=scrub)
+        _write(out, found.data)
+        print(f"Wrote {found.counts['prompts']} prompts (latest versions) to {out}.")
+    engine.dispose()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.evals import cases
+    from workbench.exports import backup, prompts_csv
+    from workbench.exports.scope import resolve
+    from workbench.store import audit
+
+    engine = _engine(args)
+    actor = _actor(args)
+    if args.backup:
+        counts = backup.restore(engine, Path(args.backup).read_bytes(), actor=actor)
+        print(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {args.backup}.")
+    elif args.prompts:
+        path = Path(args.prompts)
+        counts = prompts_csv.import_prompts(engine, path.read_bytes(), path.name, actor=actor)
+        print(
+            f"Imported {path.name}: {counts['prompts_created']} prompts created, {counts['versions_added']} versions added."
+        )
+    else:
+        if not args.prompt:
+            print(
+                "error: --cases needs --prompt NAME (the prompt the test cases belong to).", file=sys.stderr
+            )
+            return 2
+        selection = resolve(engine, projects=args.project or (), prompts=[args.prompt])
+        if len(selection.prompt_ids) != 1:
+            print(f"error: several prompts are named '{args.prompt}'; add --project.", file=sys.stderr)
+            return 2
+        path = Path(args.cases)
+        change = cases.import_cases(
+            engine, selection.prompt_ids[0], path.read_bytes(), path.name, actor=actor, replace=args.replace
+        )
+        fmt = path.suffix.lower().lstrip(".")
+        audit.record_now(
+            engine,
+            actor=actor,
+            action=f"import.{fmt}",
+            entity_type="prompt",
+            entity_id=selection.prompt_ids[0],
+            detail=path.name,
+            after={"test_cases": change.added},
+        )
+        print(f"Imported {path.name}: {change}.")
+    engine.dispose()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from workbench.cli.entry import _add_database
+
+    p = sub.add_parser(
+        "export", help="export the library: csv, xlsx, backup, jsonl (fine-tuning), promptfoo, prompts"
+    )
+    _add_database(p)
+    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument(
+        "--out", required=True, help="file to write (jsonl: a folder or a .zip; promptfoo: .yaml or .zip)"
+    )
+    p.add_argument("--project", action="append", help="only this project (repeat for several)")
+    p.add_argument(
+        "--prompt", action="append", help="only this prompt, by name or 'Project/Prompt' (repeatable)"
+    )
+    p.add_argument(
+        "--min-score", type=float, help="only outputs rated at least this on average (1-5); jsonl default 4"
+    )
+    p.add_argument(
+        "--max-tokens", type=int, default=4096, help="jsonl: longest example kept (approximate tokens)"
+    )
+    p.add_argument("--validation-share", type=float, default=0.1, help="jsonl: share held out for validation")
+    p.add_argument("--seed", type=int, default=13, help="jsonl: seed of the train/validation split")
+    p.add_argument(
+        "--actor", default=os.environ.get("WORKBENCH_ACTOR"), help="name recorded in the audit log"
+    )
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "import", help="restore a backup into an empty database, or import prompts or test cases"
+    )
+    _add_database(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--backup", help="a backup file (.json or .json.gz) to restore into an empty database")
+    what.add_argument("--prompts", help="a CSV/XLSX of prompts (project, prompt, system, user, ...)")
+    what.add_argument("--cases", help="a CSV/XLSX of test cases for --prompt")
+    p.add_argument("--prompt", help="with --cases: the prompt the cases belong to")
+    p.add_argument("--project", action="append", help="with --cases: the prompt's project, when names repeat")
+    p.add_argument("--replace", action="store_true", help="with --cases: replace the prompt's existing cases")
+    p.add_argument(
+        "--actor", default=os.environ.get("WORKBENCH_ACTOR"), help="name recorded in the audit log"
+    )
+    p.set_defaults(func=cmd_import)

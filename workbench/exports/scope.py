@@ -1,0 +1,123 @@
+"""Which part of the library an export covers: projects, prompts, and a minimum rating.
+
+An empty selection is the whole library (within the projects the person may export). The
+output query is a subquery of output ids, so every export reads exactly the same outputs and
+its dependent rows (ratings, tags, assertion results) with ``IN (subquery)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, true
+from sqlalchemy.sql import ColumnElement, Select
+from sqlmodel import col, select
+
+from workbench.errors import NotFound
+from workbench.store.engine import session_scope
+from workbench.store.tables import Output, Project, Prompt, PromptVersion, Rating
+
+
+@dataclass(frozen=True)
+class Selection:
+    """``project_ids``/``prompt_ids`` empty = all; ``min_score`` keeps outputs whose average
+    rating (1-5) is at least that; ``allowed_project_ids`` (``None`` = all) is the outer fence."""
+
+    project_ids: tuple[int, ...] = ()
+    prompt_ids: tuple[int, ...] = ()
+    min_score: float | None = None
+    allowed_project_ids: frozenset[int] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return (
+            self.allowed_project_ids is None
+            and not self.project_ids
+            and not self.prompt_ids
+            and self.min_score is None
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """For audit events: what was exported."""
+        return {
+            "projects": list(self.project_ids) or "all",
+            "prompts": list(self.prompt_ids) or "all",
+            "min_score": self.min_score,
+        }
+
+
+def prompt_ids_query(selection: Selection) -> Select:
+    query = select(Prompt.id)
+    if selection.allowed_project_ids is not None:
+        query = query.where(col(Prompt.project_id).in_(sorted(selection.allowed_project_ids)))
+    if selection.project_ids:
+        query = query.where(col(Prompt.project_id).in_(list(selection.project_ids)))
+    if selection.prompt_ids:
+        query = query.where(col(Prompt.id).in_(list(selection.prompt_ids)))
+    return query
+
+
+def well_rated(min_score: float) -> Select:
+    """Ids of outputs whose average rating is at least ``min_score``."""
+    return (
+        select(Rating.output_id)
+        .group_by(col(Rating.output_id))
+        .having(func.avg(Rating.score) >= float(min_score))
+    )
+
+
+def output_ids_query(selection: Selection) -> Select:
+    """Ids of the outputs of the selected prompts' versions (rated enough, when asked)."""
+    query = select(Output.id).join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
+    if selection.allowed_project_ids is not None or selection.project_ids or selection.prompt_ids:
+        query = query.where(col(PromptVersion.prompt_id).in_(prompt_ids_query(selection)))
+    if selection.min_score is not None:
+        query = query.where(col(Output.id).in_(well_rated(selection.min_score)))
+    return query
+
+
+def resolve(
+    engine: Engine,
+    *,
+    projects: Sequence[str] = (),
+    prompts: Sequence[str] = (),
+    min_score: float | None = None,
+) -> Selection:
+    """A selection from names (the CLI's ``--project`` and ``--prompt``); unknown names are
+    refused with the names that exist. A prompt name may be ``Project/Prompt`` when two
+    projects have prompts of the same name."""
+    with session_scope(engine) as session:
+        by_name = {name: pid for pid, name in session.exec(select(Project.id, Project.name))}
+        all_prompts = session.exec(select(Prompt.id, Prompt.name, Prompt.project_id)).all()
+    project_names = {pid: name for name, pid in by_name.items()}
+    missing = [p for p in projects if p not in by_name]
+    if missing:
+        raise NotFound(
+            f"No project named {', '.join(repr(m) for m in missing)}. Projects: {', '.join(sorted(by_name))}."
+        )
+    project_ids = tuple(by_name[p] for p in projects)
+    prompt_ids: list[int] = []
+    for wanted in prompts:
+        found = [
+            pid
+            for pid, name, project_id in all_prompts
+            if (name == wanted or f"{project_names[project_id]}/{name}" == wanted)
+            and (not project_ids or project_id in project_ids)
+        ]
+        if not found:
+            known = sorted(
+                {name for _, name, project_id in all_prompts if not project_ids or project_id in project_ids}
+            )
+            raise NotFound(f"No prompt named '{wanted}'. Prompts: {', '.join(known) or 'none'}.")
+        prompt_ids.extend(found)  # type: ignore[arg-type]
+    return Selection(project_ids=project_ids, prompt_ids=tuple(prompt_ids), min_score=min_score)
+
+
+def in_selection(output_id: Any, selection: Selection) -> ColumnElement[bool]:
+    """``output_id IN (selected outputs)``; plain true for the whole library, where the subquery
+    would only cost a scan (callers still join outputs to their prompt version)."""
+    if selection.everything:
+        return true()
+    return col(output_id).in_(output_ids_query(selection))

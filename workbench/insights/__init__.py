@@ -1,0 +1,1 @@
+"""Reads across the whole library: the prompt library table, the Insights charts' frames and a prompt's rated history."""

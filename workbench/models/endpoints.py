@@ -1,0 +1,334 @@
+"""Endpoints (where models live) and their models with prices.
+
+No key is ever stored: an endpoint names the environment variable (or secrets.toml entry)
+that holds its key, and the key is looked up only when a call is made.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from workbench.errors import InvalidInput, NotFound
+from workbench.models.pricing import default_price
+from workbench.models.providers.interface import EndpointConfig
+from workbench.models.providers.registry import provider_class
+from workbench.store import audit
+from workbench.store.engine import session_scope
+from workbench.store.tables import Endpoint, ModelEntry
+
+BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
+    {"name": "Echo", "provider": "echo", "models": ["echo"]},
+    {
+        "name": "OpenAI",
+        "provider": "openai",
+        "api_key_env": "OPENAI_API_KEY",
+        "models": ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4o"],
+    },
+    {
+        "name": "Anthropic",
+        "provider": "anthropic",
+        "api_key_env": "ANTHROPIC_API_KEY",
+        "models": ["claude-haiku-4-5", "claude-sonnet-4-5"],
+    },
+)
+
+
+# An environment variable's name, as people write them. Anything else (a pasted key, with
+# lower-case letters, dashes or dots) is refused so that no key ever reaches the database.
+KEY_ENV_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,99}")
+MAX_RETRIES_LIMIT = 10
+
+
+def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise and check endpoint fields; raises ``InvalidInput`` naming the field to fix."""
+    out = dict(values)
+    if "name" in out:
+        out["name"] = str(out["name"] or "").strip()
+        if not out["name"]:
+            raise InvalidInput("An endpoint needs a name.", field="name")
+    if "base_url" in out:
+        out["base_url"] = str(out["base_url"] or "").strip() or None
+        if out["base_url"] and not out["base_url"].startswith(("http://", "https://")):
+            raise InvalidInput(
+                "The base URL must start with http:// or https://, e.g. http://localhost:11434/v1.",
+                field="base_url",
+            )
+    if "api_key_env" in out:
+        out["api_key_env"] = str(out["api_key_env"] or "").strip() or None
+        if out["api_key_env"] and not KEY_ENV_PATTERN.fullmatch(out["api_key_env"]):
+            raise InvalidInput(
+                "Give the *name* of the environment variable holding the key (capitals, digits and "
+                "underscores, e.g. OPENROUTER_API_KEY), not the key itself.",
+                field="api_key_env",
+            )
+    if "max_concurrency" in out:
+        out["max_concurrency"] = int(out["max_concurrency"])
+        if out["max_concurrency"] < 1:
+            raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
+    if "timeout_s" in out:
+        out["timeout_s"] = float(out["timeout_s"])
+        if out["timeout_s"] <= 0:
+            raise InvalidInput("The timeout must be more than 0 seconds.", field="timeout_s")
+    if "max_retries" in out:
+        out["max_retries"] = int(out["max_retries"])
+        if not 0 <= out["max_retries"] <= MAX_RETRIES_LIMIT:
+            raise InvalidInput(f"Retries must be between 0 and {MAX_RETRIES_LIMIT}.", field="max_retries")
+    return out
+
+
+def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
+    return EndpointConfig(
+        name=endpoint.name,
+        provider=endpoint.provider,
+        base_url=endpoint.base_url or None,
+        api_key_env=endpoint.api_key_env or None,
+        timeout_s=endpoint.timeout_s,
+        max_retries=endpoint.max_retries,
+        max_concurrency=endpoint.max_concurrency,
+    )
+
+
+def list_endpoints(engine: Engine, include_disabled: bool = True) -> list[Endpoint]:
+    with session_scope(engine) as session:
+        query = select(Endpoint).order_by(col(Endpoint.id))
+        if not include_disabled:
+            query = query.where(col(Endpoint.enabled).is_(True))
+        return list(session.exec(query))
+
+
+def get_endpoint(engine: Engine, endpoint_id: int) -> Endpoint:
+    with session_scope(engine) as session:
+        endpoint = session.get(Endpoint, endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+        return endpoint
+
+
+def list_models(
+    engine: Engine, endpoint_id: int | None = None, enabled_only: bool = False
+) -> list[ModelEntry]:
+    with session_scope(engine) as session:
+        query = select(ModelEntry).order_by(col(ModelEntry.endpoint_id), col(ModelEntry.model))
+        if endpoint_id is not None:
+            query = query.where(ModelEntry.endpoint_id == endpoint_id)
+        if enabled_only:
+            query = query.where(col(ModelEntry.enabled).is_(True))
+        return list(session.exec(query))
+
+
+def add_endpoint(
+    engine: Engine,
+    *,
+    actor: str,
+    name: str,
+    provider: str,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+    max_concurrency: int = 8,
+    timeout_s: float = 60.0,
+    max_retries: int = 2,
+) -> Endpoint:
+    provider_class(provider)  # raises ConfigError for an unknown provider
+    values = _validate_endpoint_values(
+        {
+            "name": name,
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "max_concurrency": max_concurrency,
+            "timeout_s": timeout_s,
+            "max_retries": max_retries,
+        }
+    )
+    name = values["name"]
+    try:
+        with session_scope(engine) as session:
+            endpoint = Endpoint(provider=provider, **values)
+            session.add(endpoint)
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="settings.endpoint.create",
+                entity_type="endpoint",
+                entity_id=endpoint.id,
+                after=endpoint.model_dump(exclude={"created_at"}),
+            )
+            return endpoint
+    except IntegrityError:
+        raise InvalidInput(f"An endpoint named '{name}' already exists.", field="name") from None
+
+
+def add_model(
+    engine: Engine,
+    *,
+    actor: str,
+    endpoint_id: int,
+    model: str,
+    display_name: str = "",
+    price_input_per_mtok: float | None = None,
+    price_output_per_mtok: float | None = None,
+) -> ModelEntry:
+    model = model.strip()
+    if not model:
+        raise InvalidInput("A model needs its id, e.g. gpt-4o-mini.", field="model")
+    default_in, default_out = default_price(model)
+    try:
+        with session_scope(engine) as session:
+            if session.get(Endpoint, endpoint_id) is None:
+                raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            entry = ModelEntry(
+                endpoint_id=endpoint_id,
+                model=model,
+                display_name=display_name.strip(),
+                price_input_per_mtok=default_in if price_input_per_mtok is None else price_input_per_mtok,
+                price_output_per_mtok=default_out if price_output_per_mtok is None else price_output_per_mtok,
+            )
+            session.add(entry)
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="settings.model.create",
+                entity_type="model",
+                entity_id=entry.id,
+                after=entry.model_dump(),
+            )
+            return entry
+    except IntegrityError:
+        raise InvalidInput(f"Model '{model}' is already listed for this endpoint.", field="model") from None
+
+
+def model_label(entry: ModelEntry, endpoint: Endpoint) -> str:
+    return entry.display_name or f"{endpoint.name} · {entry.model}"
+
+
+def ensure_builtin_endpoints(engine: Engine) -> None:
+    """Create the Echo, OpenAI and Anthropic endpoints once; never touches edited rows."""
+    with session_scope(engine) as session:
+        existing = {e.name for e in session.exec(select(Endpoint))}
+    for spec in BUILTIN_ENDPOINTS:
+        if spec["name"] in existing:
+            continue
+        try:
+            endpoint = add_endpoint(
+                engine,
+                actor="system",
+                name=spec["name"],
+                provider=spec["provider"],
+                api_key_env=spec.get("api_key_env"),
+            )
+        except InvalidInput:  # created concurrently by another process
+            continue
+        for model in spec["models"]:
+            add_model(engine, actor="system", endpoint_id=endpoint.id, model=model)  # type: ignore[arg-type]
+
+
+UPDATABLE = ("name", "base_url", "api_key_env", "max_concurrency", "timeout_s", "max_retries", "enabled")
+
+
+def _check_updatable(values: dict[str, Any], updatable: tuple[str, ...], what: str) -> None:
+    unknown = set(values) - set(updatable)
+    if unknown:
+        raise InvalidInput(f"{what} have no field(s) {', '.join(sorted(unknown))}.")
+
+
+def _apply_edit(
+    session: Session,
+    row: Endpoint | ModelEntry,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    detail: str = "",
+) -> None:
+    """Set ``values`` on ``row`` and audit them; an edit that changes nothing writes nothing, so
+    saving an untouched settings form leaves no audit noise."""
+    before = {k: getattr(row, k) for k in values}
+    if before == values:
+        return
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.add(row)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=row.id,
+        before=before,
+        after=dict(values),
+        detail=detail,
+    )
+
+
+def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: Any) -> Endpoint:
+    _check_updatable(values, UPDATABLE, "Endpoints")
+    values = _validate_endpoint_values(values)
+    try:
+        with session_scope(engine) as session:
+            endpoint = session.get(Endpoint, endpoint_id)
+            if endpoint is None:
+                raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            _apply_edit(
+                session,
+                endpoint,
+                values,
+                actor=actor,
+                action="settings.endpoint.update",
+                entity_type="endpoint",
+            )
+            return endpoint
+    except IntegrityError:
+        raise InvalidInput(
+            f"An endpoint named '{values.get('name')}' already exists.", field="name"
+        ) from None
+
+
+def find_endpoint(engine: Engine, name: str) -> Endpoint | None:
+    with session_scope(engine) as session:
+        return session.exec(select(Endpoint).where(Endpoint.name == name)).first()
+
+
+MODEL_UPDATABLE = ("display_name", "price_input_per_mtok", "price_output_per_mtok", "enabled")
+
+
+def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) -> ModelEntry:
+    """Edit a model's display name, prices or enabled flag; an actual change is audited."""
+    _check_updatable(values, MODEL_UPDATABLE, "Models")
+    for price in ("price_input_per_mtok", "price_output_per_mtok"):
+        if price in values:
+            values[price] = float(values[price])
+            if values[price] < 0:
+                raise InvalidInput("A price cannot be negative.", field=price)
+    if "display_name" in values:
+        values["display_name"] = str(values["display_name"] or "").strip()
+    with session_scope(engine) as session:
+        entry = session.get(ModelEntry, model_id)
+        if entry is None:
+            raise NotFound(f"Model {model_id} does not exist.")
+        _apply_edit(
+            session,
+            entry,
+            values,
+            actor=actor,
+            action="settings.model.update",
+            entity_type="model",
+            detail=entry.model,
+        )
+        return entry
+
+
+def add_models(engine: Engine, *, actor: str, endpoint_id: int, models: list[str]) -> list[ModelEntry]:
+    """Add the models not yet listed for the endpoint, with default prices; returns the new rows."""
+    known = {m.model for m in list_models(engine, endpoint_id)}
+    added = []
+    for model in dict.fromkeys(m.strip() for m in models):
+        if model and model not in known:
+            added.append(add_model(engine, actor=actor, endpoint_id=endpoint_id, model=model))
+    return added

@@ -1,0 +1,366 @@
+"""Success criteria as measurable KPIs, and where each one stands.
+
+A project states its performance "P" as rows like ``{"metric": "pass_rate", "op": ">=",
+"target": 0.95, "label": "Pass rate on the HR bench ≥ 95%"}``. The metric comes from a fixed
+list (``METRICS``) so that every criterion can be computed from the tables, not argued about:
+
+- bench figures (pass rates) from the project's latest finished evaluation;
+- ratings (average score, thumbs-up rate, how many answers were rated) from every rating of
+  the project's answers;
+- cost, latency and errors from the answers of that latest evaluation, or, before any
+  evaluation, from the project's most recent answers.
+
+Where a figure cannot be computed yet the result says so ("no data yet") instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from workbench.errors import InvalidInput
+from workbench.store.engine import session_scope
+from workbench.store.tables import AssertionResult, Evaluation, Output, Rating, Run
+
+MET, NOT_MET, NO_DATA = "met", "not met", "no data yet"
+RECENT_OUTPUTS = 200
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str  # ratio | score | usd | ms | count
+    explanation: str
+
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric(
+            "pass_rate",
+            "Bench pass rate",
+            "ratio",
+            "Share of bench answers whose assertions all passed, in the latest evaluation.",
+        ),
+        Metric(
+            "assertion_pass_rate",
+            "Assertions passed",
+            "ratio",
+            "Share of single assertions that passed, in the latest evaluation.",
+        ),
+        Metric(
+            "avg_rating",
+            "Average rating",
+            "score",
+            "Mean rating of the project's answers on the 1-5 scale (thumbs up = 5, down = 1).",
+        ),
+        Metric(
+            "thumbs_up_rate",
+            "Thumbs-up rate",
+            "ratio",
+            "Share of thumbs ratings that were thumbs up.",
+        ),
+        Metric("rated_answers", "Rated answers", "count", "How many answers have at least one rating."),
+        Metric(
+            "cost_per_answer",
+            "Cost per answer",
+            "usd",
+            "Mean cost in US dollars of a successful answer.",
+        ),
+        Metric(
+            "latency_p95_ms",
+            "Latency p95",
+            "ms",
+            "95th percentile of the time to a full answer, in milliseconds.",
+        ),
+        Metric(
+            "error_rate",
+            "Error rate",
+            "ratio",
+            "Share of calls that failed (errors, cut-off streams, cancellations).",
+        ),
+    )
+}
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+def format_value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    unit = METRICS[metric].unit
+    if unit == "ratio":
+        return f"{value:.0%}" if abs(value * 100 - round(value * 100)) < 1e-9 else f"{value:.1%}"
+    if unit == "score":
+        return f"{value:.2f} / 5"
+    if unit == "usd":
+        return f"${value:.4f}" if value < 0.1 else f"${value:.2f}"
+    if unit == "ms":
+        return f"{value:,.0f} ms"
+    return f"{value:,.0f}"
+
+
+def default_label(metric: str, op: str, target: float) -> str:
+    return f"{METRICS[metric].label} {SYMBOLS[op]} {format_value(metric, target)}"
+
+
+def validate_criteria(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clean criteria from the editor: known metric and operator, a numeric target in range.
+
+    Fully empty rows are dropped; a missing label gets a readable default. Raises
+    ``InvalidInput`` naming the row (1-based) and field.
+    """
+    cleaned = []
+    for number, row in enumerate(rows, start=1):
+        metric, op, target = row.get("metric"), row.get("op"), row.get("target")
+        label = "" if _missing(row.get("label")) else str(row["label"]).strip()
+        if not metric and not label and _missing(target):
+            continue
+        if metric not in METRICS:
+            raise InvalidInput(
+                f"Pick a metric from the list ({', '.join(METRICS)}).", field="metric", row=number
+            )
+        if op not in OPERATORS:
+            raise InvalidInput(f"Pick an operator ({', '.join(OPERATORS)}).", field="op", row=number)
+        if _missing(target):
+            raise InvalidInput("Give a target number.", field="target", row=number)
+        try:
+            value = float(target)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InvalidInput(f"'{target}' is not a number.", field="target", row=number) from None
+        unit = METRICS[metric].unit
+        if unit == "ratio" and not 0 <= value <= 1:
+            raise InvalidInput(
+                f"{METRICS[metric].label} is a share between 0 and 1: write 0.95 for 95%.",
+                field="target",
+                row=number,
+            )
+        if unit == "score" and not 1 <= value <= 5:
+            raise InvalidInput("Ratings are on a 1-5 scale.", field="target", row=number)
+        if value < 0:
+            raise InvalidInput("A target cannot be negative.", field="target", row=number)
+        cleaned.append(
+            {"metric": metric, "op": op, "target": value, "label": label or default_label(metric, op, value)}
+        )
+    return cleaned
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+# ---- computing the figures ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    metric: str
+    op: str
+    target: float
+    label: str
+    value: float | None
+    status: str  # met | not met | no data yet
+    basis: str  # where the value comes from, in words
+
+    @property
+    def shown_value(self) -> str:
+        return format_value(self.metric, self.value)
+
+    @property
+    def shown_target(self) -> str:
+        return f"{SYMBOLS[self.op]} {format_value(self.metric, self.target)}"
+
+    @property
+    def attainment(self) -> float | None:
+        """Value relative to target, oriented so that 1.0 is exactly on target and more is better."""
+        if self.value is None:
+            return None
+        higher = self.op in {">=", ">"}
+        if higher:
+            return self.value / self.target if self.target else (1.0 if self.value >= 0 else 0.0)
+        if self.value == 0:
+            return 2.0
+        return self.target / self.value
+
+
+def _latest_evaluation(session: Session, project_id: int) -> Evaluation | None:
+    query = (
+        select(Evaluation)
+        .where(Evaluation.project_id == project_id, Evaluation.status != "running")
+        .order_by(col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def _evaluation_outputs(session: Session, evaluation_id: int) -> list[Output]:
+    query = select(Output).join(Run, col(Run.id) == Output.run_id).where(Run.evaluation_id == evaluation_id)
+    return list(session.exec(query))
+
+
+def _recent_outputs(session: Session, project_id: int) -> list[Output]:
+    query = (
+        select(Output)
+        .join(Run, col(Run.id) == Output.run_id)
+        .where(Run.project_id == project_id)
+        .order_by(col(Output.created_at).desc())
+        .limit(RECENT_OUTPUTS)
+    )
+    return list(session.exec(query))
+
+
+def pass_rates(
+    results: Sequence[AssertionResult], outputs: Sequence[Output]
+) -> tuple[float | None, float | None]:
+    """(answer pass rate, assertion pass rate). A failed call counts as a failed answer."""
+    by_output: dict[int, list[bool]] = {}
+    for r in results:
+        by_output.setdefault(r.output_id, []).append(r.passed)
+    failed_calls = {o.id for o in outputs if o.status != "ok"} - set(by_output)
+    answers = len(by_output) + len(failed_calls)
+    answer_rate = sum(all(v) for v in by_output.values()) / answers if answers else None
+    assertion_rate = sum(r.passed for r in results) / len(results) if results else None
+    return answer_rate, assertion_rate
+
+
+def p95(values: Sequence[float]) -> float | None:
+    """Nearest-rank 95th percentile (no interpolation: it is a value that really occurred)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def _output_figures(outputs: Sequence[Output]) -> dict[str, float | None]:
+    ok = [o for o in outputs if o.status == "ok"]
+    costs = [o.cost_usd for o in ok if o.cost_usd is not None]
+    latencies = [o.latency_ms for o in ok if o.latency_ms is not None]
+    return {
+        "cost_per_answer": sum(costs) / len(costs) if costs else None,
+        "latency_p95_ms": p95(latencies),
+        "error_rate": (len(outputs) - len(ok)) / len(outputs) if outputs else None,
+    }
+
+
+def _rating_figures(session: Session, project_id: int) -> tuple[dict[str, float | None], int]:
+    query = (
+        select(Rating)
+        .join(Output, col(Output.id) == Rating.output_id)
+        .join(Run, col(Run.id) == Output.run_id)
+        .where(Run.project_id == project_id)
+    )
+    ratings = list(session.exec(query))
+    thumbs = [r for r in ratings if r.kind == "thumbs"]
+    figures = {
+        "avg_rating": sum(r.score for r in ratings) / len(ratings) if ratings else None,
+        "thumbs_up_rate": sum(r.value == 1 for r in thumbs) / len(thumbs) if thumbs else None,
+        "rated_answers": float(len({r.output_id for r in ratings})) if ratings else None,
+    }
+    return figures, len(ratings)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    results: list[KpiResult]
+    evaluation_name: str | None
+    evaluation_at: datetime | None
+
+    @property
+    def met(self) -> int:
+        return sum(r.status == MET for r in self.results)
+
+
+def evaluate(engine: Engine, project_id: int, criteria: Sequence[dict[str, Any]]) -> KpiReport:
+    """Each criterion against the latest evaluation and all ratings of the project."""
+    with session_scope(engine) as session:
+        evaluation = _latest_evaluation(session, project_id)
+        values: dict[str, float | None] = dict.fromkeys(METRICS)
+        basis: dict[str, str] = {}
+        if evaluation is not None:
+            outputs = _evaluation_outputs(session, evaluation.id)  # type: ignore[arg-type]
+            results = list(
+                session.exec(select(AssertionResult).where(AssertionResult.evaluation_id == evaluation.id))
+            )
+            values["pass_rate"], values["assertion_pass_rate"] = pass_rates(results, outputs)
+            where = (
+                f"evaluation '{evaluation.name or evaluation.id}' of {evaluation.created_at:%Y-%m-%d %H:%M}"
+            )
+            basis.update(
+                pass_rate=f"{where}, {len(outputs)} answers",
+                assertion_pass_rate=f"{where}, {len(results)} assertions",
+            )
+        else:
+            outputs = _recent_outputs(session, project_id)
+            where = f"the last {len(outputs)} answers (no evaluation yet)"
+        values.update(_output_figures(outputs))
+        basis.update(dict.fromkeys(("cost_per_answer", "latency_p95_ms", "error_rate"), where))
+        rating_values, rating_count = _rating_figures(session, project_id)
+        values.update(rating_values)
+        basis.update(
+            dict.fromkeys(("avg_rating", "thumbs_up_rate", "rated_answers"), f"{rating_count} ratings")
+        )
+
+    report = []
+    for c in criteria:
+        metric = c["metric"]
+        value = values.get(metric)
+        if value is None:
+            status = NO_DATA
+            why = _no_data_reason(metric, has_evaluation=evaluation is not None)
+        else:
+            status = MET if OPERATORS[c["op"]](value, float(c["target"])) else NOT_MET
+            why = basis.get(metric, "")
+        report.append(
+            KpiResult(metric, c["op"], float(c["target"]), c.get("label") or "", value, status, why)
+        )
+    return KpiReport(
+        report,
+        evaluation.name if evaluation else None,
+        evaluation.created_at if evaluation else None,
+    )
+
+
+def _no_data_reason(metric: str, *, has_evaluation: bool) -> str:
+    if metric in {"pass_rate", "assertion_pass_rate"}:
+        if has_evaluation:
+            return "The latest evaluation has no assertion results."
+        return "No bench evaluation has finished yet: run one on the Evaluate page."
+    if metric == "thumbs_up_rate":
+        return "No thumbs-up/down ratings yet."
+    if metric in {"avg_rating", "rated_answers"}:
+        return "Nobody has rated this project's answers yet."
+    return "No answers yet: run the prompt against a model first."
+
+
+def pass_rate_history(engine: Engine, project_id: int, limit: int = 12) -> list[tuple[datetime, str, float]]:
+    """(when, evaluation name, answer pass rate) of the latest finished evaluations, oldest first."""
+    with session_scope(engine) as session:
+        evaluations = list(
+            session.exec(
+                select(Evaluation)
+                .where(Evaluation.project_id == project_id, Evaluation.status != "running")
+                .order_by(col(Evaluation.created_at).desc())
+                .limit(limit)
+            )
+        )
+        history = []
+        for e in reversed(evaluations):
+            results = list(session.exec(select(AssertionResult).where(AssertionResult.evaluation_id == e.id)))
+            rate, _ = pass_rates(results, _evaluation_outputs(session, e.id))  # type: ignore[arg-type]
+            if rate is not None:
+                history.append((e.created_at, e.name or f"#{e.id}", rate))
+        return history

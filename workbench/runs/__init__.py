@@ -1,0 +1,1 @@
+"""Running prompt versions on models: the plan of cells, one cell's call, the concurrent runner, live progress and stored outputs."""

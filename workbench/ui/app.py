@@ -1,0 +1,32 @@
+"""Prompt Workbench router: opens (and migrates) the database, builds the menu, runs the page.
+
+This is the script ``streamlit run`` is given (``make run``). It lives inside the package, not
+beside ``pages/``: see ``workbench.ui.shell.nav`` for why.
+"""
+
+import streamlit as st
+
+from workbench.errors import WorkbenchError
+from workbench.ui.shell import auth, sidebar
+from workbench.ui.shell.nav import PAGES
+from workbench.ui.shell.resources import get_engine
+
+st.set_page_config(page_title="Prompt Workbench", page_icon=":material/science:", layout="wide")
+
+try:
+    engine = get_engine()
+except WorkbenchError as exc:
+    st.error(f"The workbench could not start: {exc}", icon="⚠️")
+    st.stop()
+
+auth.gate(engine)  # with sign-in switched on, a visitor who has not signed in sees only the sign-in
+sections: dict[str, list] = {}
+for page in PAGES:
+    sections.setdefault(page.section, []).append(
+        st.Page(page.script, title=page.title, icon=page.icon, default=page.path == PAGES[0].path)
+    )
+navigation = st.navigation(
+    sections if len(sections) > 1 else next(iter(sections.values())), expanded=True
+)  # every page in view: a business user should not have to find "View more"
+sidebar.render(engine)
+navigation.run()

@@ -1,0 +1,110 @@
+"""The Evaluate page's inputs for a new evaluation: versions, models with their settings, the
+judge (only when a case needs one) and the run's limits. Returns plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from workbench.evals import evaluations
+from workbench.evals.snapshot import MAX_VERSIONS, JudgeSettings, matrix_size
+from workbench.prompts import versions
+from workbench.store.tables import PromptVersion, TestCase
+from workbench.ui.compare.inputs import pick_models
+
+KEY = "evaluate"
+
+
+@dataclass
+class EvaluationInputs:
+    version_ids: list[int] = field(default_factory=list)
+    model_ids: list[int] = field(default_factory=list)
+    model_params: dict[int, dict[str, Any]] = field(default_factory=dict)
+    judge: JudgeSettings | None = None
+    concurrency: int = 8
+    min_pass_rate: float = 0.9
+    problem: str | None = None
+
+
+def _pick_versions(engine: Engine, prompt_id: int) -> list[PromptVersion]:
+    """1–4 versions, oldest first; production and the newest by default."""
+    rows = versions.list_versions(engine, prompt_id)  # newest first
+    labels: dict[int, list[str]] = {}
+    for label in versions.labels_for_prompt(engine, prompt_id):
+        labels.setdefault(label.version_id, []).append(label.name)
+    by_id = {v.id: v for v in rows}
+    key = f"{KEY}_versions_{prompt_id}"
+    if key not in st.session_state:
+        production = [v.id for v in rows if "production" in labels.get(v.id, [])]
+        st.session_state[key] = list(dict.fromkeys([*production, *(v.id for v in rows)]))[:2]
+
+    def describe(version_id: int) -> str:
+        v = by_id[version_id]
+        tags = f" [{', '.join(sorted(labels[version_id]))}]" if version_id in labels else ""
+        return f"v{v.number}{tags}"
+
+    chosen = st.multiselect(
+        f"Versions (1–{MAX_VERSIONS})",
+        list(by_id),
+        format_func=describe,
+        max_selections=MAX_VERSIONS,
+        key=key,
+        help="Regressions are read from one version to the next, oldest first.",
+    )
+    return sorted((by_id[i] for i in chosen), key=lambda v: v.number)
+
+
+def _pick_judge(engine: Engine, cases: list[TestCase]) -> JudgeSettings | None:
+    judged = sum(any(a.get("type") == "llm_judge" for a in c.assertions) for c in cases)
+    if not judged:
+        return None
+    choices = evaluations.judge_choices(engine)
+    label = st.selectbox(
+        f"Judge model ({judged} case{'s' if judged > 1 else ''} with a rubric)",
+        list(choices),
+        key=f"{KEY}_judge",
+        help="Grades the rubric (llm_judge) checks of every answer with pass/fail, a score and a reason.",
+    )
+    return choices.get(label) if label else None
+
+
+def evaluation_inputs(engine: Engine, prompt_id: int, cases: list[TestCase]) -> EvaluationInputs:
+    chosen = _pick_versions(engine, prompt_id)
+    out = EvaluationInputs(version_ids=[v.id for v in chosen])  # type: ignore[misc]
+    if not chosen:
+        out.problem = "Pick at least one version."
+        return out
+    models = pick_models(
+        engine, chosen[-1], key=f"{KEY}_{prompt_id}", minimum=1, defaults=2, skip_offline=True, override=False
+    )
+    st.caption(
+        "Each model's settings apply to every chosen version, so the versions are compared on equal terms."
+    )
+    out.model_ids = [c.model_id for c, _ in models]
+    out.model_params = {
+        c.model_id: {"temperature": c.params.temperature, "max_tokens": c.params.max_tokens}
+        for c, _ in models
+    }
+    out.judge = _pick_judge(engine, cases)
+    with st.expander("Run settings"):
+        left, right = st.columns(2)
+        out.concurrency = int(left.number_input("Calls at once", 1, 32, 8, key=f"{KEY}_concurrency"))
+        target = right.slider(
+            "Target pass rate",
+            0,
+            100,
+            90,
+            step=5,
+            format="%d%%",
+            key=f"{KEY}_target",
+            help="The results say which version × model reaches it (the CLI gates CI on the same figure).",
+        )
+        out.min_pass_rate = target / 100
+    if not models:
+        out.problem = "Pick at least one model."
+    else:
+        st.caption(f"{matrix_size(len(cases), len(chosen), len(models))}.")
+    return out

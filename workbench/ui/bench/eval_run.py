@@ -1,0 +1,102 @@
+"""Starting and following an evaluation from a page: the data-policy gate, the start, a
+progress bar "N of M answers" with Cancel, and a rerun of the page when it is over.
+
+A request to run (a new evaluation or a rerun of a stored one) is kept in session state as the
+config's JSON until the gate lets it go, so the policy's warning and its buttons survive the
+reruns they cause. Only the ``EvaluationProgress`` (counters and thread events) is kept while
+the evaluation runs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from workbench.evals import matrix, outbound
+from workbench.evals.snapshot import EvaluationConfig
+from workbench.ui.admin.policy_check import send_gate
+from workbench.ui.shell import state
+from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.page import literal
+
+PENDING = "evaluate_pending"  # the config (JSON) waiting for the data-policy gate
+LIVE = "evaluate_live"  # the EvaluationProgress being followed
+SHOWN = "evaluate_shown"  # the evaluation the results section shows
+ENDED = "evaluate_ended"  # what to say once it is over
+POLL_S = 0.15
+
+
+def request(config: EvaluationConfig) -> None:
+    st.session_state[PENDING] = config.to_json()
+
+
+def running() -> matrix.EvaluationProgress | None:
+    live: matrix.EvaluationProgress | None = st.session_state.get(LIVE)
+    return live if live is not None and not live.snapshot().finished else None
+
+
+def start_when_allowed(engine: Engine, project_id: int) -> None:
+    """While a run is requested: show the policy's verdict for each endpoint it would call,
+    and start it once every one allows it (redacting the cases' values if so chosen)."""
+    data = st.session_state.get(PENDING)
+    if not data:
+        return
+    config = EvaluationConfig.from_json(data)
+    ready, redact = True, False
+    for target, requests in outbound.requests_by_destination(engine, config).items():
+        sent = send_gate(
+            engine,
+            project_id=project_id,
+            endpoint=target,
+            requests=requests,
+            key=f"evaluate_gate:{target.name}",
+        )
+        if sent is None:
+            ready = False
+        elif sent != [list(r) for r in requests]:
+            redact = True
+    if not ready:
+        if st.button("Don't run", key="evaluate_drop"):
+            del st.session_state[PENDING]
+            st.rerun()
+        return
+    del st.session_state[PENDING]
+    if redact:
+        config = outbound.redacted(engine, config)
+    progress = matrix.start_evaluation(engine, config, actor=state.user_name(), lookup=lookup_key)
+    st.session_state[LIVE] = progress
+    st.session_state[SHOWN] = progress.evaluation_id
+
+
+def follow(progress: matrix.EvaluationProgress) -> None:
+    """Progress and Cancel until the evaluation is stored and scored, then redraw the page."""
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    right.button("Cancel", icon=":material/stop:", key="evaluate_cancel", on_click=progress.cancel)
+    bar = left.progress(0.0, text="Starting…")
+    while True:
+        snap = progress.snapshot()
+        bar.progress(snap.fraction, text=snap.text)
+        if snap.finished:
+            break
+        time.sleep(POLL_S)
+    st.session_state[ENDED] = (snap.evaluation_id, snap.phase, snap.error)
+    st.session_state[SHOWN] = snap.evaluation_id
+    st.rerun()
+
+
+def say_how_it_ended() -> None:
+    ended = st.session_state.pop(ENDED, None)
+    if ended is None:
+        return
+    evaluation_id, phase, error = ended
+    if error:
+        st.error(f"Evaluation #{evaluation_id}: {literal(error)}", icon=":material/error:")
+    elif phase == "cancelled":
+        st.warning(
+            f"Evaluation #{evaluation_id} was cancelled: the answers that came back are checked below.",
+            icon=":material/stop:",
+        )
+    else:
+        st.success(f"Evaluation #{evaluation_id} is done and saved.", icon=":material/check_circle:")

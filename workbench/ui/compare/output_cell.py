@@ -1,0 +1,176 @@
+"""The output grid: rows of variable values × model columns, one bordered cell per answer.
+
+``render_cell`` draws one ``CellView`` and takes an optional ``extra`` callback that draws more
+controls under a finished output (the ratings capability adds its stars there). ``follow``
+polls a ``LiveRun`` and redraws only the cells that changed, so every answer streams into its
+place while the others do the same.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from workbench.runs.live import LiveRun, LiveSnapshot
+from workbench.runs.outputs import CellView
+from workbench.ui.shell.page import literal
+
+CellExtra = Callable[[CellView], None]
+POLL_S = 0.15
+TEXT_HEIGHT = 260
+LONG_TEXT = 400  # characters
+
+BADGES = {
+    "queued": ":gray-badge[queued]",
+    "running": ":violet-badge[:material/progress_activity: streaming]",
+    "ok": ":green-badge[:material/check: done]",
+    "error": ":red-badge[:material/error: failed]",
+    "incomplete": ":orange-badge[:material/content_cut: incomplete]",
+    "cancelled": ":gray-badge[:material/cancel: cancelled]",
+}
+FINISH = {
+    "stop": "complete",
+    "end_turn": "complete",
+    "length": "cut at max tokens",
+    "max_tokens": "cut at max tokens",
+    "stop_sequence": "stop sequence",
+    "content_filter": "blocked by a content filter",
+}
+
+
+def plain(text: str) -> str:
+    """Markdown-safe text: a dollar sign in an answer is money, not a formula."""
+    return text.replace("$", "\\$")
+
+
+def money(value: float | None) -> str:
+    """Dollars with two significant digits below a cent ($0.00024), cents above ($1.25)."""
+    if value is None:
+        return "cost n/a"
+    if value == 0:
+        return "$0"
+    if value >= 0.01:
+        return f"${value:.2f}"
+    return f"${value:.{max(2, 1 - math.floor(math.log10(value)))}f}"
+
+
+def figures(view: CellView) -> str:
+    """Latency, first token, tokens, cost and finish reason in words."""
+    parts = []
+    if view.latency_ms is not None:
+        parts.append(f"{view.latency_ms / 1000:.2f} s")
+    if view.ttft_ms is not None:
+        parts.append(f"first token {view.ttft_ms / 1000:.2f} s")
+    if view.tokens_in is not None or view.tokens_out is not None:
+        tokens_in = "?" if view.tokens_in is None else view.tokens_in
+        tokens_out = "?" if view.tokens_out is None else view.tokens_out
+        parts.append(f"tokens {tokens_in} in / {tokens_out} out")
+    if view.status in ("ok", "incomplete") and parts:  # nothing measured (a blind cell): no cost either
+        parts.append(money(view.cost_usd))
+    if view.finish_reason:
+        parts.append(f"finish: {FINISH.get(view.finish_reason, view.finish_reason)}")
+    return " · ".join(parts)
+
+
+def params_line(params: Mapping[str, Any]) -> str:
+    bits = []
+    if params.get("temperature") is not None:
+        bits.append(f"temperature {params['temperature']:g}")
+    if params.get("max_tokens"):
+        bits.append(f"max {params['max_tokens']} tokens")
+    if params.get("system_override"):
+        bits.append("own system prompt")
+    return " · ".join(bits)
+
+
+def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
+    """One answer in a bordered box: title, status, text, figures, then ``extra(view)``."""
+    with st.container(border=True):
+        badge = BADGES.get(view.status, view.status)
+        if view.cache_hit:
+            badge += " :blue-badge[:material/recycling: cache hit]"
+        st.markdown(f"**{plain(view.title)}** {badge}")
+        st.caption(params_line(view.params) or " ")
+        if len(view.text) > LONG_TEXT:  # long answers scroll, so a row's cells stay side by side
+            with st.container(height=TEXT_HEIGHT, border=False):
+                st.markdown(plain(view.text))
+        elif view.text:
+            st.markdown(plain(view.text))
+        elif view.status == "queued":
+            st.caption("Waiting for a free slot…")
+        elif view.status == "running":
+            st.caption("Waiting for the first words…")
+        # Below the text and never clipped: what went wrong and what to do about it.
+        if view.status == "error":
+            st.error(literal(view.error_message or "Failed."), icon=":material/error:")
+        elif view.status == "incomplete":
+            st.warning(
+                literal(view.error_message or "The answer was cut off; the partial text is kept."),
+                icon=":material/content_cut:",
+            )
+        elif view.status == "cancelled":
+            st.info(plain(view.error_message or "Cancelled."), icon=":material/stop_circle:")
+        st.caption(figures(view) or " ")
+        if view.cache_hit:
+            st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")
+        if extra is not None and view.finished and view.output_id is not None:
+            extra(view)
+
+
+def row_caption(index: int, variables: Mapping[str, Any]) -> str:
+    shown = " · ".join(f"**{k}**: {plain(str(v))[:80]}" for k, v in variables.items())
+    return f"Row {index + 1}" + (f" — {shown}" if shown else "")
+
+
+class Grid:
+    """Placeholders laid out once (rows × columns), then filled and refilled by cell key."""
+
+    def __init__(self, views: Sequence[CellView], columns: int) -> None:
+        self.slots: dict[str, Any] = {}
+        rows: dict[int, list[CellView]] = {}
+        for view in views:
+            rows.setdefault(view.row_index, []).append(view)
+        for index in sorted(rows):
+            st.markdown(row_caption(index, rows[index][0].variables))
+            cols = st.columns(max(columns, 1))
+            for view in sorted(rows[index], key=lambda v: v.column):
+                self.slots[view.key] = cols[view.column % len(cols)].empty()
+
+    def show(self, view: CellView, extra: CellExtra | None = None) -> None:
+        with self.slots[view.key].container():
+            render_cell(view, extra)
+
+
+def render_grid(views: Sequence[CellView], columns: int, extra: CellExtra | None = None) -> None:
+    grid = Grid(views, columns)
+    for view in views:
+        grid.show(view, extra)
+
+
+def follow(
+    live: LiveRun, columns: int, extra: CellExtra | None = None, *, show_cells: bool = True
+) -> LiveSnapshot:
+    """Redraw changed cells until the run is over; the progress bar shows answers done.
+
+    ``show_cells=False`` shows the progress only (blind rating: which column streams fastest,
+    and in which order, would give the models away)."""
+    progress = st.empty()
+    snap = live.snapshot()
+    grid = Grid(snap.cells if show_cells else [], columns)
+    shown: dict[str, int] = {}
+    while True:
+        snap = live.snapshot()
+        progress.progress(snap.progress, text=f"{snap.done} of {snap.total} answers")
+        for view in snap.cells if show_cells else ():
+            if shown.get(view.key) != view.revision:
+                grid.show(view, extra)
+                shown[view.key] = view.revision
+        if snap.finished:
+            break
+        time.sleep(POLL_S)
+    progress.empty()
+    return snap

@@ -1,0 +1,98 @@
+"""Compare's Run button: the role check, the data-policy check on everything the run would
+send, then the run in the background, followed by a ``LiveRun`` kept in session state.
+
+Clicking Run marks the run as pending for the exact inputs on screen. While it is pending the
+policy check (``gate_cells``) is shown on every rerun: nothing to say (the run starts at once),
+a warning with "Redact and continue" / "Send unchanged", or a block with its reason. Changing
+the inputs drops the pending run, so a run never starts on inputs nobody clicked Run for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from workbench.runs.live import LiveRun
+from workbench.runs.plan import ModelChoice
+from workbench.runs.runner import RowInput, RunOptions, plan, start_run
+from workbench.store.tables import PromptVersion
+from workbench.ui.admin.policy_check import gate_cells
+from workbench.ui.compare.inputs import MAX_MODELS, MIN_MODELS, empty_values
+from workbench.ui.shell import auth, state
+from workbench.ui.shell.key_lookup import lookup_key
+
+LIVE = "compare_live"  # the LiveRun being followed (plain data and a cancel flag, no rows)
+RUN_PICK = "compare_run_pick"
+RUN_ERROR = "compare_run_error"
+PENDING = "compare_pending"  # the inputs Run was clicked for, while the policy check waits
+GATE = "compare_gate"
+
+
+def _signature(
+    version: PromptVersion, choices: Sequence[tuple[ModelChoice, str]], rows: Any, cache: bool
+) -> str:
+    models = [[c.model_id, c.params.as_dict()] for c, _ in choices]
+    return json.dumps([version.id, models, rows, cache], sort_keys=True, default=str)
+
+
+def _start(engine: Engine, project_id: int, cells: list, titles: list[str], *, use_cache: bool) -> LiveRun:
+    live = LiveRun(cells, titles)
+    options = RunOptions(project_id=project_id, actor=state.user_name(), use_cache=use_cache)
+    live.attach(start_run(engine, cells, options, lookup=lookup_key, listener=live))
+    st.session_state[LIVE] = live
+    st.session_state[RUN_PICK] = live.run_id
+    st.session_state[RUN_ERROR] = None
+    return live
+
+
+def run_controls(
+    engine: Engine,
+    project_id: int,
+    version: PromptVersion,
+    choices: Sequence[tuple[ModelChoice, str]],
+    rows: list[dict[str, Any]],
+    *,
+    use_cache: bool,
+) -> tuple[LiveRun | None, bool]:
+    """Run / Cancel and the policy check; returns the followed run and whether it is busy."""
+    live: LiveRun | None = st.session_state.get(LIVE)
+    busy = live is not None and not live.snapshot().finished
+    problem = None
+    if not MIN_MODELS <= len(choices) <= MAX_MODELS:
+        problem = f"Pick {MIN_MODELS} to {MAX_MODELS} models to compare."
+    elif not rows:
+        problem = "Fill in at least one row of values."
+    else:
+        problem = empty_values(rows)
+    signature = _signature(version, choices, rows, use_cache)
+    left, right = st.columns([1, 5], vertical_alignment="center")
+    cancel_slot = right.empty()
+    clicked = left.button(
+        "Run",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=busy or problem is not None,
+        key="compare_run",
+    )
+    if clicked and auth.allowed("run.start", project_id):
+        st.session_state[PENDING] = signature
+    if st.session_state.get(PENDING) != signature:
+        st.session_state.pop(PENDING, None)  # the inputs changed since Run was clicked
+    elif not busy and problem is None:
+        cells = plan([version.id], [c for c, _ in choices], [RowInput(r) for r in rows])  # type: ignore[list-item]
+        ready = gate_cells(engine, project_id=project_id, cells=cells, key=GATE)
+        if ready is not None:
+            st.session_state.pop(PENDING, None)
+            live, busy = _start(engine, project_id, ready, [t for _, t in choices], use_cache=use_cache), True
+        elif st.button("Don't run", key="compare_pending_drop", icon=":material/close:"):
+            st.session_state.pop(PENDING, None)
+            st.rerun()
+    if problem:
+        right.caption(problem)
+    elif busy and cancel_slot.button("Cancel", icon=":material/stop:", key="compare_cancel"):
+        live.cancel()  # type: ignore[union-attr]
+    return live, busy

@@ -1,0 +1,50 @@
+"""Under the grid: a small table and chart of each model's speed, tokens and cost in the run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from workbench.runs.outputs import CellView, column_summary
+
+
+def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
+    rows = column_summary(cells, titles)
+    if not rows or not any(r["Answers"] or r["Failed"] for r in rows):
+        return
+    st.subheader("By model")
+    frame = pd.DataFrame(rows)
+    shown = frame.assign(
+        **{
+            c: [f"{v:.2f}" if pd.notna(v) else "—" for v in frame[c]]
+            for c in ("Avg time (s)", "Avg first token (s)")
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={"Cost ($)": st.column_config.NumberColumn(format="$%.5f")},
+    )
+    timed = frame.dropna(subset=["Avg time (s)"])
+    if not timed.empty:
+        chart = px.bar(
+            timed,
+            x="Avg time (s)",
+            y="Model",
+            orientation="h",
+            text="Avg time (s)",
+            hover_data=["Avg first token (s)", "Tokens out", "Cost ($)"],
+            height=110 + 40 * len(timed),
+        )
+        chart.update_layout(
+            title={"text": "Average time per answer (s)", "font": {"size": 14}},
+            margin={"l": 0, "r": 10, "t": 40, "b": 0},
+            xaxis_title=None,
+            yaxis_title=None,
+        )
+        chart.update_yaxes(autorange="reversed")  # same order as the table and the grid
+        st.plotly_chart(chart, width="stretch", config={"displayModeBar": False})

@@ -1,0 +1,1 @@
+"""Widgets of the Library, Insights and Export pages."""

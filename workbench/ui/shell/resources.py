@@ -1,0 +1,28 @@
+"""Process-wide resources, built once per server with ``st.cache_resource``.
+
+The engine is shared by every session (SQLAlchemy engines are thread-safe); it is migrated to
+head and, on first start, seeded with the demo content.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from workbench.config import load_settings
+from workbench.demo.seed import seed_demo
+from workbench.store.engine import open_database
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _engine_for(url: str, seed: bool) -> Engine:
+    engine = open_database(url)
+    if seed:
+        seed_demo(engine)
+    return engine
+
+
+def get_engine() -> Engine:
+    """The engine for the configured database (keyed by URL, so tests can point elsewhere)."""
+    settings = load_settings()
+    return _engine_for(settings.database_url, settings.seed_demo)
