@@ -77,13 +77,10 @@ def test_a_viewer_cannot_save_a_version_but_an_editor_can(team) -> None:
     before = len(versions.list_versions(engine, prompt.id))  # type: ignore[arg-type]
     fields = {"system_template": "Be brief.", "user_template": "Hi {{ name }}", "change_note": "x"}
     with pytest.raises(PermissionDenied, match="you need to be an editor"):
-        access.save_version_as(
-            engine, "vic@example.com", prompt_id=prompt.id, author="vic@example.com", **fields
-        )  # type: ignore[arg-type]
+        access.require_for_prompt(engine, "vic@example.com", prompt.id, "version.save")  # type: ignore[arg-type]
     assert len(versions.list_versions(engine, prompt.id)) == before  # type: ignore[arg-type]
-    saved = access.save_version_as(
-        engine, "eve@example.com", prompt_id=prompt.id, author="eve@example.com", **fields
-    )  # type: ignore[arg-type]
+    access.require_for_prompt(engine, "eve@example.com", prompt.id, "version.save")  # type: ignore[arg-type]
+    saved = versions.save_version(engine, prompt_id=prompt.id, author="eve@example.com", **fields)  # type: ignore[arg-type]
     assert saved.number == before + 1
     with pytest.raises(PermissionDenied):
         access.require_for_version(engine, "eve@example.com", saved.id, "label.move")  # type: ignore[arg-type]

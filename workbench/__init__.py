@@ -40,11 +40,12 @@ def get_prompt(
     Raises ``workbench.errors.NotFound`` for an unknown prompt, label or version. The database
     is ``database_url``, else ``WORKBENCH_DATABASE_URL``, else ``./data/workbench.db``.
     """
-    from workbench.config import load_settings
     from workbench.prompts.versions import resolve_release
+    from workbench.store.engine import database_url as resolve_url
 
-    url = database_url or load_settings().database_url
-    return resolve_release(_engine(url), name, label=label, version=version, project=project)
+    return resolve_release(
+        _engine(resolve_url(database_url)), name, label=label, version=version, project=project
+    )
 
 
 __all__ = ["__version__", "get_prompt"]

@@ -16,21 +16,18 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.cli import eval_command, export_commands
+from workbench.cli.common import add_database_option, database_url
 from workbench.config import load_settings
 from workbench.errors import WorkbenchError
 
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"  # the router
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return getattr(args, "database", None) or load_settings().database_url
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     from workbench.demo.seed import seed_demo
     from workbench.store.engine import current_revision, open_database
 
-    url = _database_url(args)
+    url = database_url(args)
     engine = open_database(url)
     seeded = seed_demo(engine) if not args.no_seed and load_settings().seed_demo else False
     safe = engine.url.render_as_string(hide_password=True)
@@ -55,24 +52,18 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env, cwd=APP.parents[2])  # .streamlit/ is read from here
 
 
-def _add_database(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database", help="SQLAlchemy URL (default: WORKBENCH_DATABASE_URL or ./data/workbench.db)"
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Prompt Workbench command line.")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("migrate", help="create or upgrade the database (and seed the demo content once)")
-    _add_database(p)
+    add_database_option(p)
     p.add_argument("--no-seed", action="store_true", help="do not seed the demo content")
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("ui", help="open the workbench in the browser")
-    _add_database(p)
+    add_database_option(p)
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_ui)
 

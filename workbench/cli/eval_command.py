@@ -8,11 +8,12 @@ Only the parser is built at import time; the heavy modules load when the command
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from workbench.cli.common import add_database_option, database_url, default_actor
 
 EXIT_PASSED, EXIT_BELOW, EXIT_NOT_RUN = 0, 1, 2
 
@@ -74,13 +75,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _default_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in some containers
-        return "cli"
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
@@ -118,14 +112,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--redact", action="store_true", help="redact personal data in the cases' values before sending"
     )
-    p.add_argument(
-        "--database", help="SQLAlchemy URL (default: WORKBENCH_DATABASE_URL or ./data/workbench.db)"
-    )
+    add_database_option(p)
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the full result as JSON here")
     p.add_argument(
         "--actor",
-        default=os.environ.get("WORKBENCH_ACTOR") or _default_actor(),
+        default=os.environ.get("WORKBENCH_ACTOR") or default_actor(),
         help="who ran it, for the record",
     )
     p.set_defaults(func=cmd_eval, selectors=[])
@@ -140,10 +132,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from workbench.config import load_settings
     from workbench.errors import WorkbenchError
 
-    url = args.database or load_settings().database_url
+    url = database_url(args)
     try:
         parsed = make_url(url)
     except Exception:

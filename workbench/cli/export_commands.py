@@ -18,29 +18,17 @@ Exit code 0 on success, 2 when the workbench refuses (the message says why and w
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
 from pathlib import Path
 
+from workbench.cli.common import add_database_option, default_actor, open_engine
 from workbench.exports import FORMATS
 
 
 def _actor(args: argparse.Namespace) -> str:
-    if args.actor:
-        return str(args.actor)
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from workbench.cli.entry import _database_url
-    from workbench.store.engine import open_database
-
-    return open_database(_database_url(args))
+    return str(args.actor) if args.actor else default_actor()
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -64,7 +52,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from workbench.exports.key_scrub import scrubber
     from workbench.exports.scope import resolve
 
-    engine = _engine(args)
+    engine = open_engine(args)
     actor, out, scrub = _actor(args), Path(args.out), scrubber(engine)
     selection = resolve(engine, projects=args.project or (), prompts=args.prompt or (), min_score=None)
     if args.format in ("csv", "xlsx"):
@@ -134,7 +122,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.exports.scope import resolve
     from workbench.store import audit
 
-    engine = _engine(args)
+    engine = open_engine(args)
     actor = _actor(args)
     if args.backup:
         counts = backup.restore(engine, Path(args.backup).read_bytes(), actor=actor)
@@ -175,12 +163,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from workbench.cli.entry import _add_database
-
     p = sub.add_parser(
         "export", help="export the library: csv, xlsx, backup, jsonl (fine-tuning), promptfoo, prompts"
     )
-    _add_database(p)
+    add_database_option(p)
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument(
         "--out", required=True, help="file to write (jsonl: a folder or a .zip; promptfoo: .yaml or .zip)"
@@ -205,7 +191,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import", help="restore a backup into an empty database, or import prompts or test cases"
     )
-    _add_database(p)
+    add_database_option(p)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--backup", help="a backup file (.json or .json.gz) to restore into an empty database")
     what.add_argument("--prompts", help="a CSV/XLSX of prompts (project, prompt, system, user, ...)")

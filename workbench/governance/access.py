@@ -32,10 +32,10 @@ from sqlmodel import Session, col, func, select
 
 from workbench.errors import InvalidInput, NotFound, PermissionDenied
 from workbench.projects import project_records
-from workbench.prompts import versions
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.tables import ROLES, AppSetting, Membership, Project, PromptVersion, utcnow
+from workbench.store.lookup import fetch
+from workbench.store.tables import ROLES, AppSetting, Membership, Project, Prompt, PromptVersion, utcnow
 
 SIGNIN_SETTING = "signin_enabled"
 BOOTSTRAP_SETTING = "signin_bootstrapped_by"
@@ -205,22 +205,15 @@ def require(engine: Engine, email: str | None, project_id: int | None, action: s
 
 
 def require_for_prompt(engine: Engine, email: str | None, prompt_id: int, action: str) -> None:
-    require(engine, email, versions.get_prompt_row(engine, prompt_id).project_id, action)
+    with session_scope(engine) as session:
+        project_id = fetch(session, Prompt, prompt_id).project_id
+    require(engine, email, project_id, action)
 
 
 def require_for_version(engine: Engine, email: str | None, version_id: int, action: str) -> None:
     with session_scope(engine) as session:
-        version = session.get(PromptVersion, version_id)
-        if version is None:
-            raise NotFound(f"Version {version_id} does not exist.")
-        prompt_id = version.prompt_id
+        prompt_id = fetch(session, PromptVersion, version_id).prompt_id
     require_for_prompt(engine, email, prompt_id, action)
-
-
-def save_version_as(engine: Engine, email: str | None, *, prompt_id: int, **values: Any) -> PromptVersion:
-    """``versions.save_version`` for a signed-in person: editors and admins only."""
-    require_for_prompt(engine, email, prompt_id, "version.save")
-    return versions.save_version(engine, prompt_id=prompt_id, **values)
 
 
 # ---- projects and members -------------------------------------------------------------------

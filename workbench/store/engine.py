@@ -93,6 +93,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         ) from None
 
 
+def database_url(override: str | None = None) -> str:
+    """The database to use: ``override`` (a ``--database`` option, an argument), else the
+    settings' (``WORKBENCH_DATABASE_URL``, else ``./data/workbench.db`` under ``WORKBENCH_HOME``).
+    The CLI, the app and ``workbench.get_prompt`` all resolve it here."""
+    from workbench.config import load_settings
+
+    return override or load_settings().database_url
+
+
 def open_database(url: str) -> Engine:
     """Engine for ``url`` with the schema migrated to head: the one way the app opens storage."""
     engine = make_engine(url)

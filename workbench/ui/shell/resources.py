@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from workbench.config import load_settings
 from workbench.demo.seed import seed_demo
-from workbench.store.engine import open_database
+from workbench.store.engine import database_url, open_database
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -24,5 +24,4 @@ def _engine_for(url: str, seed: bool) -> Engine:
 
 def get_engine() -> Engine:
     """The engine for the configured database (keyed by URL, so tests can point elsewhere)."""
-    settings = load_settings()
-    return _engine_for(settings.database_url, settings.seed_demo)
+    return _engine_for(database_url(), load_settings().seed_demo)
