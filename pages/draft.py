@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from workbench.models.settings import CallSettings
 from workbench.prompts import checklist, drafts, versions
 from workbench.ui.authoring import builder_form, draft_state, improver_panel
 from workbench.ui.authoring.prompt_picker import pick_prompt
 from workbench.ui.authoring.template_view import show_findings, show_messages, show_template_error
 from workbench.ui.shell import auth, state
+from workbench.ui.shell.call_settings_inputs import call_settings_inputs
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
@@ -127,18 +129,8 @@ with side:
 
 with edit:
     with st.expander("Model settings saved with the version"):
-        params = draft_state.params()
-        temperature = st.slider(
-            "Temperature", 0.0, 1.0, float(params["temperature"]), 0.1, key="w_draft_temperature"
-        )
-        max_tokens = st.number_input(
-            "Max tokens", 16, 8000, int(params["max_tokens"]), 50, key="w_draft_max_tokens"
-        )
-        st.session_state[draft_state.PARAMS] = {
-            **params,
-            "temperature": temperature,
-            "max_tokens": int(max_tokens),
-        }
+        saved = CallSettings.from_dict(draft_state.params())
+        st.session_state[draft_state.PARAMS] = call_settings_inputs(saved, "w_draft").to_dict()
     note = draft_state.bound(
         st.text_input,
         "Change note: what changed and why",

@@ -136,8 +136,8 @@ def test_model_settings_and_system_override_reach_the_call(app, local, fake_serv
     at = app(page=PAGE)
     large, small = local["fake-large"], local["fake-small"]
     at.multiselect(key="compare_models").set_value([large, small]).run()
-    at.number_input(key=f"compare_temp_{large}").set_value(0.0)
-    at.number_input(key=f"compare_max_{large}").set_value(64)
+    at.number_input(key=f"compare_{large}_temperature").set_value(0.0)
+    at.number_input(key=f"compare_{large}_max_tokens").set_value(64)
     at.text_area(key=f"compare_system_{small}").input("You are terse.")
     at.run()
     at.button(key="compare_run").click().run()

@@ -132,15 +132,15 @@ def test_cells_take_version_then_suite_then_model_settings(
     assert len(cells) == 40 and len({c.key for c in cells}) == 40
     small = next(c for c in cells if c.model_id == ids["fake-small"] and c.prompt_version_id == v1)
     large = next(c for c in cells if c.model_id == ids["fake-large"] and c.prompt_version_id == v2)
-    assert (small.params.temperature, small.params.max_tokens) == (0.9, 99)
-    assert (large.params.temperature, large.params.max_tokens) == (0.0, 99)  # v2's own temperature
+    assert (small.settings.temperature, small.settings.max_tokens) == (0.9, 99)
+    assert (large.settings.temperature, large.settings.max_tokens) == (0.0, 99)  # v2's own temperature
     last = cases.list_cases(seeded_engine, pid)[-1]
     cases.delete_case(seeded_engine, last.id, actor="d")  # type: ignore[arg-type]
     rows = {c.row_index: c.test_case_id for c in matrix.cells_for(seeded_engine, config)}
     assert rows[9] is None and rows[0] == config.cases[0].id
     with pytest.raises(InvalidInput, match="Unknown call parameter"):
         snapshot_config(
-            seeded_engine, prompt_id=pid, version_ids=[v1], model_ids=[ids["fake-large"]], params={"top_p": 1}
+            seeded_engine, prompt_id=pid, version_ids=[v1], model_ids=[ids["fake-large"]], params={"frequency_penalty": 1}
         )
 
 

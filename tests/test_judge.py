@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine
 
 from tests.fakes.server import Behaviour, FakeLLMServer
 from workbench.evals.assertions import Answer, run_assertion
 from workbench.evals.judge import Judge, judge_messages, parse_verdict
+from workbench.models.gateway import Gateway, ModelTarget
 from workbench.models.providers import EndpointConfig
 
 EXPECTED = "25 days of paid time off per calendar year."
@@ -15,7 +17,9 @@ BAD = "Your request is being handled. Unforeseen circumstances may apply."
 RUBRIC = "The answer states the number of PTO days the handbook gives."
 
 
-def judge(server: FakeLLMServer, provider: str = "openai_compatible", model: str = "fake-large") -> Judge:
+def judge(
+    engine: Engine, server: FakeLLMServer, provider: str = "openai_compatible", model: str = "fake-large"
+) -> Judge:
     base = server.anthropic_base_url if provider == "anthropic" else server.openai_base_url
     config = EndpointConfig(
         name="Judge endpoint",
@@ -25,12 +29,15 @@ def judge(server: FakeLLMServer, provider: str = "openai_compatible", model: str
         max_retries=0,
         timeout_s=5,
     )
-    return Judge(config, model, lambda name: "sk-judge-test" if name == "WB_JUDGE_KEY" else None)
+    gateway = Gateway(engine, lookup=lambda name: "sk-judge-test" if name == "WB_JUDGE_KEY" else None)
+    return Judge(gateway, ModelTarget(config, model))
 
 
 @pytest.mark.parametrize("provider", ["openai_compatible", "anthropic"])
-def test_judge_passes_a_good_answer_and_fails_a_bad_one(fake_server: FakeLLMServer, provider: str) -> None:
-    grader = judge(fake_server, provider)
+def test_judge_passes_a_good_answer_and_fails_a_bad_one(
+    engine: Engine, fake_server: FakeLLMServer, provider: str
+) -> None:
+    grader = judge(engine, fake_server, provider)
     good = grader.grade_sync(rubric=RUBRIC, answer=GOOD, expected=EXPECTED, question="How much PTO?")
     assert good.passed and good.score is not None and good.score >= 0.5
     assert good.reason == "The answer covers the expected facts."
@@ -38,8 +45,12 @@ def test_judge_passes_a_good_answer_and_fails_a_bad_one(fake_server: FakeLLMServ
     assert not bad.passed and bad.score == 0.0 and "misses facts" in bad.reason
 
 
-def test_the_judge_prompt_carries_rubric_expected_and_answer_tags(fake_server: FakeLLMServer) -> None:
-    judge(fake_server).grade_sync(rubric=RUBRIC, answer=GOOD, expected=EXPECTED, question="How much PTO?")
+def test_the_judge_prompt_carries_rubric_expected_and_answer_tags(
+    engine: Engine, fake_server: FakeLLMServer
+) -> None:
+    judge(engine, fake_server).grade_sync(
+        rubric=RUBRIC, answer=GOOD, expected=EXPECTED, question="How much PTO?"
+    )
     body = fake_server.requests[-1].body
     assert body is not None and body["model"] == "fake-large" and body["temperature"] == 0.0
     system, user = body["messages"][0]["content"], body["messages"][1]["content"]
@@ -72,10 +83,10 @@ def test_tags_inside_the_graded_text_cannot_close_the_answer_early() -> None:
     ],
 )
 def test_a_judge_answering_garbage_gives_a_failed_verdict_with_a_clear_reason(
-    fake_server: FakeLLMServer, reply: str, problem: str
+    engine: Engine, fake_server: FakeLLMServer, reply: str, problem: str
 ) -> None:
     fake_server.enqueue(Behaviour(text=reply))
-    verdict = judge(fake_server).grade_sync(rubric=RUBRIC, answer=GOOD, expected=EXPECTED)
+    verdict = judge(engine, fake_server).grade_sync(rubric=RUBRIC, answer=GOOD, expected=EXPECTED)
     assert not verdict.passed and verdict.score is None
     assert f"Judge reply is not a valid verdict ({problem})" in verdict.reason
     assert reply[:20] in verdict.reason
@@ -87,17 +98,18 @@ def test_a_fenced_verdict_is_accepted() -> None:
 
 
 def test_an_unreachable_or_broken_judge_fails_the_check_instead_of_raising(
+    engine: Engine,
     fake_server: FakeLLMServer,
 ) -> None:
-    broken = judge(fake_server, model="fake-garbage").grade_sync(rubric=RUBRIC, answer=GOOD)
+    broken = judge(engine, fake_server, model="fake-garbage").grade_sync(rubric=RUBRIC, answer=GOOD)
     assert not broken.passed and "could not grade (bad_response)" in broken.reason
     fake_server.keys = frozenset({"the-right-key"})
-    refused = judge(fake_server).grade_sync(rubric=RUBRIC, answer=GOOD)
+    refused = judge(engine, fake_server).grade_sync(rubric=RUBRIC, answer=GOOD)
     assert not refused.passed and "(auth)" in refused.reason and "sk-judge-test" not in refused.reason
 
 
-def test_llm_judge_assertion_grades_through_the_suite_judge(fake_server: FakeLLMServer) -> None:
-    grader = judge(fake_server)
+def test_llm_judge_assertion_grades_through_the_suite_judge(engine, fake_server: FakeLLMServer) -> None:
+    grader = judge(engine, fake_server)
     partial = "You get 25 days of paid time off."  # covers 5 of the 8 expected words: judge score 0.62
     spec = {"type": "llm_judge", "rubric": RUBRIC}
     lenient = run_assertion(spec, Answer(text=partial, expected=EXPECTED, judge=grader))

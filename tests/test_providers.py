@@ -21,6 +21,7 @@ from workbench.errors import (
 )
 from workbench.models.providers import ChatRequest, Completion, EndpointConfig, TextDelta, build_provider
 from workbench.models.providers.interface import redact
+from workbench.models.settings import CallSettings
 
 SENTINEL = "sk-SENTINEL-0123456789abcdef"
 HANDBOOK = "Employees get 25 days of paid time off per year."
@@ -73,7 +74,12 @@ PROVIDERS = ["openai", "anthropic", "openai_compatible"]
 @pytest.mark.parametrize("kind", PROVIDERS)
 def test_stream_yields_deltas_and_a_completion_with_usage(fake_server: FakeLLMServer, kind: str) -> None:
     provider = build_provider(config(fake_server, kind), lookup())
-    deltas, final = run(collect(provider, ChatRequest(model="fake-large", messages=MESSAGES, max_tokens=200)))
+    deltas, final = run(
+        collect(
+            provider,
+            ChatRequest(model="fake-large", messages=MESSAGES, settings=CallSettings(max_tokens=200)),
+        )
+    )
     assert len(deltas) > 3 and "".join(deltas) == final.text
     assert "25 days" in final.text
     assert final.tokens_in and final.tokens_out and final.finish_reason in {"stop", "end_turn"}
@@ -82,7 +88,12 @@ def test_stream_yields_deltas_and_a_completion_with_usage(fake_server: FakeLLMSe
 @pytest.mark.parametrize("kind", PROVIDERS)
 def test_complete_without_streaming(fake_server: FakeLLMServer, kind: str) -> None:
     provider = build_provider(config(fake_server, kind), lookup())
-    final = run(complete(provider, ChatRequest(model="fake-large", messages=MESSAGES, temperature=0.1)))
+    final = run(
+        complete(
+            provider,
+            ChatRequest(model="fake-large", messages=MESSAGES, settings=CallSettings(temperature=0.1)),
+        )
+    )
     assert "25 days" in final.text and final.tokens_out
     body = fake_server.chat_requests()[-1].body
     assert body["temperature"] == 0.1 and not body.get("stream")
@@ -102,14 +113,14 @@ def test_openai_uses_max_completion_tokens_compatible_uses_max_tokens(fake_serve
     run(
         complete(
             build_provider(config(fake_server, "openai"), lookup()),
-            ChatRequest("fake-small", MESSAGES, max_tokens=77),
+            ChatRequest("fake-small", MESSAGES, CallSettings(max_tokens=77)),
         )
     )
     assert fake_server.chat_requests()[-1].body["max_completion_tokens"] == 77
     run(
         complete(
             build_provider(config(fake_server, "openai_compatible"), lookup()),
-            ChatRequest("fake-small", MESSAGES, max_tokens=66),
+            ChatRequest("fake-small", MESSAGES, CallSettings(max_tokens=66)),
         )
     )
     assert fake_server.chat_requests()[-1].body["max_tokens"] == 66
@@ -246,7 +257,7 @@ def test_echo_returns_the_rendered_prompt_with_figures() -> None:
     short = run(
         collect(
             build_provider(EndpointConfig(name="Echo", provider="echo")),
-            ChatRequest("echo", MESSAGES, max_tokens=3),
+            ChatRequest("echo", MESSAGES, CallSettings(max_tokens=3)),
         )
     )[1]
     assert short.finish_reason == "length" and short.tokens_out <= 3
@@ -259,7 +270,7 @@ def test_redact_removes_whole_and_partial_keys() -> None:
 
 @pytest.mark.parametrize("kind", PROVIDERS)
 def test_stream_sends_the_same_parameters_as_complete(fake_server: FakeLLMServer, kind: str) -> None:
-    request = ChatRequest("fake-small", MESSAGES, temperature=0.3, max_tokens=55)
+    request = ChatRequest("fake-small", MESSAGES, CallSettings(temperature=0.3, max_tokens=55))
     run(complete(build_provider(config(fake_server, kind), lookup()), request))
     run(collect(build_provider(config(fake_server, kind), lookup()), request))
     plain, streamed = (r.body for r in fake_server.chat_requests())

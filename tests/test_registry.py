@@ -1,5 +1,6 @@
-"""The provider registry: every kind resolves to its class, and no SDK is imported until a
-provider of its kind is used (so ``workbench eval`` does not pay for SDKs it never calls)."""
+"""The provider registry: every kind resolves to its class; a provider's metadata is read
+without its SDK, and the SDK is imported only when a client of that kind is first built (so
+``workbench eval``, the sidebar and Settings do not pay for SDKs they never call)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,21 @@ def test_an_unknown_kind_lists_the_known_ones() -> None:
         provider_class("nope")
 
 
-def test_sdks_are_imported_only_when_their_provider_is_used() -> None:
+def test_sdks_are_imported_only_when_a_client_is_built() -> None:
     script = (
         "import sys\n"
         "import workbench.cli.entry, workbench.runs.runner, workbench.evals.matrix, workbench.models.catalog\n"
-        "from workbench.models.providers.registry import provider_class\n"
-        "assert not {'openai', 'anthropic'} & set(sys.modules), 'SDK imported up front'\n"
-        "provider_class('echo')\n"
-        "assert not {'openai', 'anthropic'} & set(sys.modules), 'SDK imported for echo'\n"
-        "provider_class('openai_compatible')\n"
+        "from workbench.models.providers.interface import EndpointConfig\n"
+        "from workbench.models.providers.registry import PROVIDERS, build_provider, is_configured\n"
+        "assert not {'openai', 'anthropic', 'httpx2'} & set(sys.modules), 'SDK imported up front'\n"
+        "for kind in PROVIDERS:\n"
+        "    cls = PROVIDERS[kind]\n"
+        "    assert cls.label and (cls.default_key_env or not cls.needs_key)\n"
+        "    is_configured(EndpointConfig(name=kind, provider=kind), lambda name: 'k')\n"
+        "assert not {'openai', 'anthropic', 'httpx2'} & set(sys.modules), 'SDK imported for metadata'\n"
+        "provider = build_provider(EndpointConfig(name='c', provider='openai_compatible'), lambda n: None)\n"
+        "assert 'openai' not in sys.modules, 'SDK imported before a client was needed'\n"
+        "provider._client()\n"
         "assert 'openai' in sys.modules and 'anthropic' not in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

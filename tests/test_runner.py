@@ -18,7 +18,7 @@ from workbench.prompts import versions
 from workbench.runs import outputs
 from workbench.runs.live import LiveRun
 from workbench.runs.runner import (
-    CallParams,
+    CallSettings,
     Cell,
     ModelChoice,
     RowInput,
@@ -91,7 +91,11 @@ def test_every_cell_is_stored_with_its_figures(seeded_engine: Engine, fake_serve
     endpoints.update_model(
         seeded_engine, large, actor="t", price_input_per_mtok=2.0, price_output_per_mtok=10.0
     )
-    cells = plan([version.id], [ModelChoice(large, CallParams(0.2, 300)), ModelChoice(small)], questions(2))
+    cells = plan(
+        [version.id],
+        [ModelChoice(large, CallSettings(temperature=0.2, max_tokens=300)), ModelChoice(small)],
+        questions(2),
+    )
     report = run_cells(seeded_engine, cells, options(project_id), lookup=lookup)
     assert report.status == "done" and len(report.outputs) == 4
     stored = outputs.run_outputs(seeded_engine, report.run_id)
@@ -222,7 +226,7 @@ def test_system_override_replaces_the_version_system_message(
 ) -> None:
     version, project_id = hr
     (large,) = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large"])
-    override = CallParams(
+    override = CallSettings(
         temperature=0.0, max_tokens=50, system_override="Answer like a pirate about {{ question }}."
     )
     run_cells(
@@ -270,7 +274,9 @@ def test_cancel_stops_outstanding_calls_and_records_them(
 def test_cache_hit_copies_the_earlier_answer(seeded_engine: Engine, fake_server: FakeLLMServer, hr) -> None:
     version, project_id = hr
     (large,) = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large"])
-    cells = plan([version.id], [ModelChoice(large, CallParams(0.0, 200))], questions(2))
+    cells = plan(
+        [version.id], [ModelChoice(large, CallSettings(temperature=0.0, max_tokens=200))], questions(2)
+    )
     first = run_cells(seeded_engine, cells, options(project_id, use_cache=True), lookup=lookup)
     second = run_cells(seeded_engine, cells, options(project_id, use_cache=True), lookup=lookup)
     assert len(fake_server.chat_requests()) == 2
@@ -278,7 +284,9 @@ def test_cache_hit_copies_the_earlier_answer(seeded_engine: Engine, fake_server:
         assert new.cache_hit and not old.cache_hit and new.id != old.id
         assert (new.text, new.tokens_out, new.cache_key) == (old.text, old.tokens_out, old.cache_key)
     assert second.cost_usd == 0.0 < first.cost_usd
-    changed = plan([version.id], [ModelChoice(large, CallParams(0.5, 200))], questions(1))
+    changed = plan(
+        [version.id], [ModelChoice(large, CallSettings(temperature=0.5, max_tokens=200))], questions(1)
+    )
     third = run_cells(seeded_engine, changed, options(project_id, use_cache=True), lookup=lookup)
     assert not third.outputs[0].cache_hit and len(fake_server.chat_requests()) == 3
     without = run_cells(seeded_engine, cells, options(project_id), lookup=lookup)
@@ -361,7 +369,10 @@ def test_previous_runs_can_be_listed_and_reopened(
 ) -> None:
     version, project_id = hr
     large, small = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large", "fake-small"])
-    choices = [ModelChoice(large, CallParams(0.2, 100)), ModelChoice(small, CallParams(0.9, 100))]
+    choices = [
+        ModelChoice(large, CallSettings(temperature=0.2, max_tokens=100)),
+        ModelChoice(small, CallSettings(temperature=0.9, max_tokens=100)),
+    ]
     report = run_cells(
         seeded_engine, plan([version.id], choices, questions(2)), options(project_id), lookup=lookup
     )
@@ -444,7 +455,10 @@ def test_runs_outputs_and_cache_on_each_backend(storage_engine: Engine) -> None:
         user_template="Hi {{ who }}",
         author="t",
     )
-    choices = [ModelChoice(echo.id, CallParams(0.0, 50)), ModelChoice(echo.id, CallParams(1.0, 50))]
+    choices = [
+        ModelChoice(echo.id, CallSettings(temperature=0.0, max_tokens=50)),
+        ModelChoice(echo.id, CallSettings(temperature=1.0, max_tokens=50)),
+    ]
     cells = plan([version.id], choices, [RowInput({"who": "Ann"}), RowInput({"who": "Bo"})])
     opts = RunOptions(project_id=project.id, actor="t", use_cache=True)
     first = run_cells(storage_engine, cells, opts)

@@ -122,3 +122,24 @@ class PolicyBlocked(WorkbenchError):
 
 class PermissionDenied(WorkbenchError):
     """The signed-in user's role does not allow this action."""
+
+
+def error_of_kind(kind: str | None, message: str) -> WorkbenchError:
+    """The exception a stored failure's kind stands for, so a caller that needs to raise (the
+    improver, a script) raises what the call itself would have."""
+    classes: dict[str, type[WorkbenchError]] = {
+        cls.kind: cls  # type: ignore[attr-defined]
+        for cls in (
+            AuthError,
+            RateLimited,
+            ProviderUnavailable,
+            ProviderTimeout,
+            BadResponse,
+            UnknownModel,
+            BadRequest,
+            StreamInterrupted,
+            PolicyBlocked,
+        )
+    }
+    classes["template"] = TemplateError
+    return classes.get(kind or "", ProviderError if kind else ConfigError)(message)

@@ -13,6 +13,7 @@ fallback when a deleted case's link was cleared), and are scored with ``score_an
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,18 +21,18 @@ import pandas as pd
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
-from workbench.errors import InvalidInput, NotFound
+from workbench.errors import InvalidInput, NotFound, WorkbenchError
 from workbench.evals import scoring
 from workbench.evals.assertions import Grader
 from workbench.evals.judge import Judge
 from workbench.evals.snapshot import EvaluationConfig, JudgeSettings
 from workbench.models.endpoints import (
-    endpoint_config,
-    find_endpoint,
     list_endpoints,
     list_models,
     model_label,
+    target_named,
 )
+from workbench.models.gateway import Gateway
 from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup
 from workbench.store import audit
@@ -141,16 +142,31 @@ def store_results(engine: Engine, evaluation_id: int, outcomes: list[scoring.Out
         return len(outcomes)
 
 
-def judge_for(engine: Engine, settings: JudgeSettings, lookup: KeyLookup = env_lookup) -> Judge:
-    endpoint = find_endpoint(engine, settings.endpoint)
-    if endpoint is None:
-        raise NotFound(f"The judge's endpoint '{settings.endpoint}' does not exist any more.")
+def judge_for(
+    engine: Engine,
+    settings: JudgeSettings,
+    lookup: KeyLookup = env_lookup,
+    *,
+    project_id: int | None = None,
+    actor: str = "",
+    evaluation_id: int | None = None,
+) -> Judge:
+    """The suite's judge; its provider (and key) is built now, in the caller's thread, so a
+    page's secrets are used even when the grading runs in a background thread."""
+    try:
+        target = target_named(engine, settings.endpoint, settings.model)
+    except NotFound:
+        raise NotFound(f"The judge's endpoint '{settings.endpoint}' does not exist any more.") from None
+    gateway = Gateway(engine, lookup=lookup)
+    with contextlib.suppress(WorkbenchError):  # a missing key becomes each grade's stated reason
+        gateway.provider(target.endpoint)
     return Judge(
-        endpoint_config(endpoint),
-        settings.model,
-        lookup,
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
+        gateway,
+        target,
+        settings.settings,
+        project_id=project_id,
+        actor=actor,
+        evaluation_id=evaluation_id,
     )
 
 

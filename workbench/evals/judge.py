@@ -6,7 +6,7 @@ those tags inside the pieces themselves: an answer that writes ``</answer> pass 
 The reply must be one JSON object ``{"pass": bool, "score": 0..1, "reason": str}``; anything
 else is read strictly and becomes a *failed* verdict whose reason quotes the reply, never an
 exception, so one confused judge call cannot sink an evaluation. A provider failure (no key,
-outage, rate limit after the SDK's own retries) is reported the same way.
+outage, rate limit after the SDK's own retries, the data policy) is reported the same way.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import re
 from typing import Any
 
 from workbench.aio import run_sync
-from workbench.errors import ProviderError
 from workbench.evals.assertions import Verdict
 from workbench.evals.metrics import quote, strip_code_fence
-from workbench.models.providers import ChatRequest, EndpointConfig, build_provider
-from workbench.models.providers.interface import KeyLookup, Message, Provider
-from workbench.models.providers.registry import env_lookup
+from workbench.evals.snapshot import JUDGE_CALL
+from workbench.models.gateway import CallRequest, Gateway, ModelTarget
+from workbench.models.providers.interface import Message
+from workbench.models.settings import CallSettings
 
 TAGS = ("rubric", "question", "expected", "answer")
 _TAG = re.compile(r"<(/?)(" + "|".join(TAGS) + r")>", re.I)
@@ -75,59 +75,75 @@ def parse_verdict(reply: str) -> Verdict:
 
 
 class Judge:
-    """Grades answers with one model of one endpoint; implements ``assertions.Grader``.
+    """Grades answers with one model, through the gateway (policy check, cost, every grading
+    call recorded with purpose ``judge``); implements ``assertions.Grader``.
 
-    Use ``async with judge:`` to share one client across many grades (an evaluation); a bare
-    ``grade`` call opens and closes its own client.
+    Use ``async with judge:`` to share the gateway's clients across many grades (an evaluation);
+    they are closed on exit. Outside such a block each grade closes them after itself.
     """
 
     def __init__(
         self,
-        config: EndpointConfig,
-        model: str,
-        lookup: KeyLookup = env_lookup,
+        gateway: Gateway,
+        target: ModelTarget,
+        settings: CallSettings = JUDGE_CALL,
         *,
-        temperature: float = 0.0,
-        max_tokens: int = 300,
+        project_id: int | None = None,
+        actor: str = "",
+        evaluation_id: int | None = None,
     ) -> None:
-        self.config = config
-        self.model = model
-        self.lookup = lookup
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self._provider: Provider | None = None
+        self.gateway = gateway
+        self.target = target
+        self.settings = settings
+        self.project_id = project_id
+        self.actor = actor
+        self.evaluation_id = evaluation_id
+        self._open = False
 
     @property
     def label(self) -> str:
-        return f"{self.config.name} · {self.model}"
+        return self.target.label
 
     async def __aenter__(self) -> Judge:
-        self._provider = build_provider(self.config, self.lookup)
+        self._open = True
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        provider, self._provider = self._provider, None
-        if provider is not None:
-            await provider.aclose()
+        self._open = False
+        await self.gateway.aclose()
+
+    def request(
+        self, *, rubric: str, answer: str, expected: str | None = None, question: str = ""
+    ) -> CallRequest:
+        return CallRequest(
+            target=self.target,
+            messages=tuple(
+                judge_messages(rubric=rubric, answer=answer, expected=expected, question=question)
+            ),
+            settings=self.settings,
+            purpose="judge",
+            project_id=self.project_id,
+            actor=self.actor,
+            evaluation_id=self.evaluation_id,
+        )
 
     async def grade(
         self, *, rubric: str, answer: str, expected: str | None = None, question: str = ""
     ) -> Verdict:
-        request = ChatRequest(
-            model=self.model,
-            messages=judge_messages(rubric=rubric, answer=answer, expected=expected, question=question),
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-        )
         try:
-            if self._provider is not None:
-                completion = await self._provider.complete(request)
-            else:
-                async with build_provider(self.config, self.lookup) as provider:
-                    completion = await provider.complete(request)
-        except ProviderError as exc:
-            return Verdict(False, None, f"Judge {self.label} could not grade ({exc.kind}): {exc}")
-        return parse_verdict(completion.text)
+            result = await self.gateway.call(
+                self.request(rubric=rubric, answer=answer, expected=expected, question=question)
+            )
+        finally:
+            if not self._open:  # a single grade: its client belongs to this event loop only
+                await self.gateway.aclose()
+        if not result.ok:
+            return Verdict(
+                False,
+                None,
+                f"Judge {self.label} could not grade ({result.error_kind}): {result.error_message}",
+            )
+        return parse_verdict(result.text)
 
     def grade_sync(
         self, *, rubric: str, answer: str, expected: str | None = None, question: str = ""

@@ -29,10 +29,9 @@ from workbench.evals import evaluations
 from workbench.evals.judge import Judge
 from workbench.evals.outbound import project_of
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.models.endpoints import endpoint_config, find_endpoint
 from workbench.models.providers.interface import KeyLookup
-from workbench.models.providers.registry import env_lookup, key_env_for
-from workbench.runs.plan import CallParams, Cell, ModelChoice, RowInput, plan
+from workbench.models.providers.registry import env_lookup
+from workbench.runs.plan import Cell, ModelChoice, RowInput, plan
 from workbench.runs.runner import RunHandle, RunListener, RunOptions, run_cells, start_run
 from workbench.store.engine import session_scope
 from workbench.store.tables import Endpoint, ModelEntry, Output, Prompt, PromptVersion, TestCase
@@ -85,23 +84,18 @@ def cells_for(engine: Engine, config: EvaluationConfig) -> list[Cell]:
     rows = [RowInput(dict(c.variables), c.id if c.id in existing else None) for c in config.cases]
     cells: list[Cell] = []
     for version in config.versions:
-        choices = [
-            ModelChoice(m.id, CallParams.from_version(config.call_params(version, m))) for m in config.models
-        ]
+        choices = [ModelChoice(m.id, config.call_settings(version, m)) for m in config.models]
         cells += plan([version.id], choices, rows)
     return cells
 
 
-def _judge(engine: Engine, config: EvaluationConfig, lookup: KeyLookup) -> Judge | None:
+def _judge(engine: Engine, config: EvaluationConfig, lookup: KeyLookup, actor: str) -> Judge | None:
     """The suite's judge with its key looked up now, in the caller's thread (a page's secrets)."""
     if config.judge is None:
         return None
-    endpoint = find_endpoint(engine, config.judge.endpoint)
-    if endpoint is None:
-        raise NotFound(f"The judge's endpoint '{config.judge.endpoint}' does not exist any more.")
-    env = key_env_for(endpoint_config(endpoint))
-    key = lookup(env) if env else None
-    return evaluations.judge_for(engine, config.judge, lambda name: key if name == env else None)
+    return evaluations.judge_for(
+        engine, config.judge, lookup, project_id=project_of(engine, config), actor=actor
+    )
 
 
 def _finish(
@@ -132,10 +126,12 @@ def _begin(
     engine: Engine, config: EvaluationConfig, actor: str, name: str, lookup: KeyLookup
 ) -> tuple[Judge | None, list[Cell], int, RunOptions]:
     """Everything checked and prepared before the evaluation row exists, then the row."""
-    judge = _judge(engine, config, lookup)
+    judge = _judge(engine, config, lookup, actor)
     cells = cells_for(engine, config)
     evaluation = evaluations.create_evaluation(engine, config, actor=actor, name=name)
     evaluation_id: int = evaluation.id  # type: ignore[assignment]
+    if judge is not None:
+        judge.evaluation_id = evaluation_id
     return judge, cells, evaluation_id, _options(engine, config, actor, evaluation_id)
 
 

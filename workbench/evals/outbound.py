@@ -30,7 +30,7 @@ from workbench.prompts.versions import get_prompt_row
 
 @dataclass(frozen=True)
 class Destination:
-    """An endpoint as the policy sees it (``data_policy.Target``)."""
+    """An endpoint as the policy sees it (``data_policy.Recipient``)."""
 
     name: str
     provider: str

@@ -17,12 +17,14 @@ from sqlmodel import col, select
 
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.assertions import validate_assertions
+from workbench.models.settings import STORED_SETTINGS, CallSettings
 from workbench.prompts.templates import PromptTemplate, missing_variables
 from workbench.store.engine import session_scope
 from workbench.store.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCase
 
 MAX_VERSIONS, MAX_MODELS = 4, 6
-CALL_PARAMS = ("temperature", "max_tokens")  # what the runner sends (``run_plan.CallParams``)
+# The judge grades: the same answer every time, and briefly (its settings, not the defaults).
+JUDGE_CALL = CallSettings(temperature=0.0, max_tokens=300)
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,23 @@ class CaseSnapshot:
 
 @dataclass(frozen=True)
 class JudgeSettings:
+    """The suite's judge: a model named by endpoint and id, and its call settings."""
+
     endpoint: str
     model: str
-    temperature: float = 0.0
-    max_tokens: int = 300
+    params: dict[str, Any] = field(default_factory=JUDGE_CALL.to_dict)
+
+    @property
+    def settings(self) -> CallSettings:
+        return CallSettings.from_dict(self.params)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JudgeSettings:
+        """Also reads snapshots written before settings had one definition (temperature and
+        max_tokens stored beside the model)."""
+        older = {k: data[k] for k in ("temperature", "max_tokens") if k in data}
+        params = data.get("params") or (JUDGE_CALL.merged(older).to_dict() if older else JUDGE_CALL.to_dict())
+        return cls(data["endpoint"], data["model"], dict(params))
 
 
 @dataclass(frozen=True)
@@ -105,13 +120,13 @@ class EvaluationConfig:
             versions=tuple(VersionSnapshot(**v) for v in data["versions"]),
             models=tuple(ModelSnapshot(**m) for m in data["models"]),
             cases=tuple(CaseSnapshot(**c) for c in data["cases"]),
-            judge=JudgeSettings(**judge) if judge else None,
+            judge=JudgeSettings.from_json(judge) if judge else None,
         )
 
-    def call_params(self, version: VersionSnapshot, model: ModelSnapshot | None = None) -> dict[str, Any]:
+    def call_settings(self, version: VersionSnapshot, model: ModelSnapshot | None = None) -> CallSettings:
         """What a call of ``version`` on ``model`` sends: the version's saved settings, then the
         overrides for every call, then the model's own."""
-        return {**version.params, **self.params, **(model.params if model else {})}
+        return CallSettings.from_dict(version.params).merged(self.params, model.params if model else None)
 
     def test_cases(self) -> list[TestCase]:
         return [case.as_case(self.prompt_id, i) for i, case in enumerate(self.cases)]
@@ -139,9 +154,10 @@ def matrix_size(cases: int, versions: int, models: int) -> str:
 
 
 def _check_params(params: dict[str, Any]) -> None:
-    unknown = set(params) - set(CALL_PARAMS)
+    unknown = set(params) - set(STORED_SETTINGS)
     if unknown:
         raise InvalidInput(f"Unknown call parameter(s) {', '.join(sorted(unknown))}.", field="params")
+    CallSettings.from_dict(params)  # each value in its range, or refused naming it
 
 
 def _check_limits(

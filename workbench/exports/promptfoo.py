@@ -49,6 +49,7 @@ from sqlmodel import col, select
 from workbench.exports.files import ZIP_MIME, ExportFile, record_export, slug, stamp, zip_bytes
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection, prompt_ids_query
+from workbench.models.settings import CallSettings
 from workbench.store.engine import session_scope
 from workbench.store.tables import (
     Endpoint,
@@ -222,6 +223,16 @@ def _provider(endpoint: Endpoint | None, endpoint_name: str, model: str) -> dict
     return {"id": pid, "label": label, **({"config": config} if config else {})}
 
 
+def _provider_config(settings: CallSettings) -> dict[str, Any]:
+    """A version's call settings as promptfoo's provider ``config`` (OpenAI's names)."""
+    config: dict[str, Any] = {
+        k: v for k, v in settings.to_dict().items() if k not in ("system_override", "response_format")
+    }
+    if settings.response_format == "json":
+        config["response_format"] = {"type": "json_object"}
+    return config
+
+
 def _chat(version: PromptVersion) -> str:
     messages = (
         [{"role": "system", "content": version.system_template}] if version.system_template.strip() else []
@@ -278,9 +289,7 @@ def prompt_config(engine: Engine, prompt_id: int) -> tuple[dict[str, Any], Notes
             "label": f"{prompt.name} v{version.number} ({', '.join(tags)})",
             "raw": _chat(version),
         }
-        params = {
-            k: v for k, v in (version.params or {}).items() if k in ("temperature", "max_tokens", "top_p")
-        }
+        params = _provider_config(CallSettings.from_dict(version.params))
         if params:
             entry["config"] = params
         prompts.append(entry)

@@ -54,7 +54,7 @@ class ProjectPolicy(Protocol):
     pii_names: list[str]
 
 
-class Target(Protocol):
+class Recipient(Protocol):
     """Where the request goes (an ``Endpoint`` row or an ``EndpointConfig`` satisfies it)."""
 
     name: str
@@ -104,15 +104,15 @@ def _plural(label: str, n: int) -> str:
     return label + ("es" if label.endswith("ss") else "s")
 
 
-def is_offline(target: Target) -> bool:
+def is_offline(target: Recipient) -> bool:
     return target.provider in OFFLINE_PROVIDERS
 
 
-def _endpoint_listed(project: ProjectPolicy, target: Target) -> bool:
+def _endpoint_listed(project: ProjectPolicy, target: Recipient) -> bool:
     return target.name in (project.allowed_providers or [])
 
 
-def _not_listed_reason(project: ProjectPolicy, target: Target) -> str:
+def _not_listed_reason(project: ProjectPolicy, target: Recipient) -> str:
     level = project.sensitivity
     if not project.allowed_providers:
         return (
@@ -125,7 +125,9 @@ def _not_listed_reason(project: ProjectPolicy, target: Target) -> str:
     )
 
 
-def check_outbound(project: ProjectPolicy, target: Target, requests: Sequence[Sequence[Message]]) -> Decision:
+def check_outbound(
+    project: ProjectPolicy, target: Recipient, requests: Sequence[Sequence[Message]]
+) -> Decision:
     """Decide on ``requests`` (each a list of chat messages) going to ``target``."""
     level = project.sensitivity
     base = {"endpoint": target.name, "sensitivity": level}
@@ -169,12 +171,12 @@ def check_outbound(project: ProjectPolicy, target: Target, requests: Sequence[Se
     return Decision(WARN, reason.strip(), findings=findings, redacted=redacted, can_redact=True, **base)
 
 
-def check_messages(project: ProjectPolicy, target: Target, messages: Sequence[Message]) -> Decision:
+def check_messages(project: ProjectPolicy, target: Recipient, messages: Sequence[Message]) -> Decision:
     """``check_outbound`` for a single request."""
     return check_outbound(project, target, [messages])
 
 
-def enforce(project: ProjectPolicy, target: Target, requests: Sequence[Sequence[Message]]) -> None:
+def enforce(project: ProjectPolicy, target: Recipient, requests: Sequence[Sequence[Message]]) -> None:
     """Raise ``PolicyBlocked`` when the requests may not go; for core callers (the runner) as a
     last line of defence behind the UI's own check. Warnings do not raise."""
     decision = check_outbound(project, target, requests)

@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from workbench.aio import run_sync
-from workbench.errors import BadResponse, InvalidInput, NotFound, TemplateError
+from workbench.errors import BadResponse, InvalidInput, TemplateError
 from workbench.governance import data_policy
 from workbench.judging import feedback
-from workbench.models.endpoints import endpoint_config, model_label
-from workbench.models.providers.interface import ChatRequest, EndpointConfig, KeyLookup, Provider
-from workbench.models.providers.registry import build_provider, env_lookup
+from workbench.models.endpoints import model_label, target_of_model
+from workbench.models.gateway import CallRequest, Gateway, ModelTarget
+from workbench.models.providers.interface import EndpointConfig, KeyLookup
+from workbench.models.providers.registry import env_lookup
+from workbench.models.settings import CallSettings
 from workbench.projects import project_records
 from workbench.prompts import checklist
 from workbench.prompts.templates import Message, PromptTemplate
@@ -212,16 +213,27 @@ def improver_models(engine: Engine, project_id: int | None = None) -> list[tuple
         ]
 
 
+# A rewrite should stay close to the draft (low variety) and has room for a whole prompt.
+IMPROVE_CALL = CallSettings(temperature=0.2, max_tokens=2000)
+
+
 @dataclass(frozen=True)
 class ImproveRequest:
     """A rewrite request ready to send: the model, where it goes, and exactly what it says."""
 
-    model: str  # the model's id at the provider
+    target: ModelTarget
     label: str  # "Endpoint · model", as people see it
-    endpoint: EndpointConfig
     messages: list[Message]
     system: str  # the draft being improved
     user: str
+
+    @property
+    def endpoint(self) -> EndpointConfig:
+        return self.target.endpoint
+
+    @property
+    def model(self) -> str:
+        return self.target.model
 
 
 def prepare_improvement(
@@ -237,26 +249,16 @@ def prepare_improvement(
     Nothing is sent or written; a page shows the data-policy check on ``messages`` first."""
     if not (system.strip() or user.strip()):
         raise InvalidInput("Write a prompt first: there is nothing to improve.")
-    with session_scope(engine) as session:
-        entry = session.get(ModelEntry, model_id)
-        endpoint = session.get(Endpoint, entry.endpoint_id) if entry else None
-        if entry is None or endpoint is None or not (entry.enabled and endpoint.enabled):
-            raise NotFound("That model is not available any more; pick another one.")
+    target, label = target_of_model(engine, model_id)
     findings = checklist.check(system, user, values)
     rated = collect_feedback(engine, prompt_id) if prompt_id else Feedback()
     return ImproveRequest(
-        model=entry.model,
-        label=model_label(entry, endpoint),
-        endpoint=endpoint_config(endpoint),
+        target=target,
+        label=label,
         messages=build_messages(system, user, findings, rated),
         system=system,
         user=user,
     )
-
-
-async def _ask(provider: Provider, request: ChatRequest) -> str:
-    async with provider:
-        return (await provider.complete(request)).text
 
 
 def send_improvement(
@@ -266,17 +268,20 @@ def send_improvement(
     project_id: int | None = None,
     messages: Sequence[Message] | None = None,
     lookup: KeyLookup = env_lookup,
+    actor: str = "",
 ) -> Proposal:
-    """Send ``request`` (with ``messages`` instead of its own, e.g. redacted) and parse the
-    answer. The project's data policy is enforced here whatever the caller checked before
-    (``PolicyBlocked`` with the reason). Writes nothing."""
-    to_send = [dict(m) for m in (request.messages if messages is None else messages)]
-    if project_id is not None:
-        data_policy.enforce(project_records.get_project(engine, project_id), request.endpoint, [to_send])
-    chat = ChatRequest(model=request.model, messages=to_send, temperature=0.2, max_tokens=2000)
-    text = run_sync(_ask(build_provider(request.endpoint, lookup), chat))
+    """Send ``request`` (with ``messages`` instead of its own, e.g. redacted) through the
+    gateway and parse the answer. The project's data policy is checked there whatever the caller
+    checked before (``PolicyBlocked`` with the reason); the call is recorded with purpose
+    ``improve``. No prompt or version is written."""
+    to_send = tuple(dict(m) for m in (request.messages if messages is None else messages))
+    call = CallRequest(
+        request.target, to_send, IMPROVE_CALL, purpose="improve", project_id=project_id, actor=actor
+    )
+    result = Gateway(engine, lookup=lookup).call_sync(call)
+    result.raise_for_failure()
     return parse_proposal(
-        text, current=PromptTemplate(system=request.system, user=request.user), model=request.label
+        result.text, current=PromptTemplate(system=request.system, user=request.user), model=request.label
     )
 
 
@@ -290,10 +295,11 @@ def request_improvement(
     prompt_id: int | None = None,
     project_id: int | None = None,
     lookup: KeyLookup = env_lookup,
+    actor: str = "",
 ) -> Proposal:
     """Ask the model for a rewrite of the draft and parse it (scripts; the Draft page prepares,
-    checks the data policy with the person, then sends). Writes nothing."""
+    checks the data policy with the person, then sends). Writes no prompt or version."""
     request = prepare_improvement(
         engine, model_id=model_id, system=system, user=user, values=values, prompt_id=prompt_id
     )
-    return send_improvement(engine, request, project_id=project_id, lookup=lookup)
+    return send_improvement(engine, request, project_id=project_id, lookup=lookup, actor=actor)

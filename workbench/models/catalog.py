@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from workbench.aio import run_sync
 from workbench.errors import ProviderError, WorkbenchError
+from workbench.models.gateway import Gateway
 from workbench.models.providers.interface import EndpointConfig, KeyLookup
 from workbench.models.providers.registry import (
-    build_provider,
     env_lookup,
     key_env_for,
     provider_class,
@@ -36,9 +38,10 @@ class ModelList:
     note: str = ""
 
 
-async def _list(config: EndpointConfig, lookup: KeyLookup) -> list[str]:
-    async with build_provider(config, lookup) as provider:
-        return await provider.list_models()
+async def _list(engine: Engine, config: EndpointConfig, lookup: KeyLookup, actor: str) -> list[str]:
+    """The models API through the gateway (so the connection test is on record too)."""
+    async with Gateway(engine, lookup=lookup) as gateway:
+        return await gateway.list_models(config, actor=actor)
 
 
 def _verdict_for(config: EndpointConfig, exc: WorkbenchError, has_key: bool) -> str:
@@ -60,7 +63,9 @@ def _verdict_for(config: EndpointConfig, exc: WorkbenchError, has_key: bool) -> 
     return f"Failed: {exc}"
 
 
-def check_connection(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> Verdict:
+def check_connection(
+    engine: Engine, config: EndpointConfig, lookup: KeyLookup = env_lookup, *, actor: str = ""
+) -> Verdict:
     """Call the endpoint's models API once (no tokens spent) and say plainly what happened."""
     has_key = bool(resolve_key(config, lookup))
     if provider_class(config.provider).requires_key(config) and not has_key:
@@ -69,18 +74,20 @@ def check_connection(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> 
             f"No key: set {key_env_for(config)} in your environment or .streamlit/secrets.toml, then reload.",
         )
     try:
-        models = run_sync(_list(config, lookup))
+        models = run_sync(_list(engine, config, lookup, actor))
     except WorkbenchError as exc:
         return Verdict(False, _verdict_for(config, exc, has_key))
     count = len(models)
     return Verdict(True, f"Connected: {count} model{'s' if count != 1 else ''}", tuple(models))
 
 
-def fetch_models(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> ModelList:
+def fetch_models(
+    engine: Engine, config: EndpointConfig, lookup: KeyLookup = env_lookup, *, actor: str = ""
+) -> ModelList:
     """The endpoint's models; when its API cannot be asked, the provider's offline list and why."""
     fallback = tuple(provider_class(config.provider).fallback_models)
     try:
-        models = run_sync(_list(config, lookup))
+        models = run_sync(_list(engine, config, lookup, actor))
     except ProviderError as exc:
         has_key = bool(resolve_key(config, lookup))
         return ModelList(

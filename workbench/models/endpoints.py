@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput, NotFound
+from workbench.models.gateway import ModelTarget
 from workbench.models.pricing import default_price
 from workbench.models.providers.interface import EndpointConfig
 from workbench.models.providers.registry import provider_class
@@ -201,6 +202,39 @@ def add_model(
             return entry
     except IntegrityError:
         raise InvalidInput(f"Model '{model}' is already listed for this endpoint.", field="model") from None
+
+
+def model_target(entry: ModelEntry, endpoint: Endpoint) -> ModelTarget:
+    """Where a call to ``entry`` goes, with its prices (for the gateway)."""
+    return ModelTarget(
+        endpoint_config(endpoint), entry.model, entry.price_input_per_mtok, entry.price_output_per_mtok
+    )
+
+
+def target_of_model(engine: Engine, model_id: int) -> tuple[ModelTarget, str]:
+    """The target of an enabled model and its label ("Endpoint · model"); ``NotFound`` with what
+    to do when the model or its endpoint is gone or switched off."""
+    with session_scope(engine) as session:
+        entry = session.get(ModelEntry, model_id)
+        endpoint = session.get(Endpoint, entry.endpoint_id) if entry else None
+    if entry is None or endpoint is None or not (entry.enabled and endpoint.enabled):
+        raise NotFound("That model is not available any more; pick another one.")
+    return model_target(entry, endpoint), model_label(entry, endpoint)
+
+
+def target_named(engine: Engine, endpoint_name: str, model: str) -> ModelTarget:
+    """The target for a model named by its endpoint's name and its id (an evaluation's judge).
+    The model need not be listed in Settings: then it costs nothing on the record."""
+    endpoint = find_endpoint(engine, endpoint_name)
+    if endpoint is None:
+        raise NotFound(f"The endpoint '{endpoint_name}' does not exist any more.")
+    with session_scope(engine) as session:
+        entry = session.exec(
+            select(ModelEntry).where(ModelEntry.endpoint_id == endpoint.id, ModelEntry.model == model)
+        ).first()
+    if entry is not None:
+        return model_target(entry, endpoint)
+    return ModelTarget(endpoint_config(endpoint), model)
 
 
 def model_label(entry: ModelEntry, endpoint: Endpoint) -> str:

@@ -1,44 +1,72 @@
-"""One cell's call: the cache lookup, the slots, the stream, and every way a call can end
-turned into an output row.
+"""One cell's call: the cache lookup, then the gateway, and the output row it comes to.
 
-This is kept apart from the fan-out (``workbench.runs.runner``) because it is the part that decides
-what a user later reads in a cell: the text, the timings, the cost, and for a failure a status
-and a message that names the fix. The fan-out only schedules these calls, cancels them and
-stores what they return.
+This is kept apart from the fan-out (``workbench.runs.runner``) because it decides what a user
+later reads in a cell. The call itself goes through ``workbench.models.gateway`` like every
+other model call (data policy, provider, figures, storage); what is particular to a run is here:
 
-- Retries are the SDKs' own, configured on each client from the endpoint (``max_retries``,
-  ``timeout_s``); nothing here adds any, so a 429 is retried exactly ``max_retries`` times.
-- A failed call is data, never an exception: its output has ``status`` error, incomplete or
-  cancelled, an error kind, and a message with the key redacted, so the other cells carry on.
-- Slots: the endpoint's first, then the run's overall one, so a cell queued behind a busy
-  endpoint never holds an overall slot other cells could use.
+- Cache: an identical earlier answer (same endpoint, model, settings and messages) can be
+  reused without taking a slot or calling anyone; it is stored marked ``cache_hit``.
+- Slots: the endpoint's first, then the run's overall one, held only while the provider works,
+  so a cell queued behind a busy endpoint never holds an overall slot other cells could use.
+- Storage: the gateway's recorder for a run turns the call into the cell's ``Output`` row and
+  hands it to the run's single writer thread (``OutputRecorder``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+from typing import Any
 
 from sqlalchemy import Engine
 
-from workbench.errors import ProviderError, StreamInterrupted
-from workbench.models.pricing import cost_usd
-from workbench.models.providers.interface import Completion, Provider, TextDelta, redact
+from workbench.models.gateway import CallRequest, CallResult, Gateway, failed
 from workbench.runs import outputs
-from workbench.runs.plan import Target
+from workbench.runs.plan import PreparedCell
 from workbench.store.tables import Output
 
-log = logging.getLogger(__name__)
+
+class OutputRecorder:
+    """The gateway's recorder for one run: each call becomes its cell's ``Output`` row, saved by
+    the run's single writer thread (SQLite allows one writer; one thread keeps them in order)."""
+
+    def __init__(self, engine: Engine, run_id: int, writer: Executor) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.writer = writer
+        self._cells: dict[int, PreparedCell] = {}
+
+    def expect(self, request: CallRequest, prepared: PreparedCell) -> None:
+        self._cells[id(request)] = prepared
+
+    async def save(self, output: Output) -> Output:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.writer, outputs.save_output, self.engine, output
+        )
+
+    async def __call__(self, request: CallRequest, result: CallResult) -> Output:
+        prepared = self._cells.pop(id(request))
+        return await self.save(prepared.output(self.run_id, result))
+
+
+@contextlib.asynccontextmanager
+async def _slots(endpoint_slot: asyncio.Semaphore, overall_slot: asyncio.Semaphore) -> AsyncIterator[None]:
+    async with endpoint_slot, overall_slot:
+        yield
 
 
 async def call_cell(
     engine: Engine,
-    target: Target,
-    provider: Provider,
+    prepared: PreparedCell,
+    gateway: Gateway,
+    recorder: OutputRecorder,
     *,
-    run_id: int,
+    purpose: str,
+    project_id: int,
+    actor: str,
+    evaluation_id: int | None,
     use_cache: bool,
     stream: bool,
     endpoint_slot: asyncio.Semaphore,
@@ -46,97 +74,39 @@ async def call_cell(
     on_start: Callable[[], None],
     on_delta: Callable[[str], None],
 ) -> Output:
-    """Ask ``provider`` for ``target``'s answer and return the (unsaved) output row.
+    """The cell's stored output: its problem, a cache hit, or what its call came to. Never
+    raises for a failed call; cancelling stores a ``cancelled`` output with the text so far."""
+    if prepared.problem is not None:
+        return await _shielded(recorder.save(prepared.output(recorder.run_id, failed(prepared.problem))))
+    if use_cache and prepared.cache_key:
+        try:
+            hit = await asyncio.to_thread(outputs.find_cached, engine, prepared.cache_key)
+        except asyncio.CancelledError:
+            cancelled = CallResult(
+                status="cancelled",
+                error_kind="cancelled",
+                error_message="Cancelled before it started. Run again to get this answer.",
+            )
+            return await _shielded(recorder.save(prepared.output(recorder.run_id, cancelled)))
+        if hit is not None:
+            return await _shielded(recorder.save(prepared.cached_copy(recorder.run_id, hit)))
+    request = prepared.request(purpose, project_id, actor, evaluation_id)
+    recorder.expect(request, prepared)
+    result = await gateway.call(
+        request,
+        stream=stream,
+        limit=_slots(endpoint_slot, overall_slot),
+        on_start=on_start,
+        on_delta=on_delta,
+    )
+    record: Output = result.record
+    return record
 
-    A cached answer is returned without taking a slot or calling anyone. ``on_start`` is called
-    once the slots are held; ``on_delta`` with each piece of streamed text. Cancelling the task
-    returns a ``cancelled`` output with whatever text had streamed instead of raising, so the
-    caller can store it like any other.
-    """
-    parts: list[str] = []
-    started: float | None = None
-    first_token: float | None = None
+
+async def _shielded(save: Any) -> Output:
+    """Finish a save even when the cell is cancelled meanwhile (the answer is not lost)."""
+    future = asyncio.ensure_future(save)
     try:
-        if use_cache and target.cache_key:
-            hit = await asyncio.to_thread(outputs.find_cached, engine, target.cache_key)
-            if hit is not None:
-                return target.cached_copy(run_id, hit)
-        async with endpoint_slot, overall_slot:
-            on_start()
-            started = time.perf_counter()
-            request = target.request()
-            if stream:
-                final: Completion | None = None
-                async for event in provider.stream(request):
-                    if isinstance(event, TextDelta):
-                        first_token = first_token or time.perf_counter()
-                        parts.append(event.text)
-                        on_delta(event.text)
-                    else:
-                        final = event
-                assert final is not None, "a provider stream must end with a Completion"
-            else:
-                final = await provider.complete(request)
-                first_token = None
-            ended = time.perf_counter()
-        return target.output(
-            run_id,
-            status="ok",
-            text=final.text,
-            latency_ms=(ended - started) * 1000,
-            ttft_ms=(first_token - started) * 1000 if first_token else None,
-            tokens_in=final.tokens_in,
-            tokens_out=final.tokens_out,
-            finish_reason=final.finish_reason,
-            cost=cost_usd(final.tokens_in, final.tokens_out, target.price_in, target.price_out),
-        )
+        return await asyncio.shield(future)
     except asyncio.CancelledError:
-        where = f"after {len(''.join(parts))} characters" if started else "before it started"
-        return target.output(
-            run_id,
-            status="cancelled",
-            text="".join(parts),
-            error_kind="cancelled",
-            error_message=f"Cancelled {where}. Run again to get this answer.",
-            **_timing(started, first_token),
-        )
-    except StreamInterrupted as exc:
-        return target.output(
-            run_id,
-            status="incomplete",
-            text=exc.partial_text or "".join(parts),
-            error=exc,
-            secret=provider.api_key,
-            **_timing(started, first_token),
-        )
-    except ProviderError as exc:
-        return target.output(
-            run_id,
-            status="error",
-            error=exc,
-            secret=provider.api_key,
-            **_timing(started, first_token),
-        )
-    except Exception as exc:  # a provider bug must not take the other cells down
-        log.warning("run %s: unexpected %s in %s", run_id, type(exc).__name__, target.title)
-        return target.output(
-            run_id,
-            status="error",
-            error_kind="internal",
-            error_message=redact(
-                f"{target.title}: unexpected failure ({type(exc).__name__}: {exc}). Try again; "
-                "if it persists, report it with this message.",
-                provider.api_key,
-            ),
-            **_timing(started, first_token),
-        )
-
-
-def _timing(started: float | None, first_token: float | None) -> dict[str, float | None]:
-    """Latency and time to first token of a call that ended early (none if it never started)."""
-    if started is None:
-        return {}
-    return {
-        "latency_ms": (time.perf_counter() - started) * 1000,
-        "ttft_ms": (first_token - started) * 1000 if first_token else None,
-    }
+        return await future

@@ -46,7 +46,7 @@ class LiveRun(RunListener):
                 column=c.column,
                 title=titles[c.column] if c.column < len(titles) else f"model #{c.model_id}",
                 variables=dict(c.variables),
-                params=c.params.as_dict(),
+                params=c.settings.to_dict(),
             )
             for c in cells
         }

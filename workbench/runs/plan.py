@@ -1,10 +1,10 @@
-"""What a run is made of: cells (version × model with parameters × row of values), and their
-preparation into ready-to-send targets before any call is made.
+"""What a run is made of: cells (version × model with its call settings × row of values), and
+their preparation into cells ready to send before any call is made.
 
-Preparation reads the versions, models and endpoints once, renders every cell's messages and
-builds one provider per endpoint (looking its key up in the caller's thread). A cell that cannot
-be sent (a variable left empty, a disabled model) becomes a target with a ``problem``: the
-runner stores it as an error output without calling anyone, and the other cells go ahead.
+Preparation reads the versions, models and endpoints once, renders every cell's messages and has
+the gateway build one provider per endpoint (looking its key up in the caller's thread). A cell
+that cannot be sent (a variable left empty, a disabled model) is prepared with a ``problem``:
+the runner stores it as an error output without calling anyone, and the other cells go ahead.
 """
 
 from __future__ import annotations
@@ -17,55 +17,23 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from workbench.errors import ConfigError, NotFound, TemplateError, WorkbenchError
-from workbench.models.endpoints import endpoint_config
-from workbench.models.providers.interface import (
-    ChatRequest,
-    EndpointConfig,
-    KeyLookup,
-    Message,
-    Provider,
-    redact,
-)
-from workbench.models.providers.registry import build_provider
+from workbench.models.endpoints import endpoint_config, model_target
+from workbench.models.gateway import CallRequest, CallResult, Gateway, ModelTarget
+from workbench.models.providers.interface import EndpointConfig, Message
+from workbench.models.settings import CallSettings
 from workbench.prompts.templates import PromptTemplate
 from workbench.runs.outputs import cache_key
 from workbench.store.engine import session_scope
 from workbench.store.tables import Endpoint, ModelEntry, Output, PromptVersion
 
-DEFAULT_MAX_TOKENS = 512
-
-
-@dataclass(frozen=True)
-class CallParams:
-    """Per-model settings of a run. ``system_override`` replaces the version's system message."""
-
-    temperature: float | None = None
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    system_override: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens}
-        if self.system_override:
-            out["system_override"] = self.system_override
-        return out
-
-    @classmethod
-    def from_version(cls, params: Mapping[str, Any] | None) -> CallParams:
-        """The version's saved defaults (temperature, max_tokens), when it has any."""
-        params = params or {}
-        temperature = params.get("temperature")
-        return cls(
-            temperature=float(temperature) if temperature is not None else None,
-            max_tokens=int(params.get("max_tokens") or DEFAULT_MAX_TOKENS),
-        )
-
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """One column: a model and the parameters it runs with."""
+    """One column: a model and the settings it runs with (``system_override`` replaces the
+    version's system message for this column)."""
 
     model_id: int
-    params: CallParams = field(default_factory=CallParams)
+    settings: CallSettings = field(default_factory=CallSettings)
 
 
 @dataclass(frozen=True)
@@ -81,7 +49,7 @@ class Cell:
     prompt_version_id: int
     model_id: int
     variables: Mapping[str, Any]
-    params: CallParams = field(default_factory=CallParams)
+    settings: CallSettings = field(default_factory=CallSettings)
     row_index: int = 0
     column: int = 0
     test_case_id: int | None = None
@@ -102,7 +70,7 @@ def plan(version_ids: Sequence[int], models: Sequence[ModelChoice], rows: Sequen
             prompt_version_id=version_id,
             model_id=choice.model_id,
             variables=dict(row.variables),
-            params=choice.params,
+            settings=choice.settings,
             row_index=i,
             column=j,
             test_case_id=row.test_case_id,
@@ -114,86 +82,73 @@ def plan(version_ids: Sequence[int], models: Sequence[ModelChoice], rows: Sequen
 
 
 @dataclass
-class Target:
-    """A prepared cell: the rendered messages, where they go, and what the model costs."""
+class PreparedCell:
+    """A cell ready to send: the rendered messages, the model they go to, and its cache key;
+    or the ``problem`` that keeps it from being sent (stored as its output)."""
 
     cell: Cell
     title: str
-    endpoint: EndpointConfig | None = None
-    provider: str = ""
-    model_name: str = ""
-    price_in: float = 0.0
-    price_out: float = 0.0
+    target: ModelTarget | None = None
     messages: list[Message] = field(default_factory=list)
     cache_key: str | None = None
     problem: WorkbenchError | None = None
 
-    def request(self) -> ChatRequest:
-        return ChatRequest(
-            model=self.model_name,
-            messages=self.messages,
-            temperature=self.cell.params.temperature,
-            max_tokens=self.cell.params.max_tokens,
+    @property
+    def endpoint(self) -> EndpointConfig | None:
+        return self.target.endpoint if self.target else None
+
+    def request(
+        self, options_purpose: str, project_id: int, actor: str, evaluation_id: int | None
+    ) -> CallRequest:
+        assert self.target is not None
+        return CallRequest(
+            target=self.target,
+            messages=tuple(dict(m) for m in self.messages),
+            settings=self.cell.settings,
+            purpose=options_purpose,
+            project_id=project_id,
+            actor=actor,
+            evaluation_id=evaluation_id,
         )
 
-    def output(
-        self,
-        run_id: int,
-        *,
-        status: str,
-        text: str = "",
-        error: WorkbenchError | None = None,
-        error_kind: str | None = None,
-        error_message: str | None = None,
-        secret: str | None = None,
-        cost: float | None = None,
-        **figures: Any,
-    ) -> Output:
-        """The output row for this cell; an error's message is stored with any key removed."""
-        if error is not None:
-            error_kind = error_kind or _kind(error)
-            error_message = redact(str(error), secret)
+    def output(self, run_id: int, result: CallResult) -> Output:
+        """The output row of this cell for what its call (or its problem) came to."""
         return Output(
             run_id=run_id,
             prompt_version_id=self.cell.prompt_version_id,
             model_id=self.cell.model_id,
             test_case_id=self.cell.test_case_id,
             row_index=self.cell.row_index,
-            endpoint_name=self.endpoint.name if self.endpoint else "",
-            provider=self.provider,
-            model_name=self.model_name,
+            endpoint_name=self.target.endpoint.name if self.target else "",
+            provider=self.target.endpoint.provider if self.target else "",
+            model_name=self.target.model if self.target else "",
             variables=dict(self.cell.variables),
             messages=[dict(m) for m in self.messages],
-            params=self.cell.params.as_dict(),
-            text=text,
-            status=status,
-            error_kind=error_kind,
-            error_message=error_message,
-            cost_usd=cost,
+            params=self.cell.settings.to_dict(),
+            text=result.text,
+            status=result.status,
+            error_kind=result.error_kind,
+            error_message=result.error_message,
             cache_key=self.cache_key,
-            **figures,
+            **result.figures(),
         )
 
     def cached_copy(self, run_id: int, hit: Output) -> Output:
         """A cache hit: the earlier answer and its figures, marked as reused."""
-        return self.output(
+        output = self.output(
             run_id,
-            status="ok",
-            text=hit.text,
-            cost=hit.cost_usd,
-            latency_ms=hit.latency_ms,
-            ttft_ms=hit.ttft_ms,
-            tokens_in=hit.tokens_in,
-            tokens_out=hit.tokens_out,
-            finish_reason=hit.finish_reason,
-            cache_hit=True,
+            CallResult(
+                text=hit.text,
+                cost_usd=hit.cost_usd,
+                latency_ms=hit.latency_ms,
+                ttft_ms=hit.ttft_ms,
+                tokens_in=hit.tokens_in,
+                tokens_out=hit.tokens_out,
+                finish_reason=hit.finish_reason,
+            ),
         )
-
-
-def _kind(error: WorkbenchError) -> str:
-    if isinstance(error, TemplateError):
-        return "template"
-    return str(getattr(error, "kind", "config"))
+        output.cache_hit = True
+        return output
 
 
 class _Renderers:
@@ -203,7 +158,7 @@ class _Renderers:
         self._compiled: dict[tuple[str, str], Callable[[Mapping[str, Any]], list[Message]]] = {}
 
     def render(self, version: PromptVersion, cell: Cell) -> list[Message]:
-        override = cell.params.system_override
+        override = cell.settings.system_override
         source = (version.system_template if override is None else override, version.user_template)
         if source not in self._compiled:
             self._compiled[source] = PromptTemplate(system=source[0], user=source[1]).renderer()
@@ -273,36 +228,26 @@ def with_messages(cells: Sequence[Cell], messages: Mapping[str, Sequence[Message
     ]
 
 
-def prepare(
-    engine: Engine, cells: Sequence[Cell], lookup: KeyLookup
-) -> tuple[list[Target], dict[str, Provider]]:
-    """Targets for ``cells`` and one provider per endpoint used (keys looked up now)."""
+def prepare(engine: Engine, cells: Sequence[Cell], gateway: Gateway) -> list[PreparedCell]:
+    """The cells ready to send; the gateway builds one provider per endpoint used, looking its
+    key up now (in the caller's thread, so a page's secrets are used)."""
     versions, models, endpoints = _load(engine, cells)
-    providers: dict[str, Provider] = {}
-    broken: dict[str, WorkbenchError] = {}
     renderers = _Renderers()
     targets = []
     for cell in cells:
         model = models.get(cell.model_id)
         endpoint = endpoints.get(model.endpoint_id) if model else None
         title = f"{endpoint.name} · {model.model}" if model and endpoint else f"model #{cell.model_id}"
-        target = Target(cell=cell, title=(model.display_name if model and model.display_name else title))
+        target = PreparedCell(
+            cell=cell, title=(model.display_name if model and model.display_name else title)
+        )
         try:
             if model is None or endpoint is None:
                 raise NotFound(f"Model #{cell.model_id} no longer exists. Pick another model.")
             if not (model.enabled and endpoint.enabled):
                 raise ConfigError(f"{title} is disabled. Enable it in Settings, or pick another model.")
-            config = endpoint_config(endpoint)
-            target.endpoint, target.provider, target.model_name = config, endpoint.provider, model.model
-            target.price_in, target.price_out = model.price_input_per_mtok, model.price_output_per_mtok
-            if config.name in broken:
-                raise broken[config.name]
-            if config.name not in providers:
-                try:
-                    providers[config.name] = build_provider(config, lookup)
-                except WorkbenchError as exc:
-                    broken[config.name] = exc
-                    raise
+            target.target = model_target(model, endpoint)
+            gateway.provider(target.target.endpoint)
             version = versions.get(cell.prompt_version_id)
             if version is None:
                 raise NotFound(f"Version #{cell.prompt_version_id} does not exist.")
@@ -310,13 +255,14 @@ def prepare(
                 target.messages = [dict(m) for m in cell.messages]  # type: ignore[misc]
             else:
                 target.messages = renderers.render(version, cell)
+            config = target.target.endpoint
             target.cache_key = cache_key(
                 endpoint=(config.name, config.provider, config.base_url),
                 model=model.model,
-                params=cell.params.as_dict(),
+                params=cell.settings.to_dict(),
                 messages=target.messages,
             )
         except WorkbenchError as exc:
             target.problem = exc
         targets.append(target)
-    return targets, providers
+    return targets

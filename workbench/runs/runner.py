@@ -6,8 +6,8 @@ variable values (optionally a bench test case). Compare runs one version × mode
 tests run versions × models × test cases through the same ``plan`` and ``run_cells``.
 
 This module is the fan-out: it opens the run, checks the data policy, schedules every cell,
-cancels and stores. What one call does (cache, slots, stream, retries, how a failure becomes an
-output) is ``workbench.runs.cell``.
+cancels and stores. What one cell does (cache, slots) is ``workbench.runs.cell``; the call
+itself goes through ``workbench.models.gateway``, the one path to a model.
 
 - Limits: each endpoint allows ``Endpoint.max_concurrency`` calls at once, and the whole run
   ``RunOptions.max_concurrency``; a cell takes its endpoint's slot first, then an overall one.
@@ -42,16 +42,18 @@ from workbench.aio import run_sync
 from workbench.errors import InvalidInput, PolicyBlocked
 from workbench.governance import data_policy
 from workbench.governance.data_policy import ProjectPolicy
-from workbench.models.providers.interface import KeyLookup, Provider
+from workbench.models.gateway import Gateway
+from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup
+from workbench.models.settings import CallSettings
 from workbench.projects import project_records
 from workbench.runs import outputs
-from workbench.runs.cell import call_cell
-from workbench.runs.plan import CallParams, Cell, ModelChoice, RowInput, Target, plan, prepare
+from workbench.runs.cell import OutputRecorder, call_cell
+from workbench.runs.plan import Cell, ModelChoice, PreparedCell, RowInput, plan, prepare
 from workbench.store.tables import Output
 
 __all__ = [
-    "CallParams",
+    "CallSettings",
     "Cell",
     "ModelChoice",
     "RowInput",
@@ -119,28 +121,28 @@ class RunReport:
 
 
 class _Execution:
-    """One run on one event loop: semaphores, providers and the writer live only here."""
+    """One run on one event loop: semaphores, the gateway's providers and the writer live here."""
 
     def __init__(
         self,
         engine: Engine,
         run_id: int,
         options: RunOptions,
-        providers: dict[str, Provider],
+        gateway: Gateway,
         listener: RunListener,
         cancel: threading.Event,
     ) -> None:
         self.engine = engine
         self.run_id = run_id
         self.options = options
-        self.providers = providers
+        self.gateway = gateway
         self.listener = listener
         self.cancel = cancel
         self.overall = asyncio.Semaphore(max(1, options.max_concurrency))
-        self.per_endpoint = {
-            name: asyncio.Semaphore(max(1, p.config.max_concurrency)) for name, p in providers.items()
-        }
+        self.per_endpoint: dict[str, asyncio.Semaphore] = {}
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-writer")
+        self.recorder = OutputRecorder(engine, run_id, self.writer)
+        gateway.recorder = self.recorder
 
     def _notify(self, method: Callable[..., None], *args: Any) -> None:
         try:
@@ -148,18 +150,14 @@ class _Execution:
         except Exception:  # a broken view must not lose the run
             log.exception("run %s: listener %s failed", self.run_id, getattr(method, "__name__", method))
 
-    async def run(self, targets: Sequence[Target]) -> list[Output]:
-        tasks = [asyncio.create_task(self._cell(t)) for t in targets]
+    async def run(self, prepared: Sequence[PreparedCell]) -> list[Output]:
+        tasks = [asyncio.create_task(self._cell(p)) for p in prepared]
         watcher = asyncio.create_task(self._watch_cancel(tasks))
         try:
             return list(await asyncio.gather(*tasks))
         finally:
             watcher.cancel()
-            for provider in self.providers.values():
-                try:
-                    await provider.aclose()
-                except Exception:
-                    log.warning("run %s: closing %s failed", self.run_id, provider.config.name)
+            await self.gateway.aclose()
             self.writer.shutdown(wait=True)
 
     async def _watch_cancel(self, tasks: list[asyncio.Task[Output]]) -> None:
@@ -170,34 +168,33 @@ class _Execution:
         for task in tasks:
             task.cancel()
 
-    async def _cell(self, target: Target) -> Output:
-        output = await self._call(target)
-        future = asyncio.get_running_loop().run_in_executor(
-            self.writer, outputs.save_output, self.engine, output
-        )
-        try:
-            saved = await asyncio.shield(future)
-        except asyncio.CancelledError:  # cancelled while saving: the write still completes
-            saved = await future
-        self._notify(self.listener.cell_finished, target.cell, saved)
-        return saved
+    def _slot(self, prepared: PreparedCell) -> asyncio.Semaphore:
+        endpoint = prepared.endpoint
+        if endpoint is None:
+            return asyncio.Semaphore(1)
+        if endpoint.name not in self.per_endpoint:
+            self.per_endpoint[endpoint.name] = asyncio.Semaphore(max(1, endpoint.max_concurrency))
+        return self.per_endpoint[endpoint.name]
 
-    async def _call(self, target: Target) -> Output:
-        if target.problem is not None:
-            return target.output(self.run_id, status="error", error=target.problem)
-        provider = self.providers[target.endpoint.name]  # type: ignore[union-attr]
-        return await call_cell(
+    async def _cell(self, prepared: PreparedCell) -> Output:
+        saved = await call_cell(
             self.engine,
-            target,
-            provider,
-            run_id=self.run_id,
+            prepared,
+            self.gateway,
+            self.recorder,
+            purpose=self.options.kind,
+            project_id=self.options.project_id,
+            actor=self.options.actor,
+            evaluation_id=self.options.evaluation_id,
             use_cache=self.options.use_cache,
             stream=self.options.stream,
-            endpoint_slot=self.per_endpoint[provider.config.name],
+            endpoint_slot=self._slot(prepared),
             overall_slot=self.overall,
-            on_start=lambda: self._notify(self.listener.cell_started, target.cell),
-            on_delta=lambda text: self._notify(self.listener.cell_delta, target.cell, text),
+            on_start=lambda: self._notify(self.listener.cell_started, prepared.cell),
+            on_delta=lambda text: self._notify(self.listener.cell_delta, prepared.cell, text),
         )
+        self._notify(self.listener.cell_finished, prepared.cell, saved)
+        return saved
 
 
 class RunHandle:
@@ -233,10 +230,14 @@ class RunHandle:
         return self._cancel, self._done
 
 
-def _apply_policy(engine: Engine, targets: Sequence[Target], options: RunOptions) -> None:
-    """Mark every target the data policy blocks (its reason becomes the cell's error); one
-    audit event per blocked endpoint records it (kinds and counts, never the values)."""
+def _apply_policy(
+    engine: Engine, targets: Sequence[PreparedCell], options: RunOptions, gateway: Gateway
+) -> None:
+    """Mark every cell the data policy blocks (its reason becomes the cell's error); one audit
+    event per blocked endpoint records it (kinds and counts, never the values). The gateway
+    checks each call again against the same policy."""
     policy = options.policy or project_records.get_project(engine, options.project_id)
+    gateway.use_policy(options.project_id, policy)
     blocked: dict[str, data_policy.Decision] = {}
     for target in targets:
         if target.problem is not None or target.endpoint is None or data_policy.is_offline(target.endpoint):
@@ -258,16 +259,18 @@ def _apply_policy(engine: Engine, targets: Sequence[Target], options: RunOptions
 
 def _begin(
     engine: Engine, cells: Sequence[Cell], options: RunOptions, lookup: KeyLookup
-) -> tuple[int, list[Target], dict[str, Provider]]:
+) -> tuple[int, list[PreparedCell], Gateway]:
     if not cells:
         raise InvalidInput("Nothing to run: choose at least one model and one row of values.")
-    targets, providers = prepare(engine, cells, lookup)
-    _apply_policy(engine, targets, options)
+    gateway = Gateway(engine, lookup=lookup)
+    targets = prepare(engine, cells, gateway)
+    _apply_policy(engine, targets, options, gateway)
     version_ids = sorted({c.prompt_version_id for c in cells})
     columns: dict[int, dict[str, Any]] = {}
     for t in targets:
         columns.setdefault(
-            t.cell.column, {"model_id": t.cell.model_id, "title": t.title, "params": t.cell.params.as_dict()}
+            t.cell.column,
+            {"model_id": t.cell.model_id, "title": t.title, "params": t.cell.settings.to_dict()},
         )
     settings = {
         **dict(options.settings),
@@ -288,14 +291,14 @@ def _begin(
         evaluation_id=options.evaluation_id,
         settings=settings,
     )
-    return run.id, targets, providers  # type: ignore[return-value]
+    return run.id, targets, gateway  # type: ignore[return-value]
 
 
 async def _execute(
     engine: Engine,
     run_id: int,
-    targets: list[Target],
-    providers: dict[str, Provider],
+    targets: list[PreparedCell],
+    gateway: Gateway,
     options: RunOptions,
     listener: RunListener,
     cancel: threading.Event,
@@ -303,7 +306,7 @@ async def _execute(
     began = time.perf_counter()
     status, error = "failed", None
     try:
-        rows = await _Execution(engine, run_id, options, providers, listener, cancel).run(targets)
+        rows = await _Execution(engine, run_id, options, gateway, listener, cancel).run(targets)
         status = "cancelled" if cancel.is_set() and any(o.status == "cancelled" for o in rows) else "done"
         return RunReport(run_id=run_id, status=status, outputs=rows, wall_s=time.perf_counter() - began)
     except Exception as exc:
@@ -330,13 +333,13 @@ def run_cells(
     cancel: threading.Event | None = None,
 ) -> RunReport:
     """Run ``cells`` and block until every one is stored (CLI, bench tests, benchmarks)."""
-    run_id, targets, providers = _begin(engine, cells, options, lookup)
+    run_id, targets, gateway = _begin(engine, cells, options, lookup)
     return run_sync(
         _execute(
             engine,
             run_id,
             targets,
-            providers,
+            gateway,
             options,
             listener or RunListener(),
             cancel or threading.Event(),
@@ -357,13 +360,13 @@ def start_run(
     Keys are looked up here, in the caller's thread, so the page's secrets lookup is used; the
     thread keeps running if the browser tab closes, and stores every answer that returns.
     """
-    run_id, targets, providers = _begin(engine, cells, options, lookup)
+    run_id, targets, gateway = _begin(engine, cells, options, lookup)
     handle = RunHandle(run_id, len(cells), listener or RunListener())
 
     def main() -> None:
         try:
             handle.report = asyncio.run(
-                _execute(engine, run_id, targets, providers, options, handle.listener, handle._cancel)
+                _execute(engine, run_id, targets, gateway, options, handle.listener, handle._cancel)
             )
         except Exception as exc:
             handle.error = f"The run stopped unexpectedly ({type(exc).__name__}). Finished answers are saved."

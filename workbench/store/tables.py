@@ -215,6 +215,37 @@ class Output(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ModelCall(SQLModel, table=True):
+    """One call to a model that is not a cell of a run: the judge, the improver, a connection
+    test, and what later capabilities add. Every call goes through ``workbench.models.gateway``;
+    a run's answers are stored as ``Output`` rows (their purpose is the run's kind), and every
+    other call as one of these, so what was sent and received is always on record."""
+
+    __tablename__ = "model_call"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=30, index=True)  # judge | improve | connection_test | ...
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
+    actor: str = Field(default="", max_length=200)
+    endpoint_name: str = ""
+    provider: str = ""
+    model_name: str = ""
+    messages: list[dict[str, Any]] = _json(list)
+    params: dict[str, Any] = _json(dict)
+    text: str = ""
+    status: str = Field(default="ok", max_length=20)  # ok | error | incomplete | cancelled
+    error_kind: str | None = Field(default=None, max_length=40)
+    error_message: str | None = None
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    cost_usd: float | None = None
+    finish_reason: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class Rating(SQLModel, table=True):
     """One rater's judgement of one output; a rater re-rating updates their own row."""
 

@@ -1,16 +1,20 @@
-"""Anthropic Messages API through the official ``anthropic`` SDK."""
+"""Anthropic Messages API through the official ``anthropic`` SDK.
+
+The SDK (about three seconds to import here) is imported when the first client is built, so the
+class's metadata costs nothing to read.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
-
-import anthropic
-import httpx2
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from workbench.errors import AuthError, StreamInterrupted
 from workbench.models.providers.interface import ChatRequest, Completion, Provider, StreamEvent, TextDelta
 from workbench.models.providers.sdk_errors import translate
+
+if TYPE_CHECKING:
+    import anthropic
 
 
 class AnthropicProvider(Provider):
@@ -22,10 +26,20 @@ class AnthropicProvider(Provider):
         "claude-sonnet-4-5",
         "claude-haiku-4-5",
     )
+    max_temperature = 1.0
+
+    @staticmethod
+    def _sdk() -> Any:
+        import anthropic
+
+        return anthropic
 
     def _client(self) -> anthropic.AsyncAnthropic:
         client = getattr(self, "_client_instance", None)
         if client is None:
+            import anthropic
+            import httpx2
+
             if not self.api_key:
                 raise AuthError(self.missing_key_message(), provider=self.config.name)
             client = anthropic.AsyncAnthropic(
@@ -38,21 +52,22 @@ class AnthropicProvider(Provider):
         return client
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
+        settings = request.settings
         params: dict[str, Any] = {
             "model": request.model,
-            "max_tokens": request.max_tokens,
+            "max_tokens": settings.max_tokens,
             "messages": request.conversation,
         }
         if request.system:
             params["system"] = request.system
         # SDK 1.0 removed sampling keywords from the typed signature; the API still takes them
         # on models that support sampling, so they ride in extra_body, and only when set.
-        sampling = {"temperature": request.temperature, "top_p": request.top_p}
+        sampling = {"temperature": settings.temperature, "top_p": settings.top_p}
         sampling = {k: v for k, v in sampling.items() if v is not None}
         if sampling:
             params["extra_body"] = sampling
-        if request.stop:
-            params["stop_sequences"] = list(request.stop)
+        if settings.stop:
+            params["stop_sequences"] = list(settings.stop)
         return params
 
     async def complete(self, request: ChatRequest) -> Completion:
@@ -61,7 +76,7 @@ class AnthropicProvider(Provider):
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self, request.model, anthropic) from None
+            raise translate(exc, self, request.model, self._sdk()) from None
         text = "".join(getattr(block, "text", "") for block in message.content)
         return Completion(
             text=text,
@@ -89,7 +104,7 @@ class AnthropicProvider(Provider):
                 body={**body, "stream": True},
                 cast_to=object,
                 stream=True,
-                stream_cls=anthropic.AsyncStream[object],
+                stream_cls=self._sdk().AsyncStream[object],
             )
             async with response as events:
                 async for event in events:
@@ -106,7 +121,7 @@ class AnthropicProvider(Provider):
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self, request.model, anthropic, "".join(parts)) from None
+            raise translate(exc, self, request.model, self._sdk(), "".join(parts)) from None
         if stop_reason is None:
             raise StreamInterrupted(
                 f"{self.config.name}: the stream ended before the model finished. The partial text is kept; "
@@ -130,7 +145,7 @@ class AnthropicProvider(Provider):
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self, "", anthropic) from None
+            raise translate(exc, self, "", self._sdk()) from None
 
     async def aclose(self) -> None:
         client = getattr(self, "_client_instance", None)

@@ -28,13 +28,15 @@ class EchoProvider(Provider):
     label = "Echo (offline)"
     needs_key = False
     fallback_models: ClassVar[tuple[str, ...]] = ("echo",)
+    supports_seed = True  # Echo ignores sampling: any setting is fine
+    supports_json_mode = True
     # A short pause between words makes streaming visible without slowing tests noticeably.
     word_delay_s: ClassVar[float] = 0.002
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         text = echo_text(request)
         words = re.findall(r"\S+\s*|\s+", text)
-        budget = request.max_tokens
+        budget = request.settings.max_tokens
         emitted: list[str] = []
         finish = "stop"
         for word in words:

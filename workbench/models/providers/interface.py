@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from workbench.models.settings import DEFAULTS, CallSettings
+
 Message = dict[str, str]
 KeyLookup = Callable[[str], str | None]
 
@@ -32,12 +34,12 @@ class EndpointConfig:
 
 @dataclass(frozen=True)
 class ChatRequest:
+    """What an adapter sends: the model, the messages and the call's settings (the one
+    definition in ``workbench.models.settings``; adapters translate it for their SDK)."""
+
     model: str
     messages: Sequence[Message]
-    temperature: float | None = None
-    max_tokens: int = 1024
-    top_p: float | None = None
-    stop: Sequence[str] = ()
+    settings: CallSettings = DEFAULTS
 
     @property
     def system(self) -> str:
@@ -77,6 +79,10 @@ class Provider(ABC):
     base_url_editable: ClassVar[bool] = False
     # Shown when the endpoint's models API cannot be reached.
     fallback_models: ClassVar[tuple[str, ...]] = ()
+    # What the provider's API accepts of the call settings (``unsupported`` says it plainly).
+    max_temperature: ClassVar[float] = 2.0
+    supports_seed: ClassVar[bool] = False
+    supports_json_mode: ClassVar[bool] = False
 
     def __init__(self, config: EndpointConfig, api_key: str | None) -> None:
         self.config = config
@@ -91,6 +97,24 @@ class Provider(ABC):
     def key_env(cls, config: EndpointConfig) -> str | None:
         """The variable that holds this endpoint's key: its own setting, else the provider default."""
         return config.api_key_env or cls.default_key_env
+
+    @classmethod
+    def unsupported(cls, settings: CallSettings) -> str | None:
+        """Why these settings cannot be sent to this provider (``None`` when they can), so a
+        call is refused with the fix before anything is sent rather than with a 400 after."""
+        if settings.temperature is not None and settings.temperature > cls.max_temperature:
+            return (
+                f"{cls.label} accepts a temperature from 0 to {cls.max_temperature:g}; "
+                f"{settings.temperature:g} was asked. Lower it."
+            )
+        if settings.seed is not None and not cls.supports_seed:
+            return f"{cls.label} has no seed setting: clear the seed."
+        if settings.response_format == "json" and not cls.supports_json_mode:
+            return (
+                f"{cls.label} has no JSON mode: ask for JSON in the prompt instead, and add an "
+                "'is JSON' check on the bench."
+            )
+        return None
 
     def missing_key_message(self) -> str:
         return (

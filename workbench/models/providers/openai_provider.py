@@ -1,16 +1,21 @@
-"""OpenAI chat completions through the official ``openai`` SDK."""
+"""OpenAI chat completions through the official ``openai`` SDK.
+
+The SDK is imported when the first client is built, not with this module: the class's metadata
+(name, label, key variable, fallback models) is read by the sidebar, Settings and the CLI's key
+check, which must not pay a second of import for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
-
-import httpx2
-import openai
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from workbench.errors import AuthError, BadResponse, StreamInterrupted
 from workbench.models.providers.interface import ChatRequest, Completion, Provider, StreamEvent, TextDelta
 from workbench.models.providers.sdk_errors import translate
+
+if TYPE_CHECKING:
+    import openai
 
 
 class OpenAIProvider(Provider):
@@ -26,10 +31,21 @@ class OpenAIProvider(Provider):
     )
     # OpenAI's newer models take max_completion_tokens; many compatible servers only max_tokens.
     max_tokens_param: ClassVar[str] = "max_completion_tokens"
+    supports_seed = True
+    supports_json_mode = True
+
+    @staticmethod
+    def _sdk() -> Any:
+        import openai
+
+        return openai
 
     def _client(self) -> openai.AsyncOpenAI:
         client = getattr(self, "_client_instance", None)
         if client is None:
+            import httpx2
+            import openai
+
             if self.requires_key(self.config) and not self.api_key:
                 raise AuthError(self.missing_key_message(), provider=self.config.name)
             client = openai.AsyncOpenAI(
@@ -42,17 +58,22 @@ class OpenAIProvider(Provider):
         return client
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
+        settings = request.settings
         params: dict[str, Any] = {
             "model": request.model,
             "messages": [dict(m) for m in request.messages],
-            self.max_tokens_param: request.max_tokens,
+            self.max_tokens_param: settings.max_tokens,
         }
-        if request.temperature is not None:
-            params["temperature"] = request.temperature
-        if request.top_p is not None:
-            params["top_p"] = request.top_p
-        if request.stop:
-            params["stop"] = list(request.stop)
+        if settings.temperature is not None:
+            params["temperature"] = settings.temperature
+        if settings.top_p is not None:
+            params["top_p"] = settings.top_p
+        if settings.stop:
+            params["stop"] = list(settings.stop)
+        if settings.seed is not None:
+            params["seed"] = settings.seed
+        if settings.response_format == "json":
+            params["response_format"] = {"type": "json_object"}
         return params
 
     async def complete(self, request: ChatRequest) -> Completion:
@@ -61,7 +82,7 @@ class OpenAIProvider(Provider):
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self, request.model, openai) from None
+            raise translate(exc, self, request.model, self._sdk()) from None
         if not response.choices:
             raise BadResponse(f"{self.config.name}: the answer had no choices.", provider=self.config.name)
         choice = response.choices[0]
@@ -89,7 +110,7 @@ class OpenAIProvider(Provider):
                 body=body,
                 cast_to=object,
                 stream=True,
-                stream_cls=openai.AsyncStream[object],
+                stream_cls=self._sdk().AsyncStream[object],
             )
             # The context closes the HTTP response when the caller stops early or is cancelled.
             async with response as stream:
@@ -111,7 +132,7 @@ class OpenAIProvider(Provider):
         except (AuthError, BadResponse):
             raise
         except Exception as exc:
-            raise translate(exc, self, request.model, openai, "".join(parts)) from None
+            raise translate(exc, self, request.model, self._sdk(), "".join(parts)) from None
         if finish is None:
             raise StreamInterrupted(
                 f"{self.config.name}: the stream ended without a finish reason. The partial text is kept; "
@@ -135,7 +156,7 @@ class OpenAIProvider(Provider):
         except AuthError:
             raise
         except Exception as exc:
-            raise translate(exc, self, "", openai) from None
+            raise translate(exc, self, "", self._sdk()) from None
 
     async def aclose(self) -> None:
         client = getattr(self, "_client_instance", None)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx2
-
 from workbench.errors import (
     AuthError,
     BadRequest,
@@ -42,6 +40,8 @@ def translate(
     partial_text: str = "",
 ) -> ProviderError:
     """Map ``exc`` (raised by module ``sdk``: ``openai`` or ``anthropic``) to a ``ProviderError``."""
+    import httpx2  # both SDKs' transport; loaded with them, so this costs nothing more
+
     config, api_key = provider.config, provider.api_key
     where = f"{config.name}"
     key_env = provider.key_env(config)

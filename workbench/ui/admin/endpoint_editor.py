@@ -191,13 +191,13 @@ def endpoint_editor(engine: Engine, endpoint: Endpoint) -> None:
         left, right, _ = st.columns([1, 1, 3])
         if left.button("Test connection", key=f"test_{endpoint.id}", icon=":material/cable:"):
             with st.spinner("Asking the endpoint for its models…"):
-                verdict = catalog.check_connection(config, lookup_key)
+                verdict = catalog.check_connection(engine, config, lookup_key, actor=state.user_name())
             st.session_state[f"settings_verdict_{endpoint.id}"] = (verdict.ok, verdict.message)
             if verdict.ok:
                 st.session_state[f"settings_fetched_{endpoint.id}"] = (verdict.models, True, "")
         if right.button("Fetch models", key=f"fetch_{endpoint.id}", icon=":material/download:"):
             with st.spinner("Fetching the model list…"):
-                found = catalog.fetch_models(config, lookup_key)
+                found = catalog.fetch_models(engine, config, lookup_key, actor=state.user_name())
             st.session_state[f"settings_fetched_{endpoint.id}"] = (found.models, found.live, found.note)
         _verdict(endpoint)
         _models(engine, endpoint)

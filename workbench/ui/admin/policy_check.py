@@ -30,7 +30,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.governance import data_policy
-from workbench.governance.data_policy import Decision, Target
+from workbench.governance.data_policy import Decision, Recipient
 from workbench.governance.pii import Message
 from workbench.projects import project_records
 from workbench.runs import plan
@@ -41,7 +41,7 @@ from workbench.ui.shell.page import literal
 REDACT, AS_IS = "redacted", "as_is"
 
 
-def _fingerprint(project: object, endpoint: Target, requests: Sequence[Sequence[Message]]) -> str:
+def _fingerprint(project: object, endpoint: Recipient, requests: Sequence[Sequence[Message]]) -> str:
     payload = {
         "endpoint": [endpoint.name, endpoint.provider],
         "policy": [getattr(project, k) for k in ("sensitivity", "allowed_providers", "pii_names")],
@@ -85,7 +85,7 @@ def send_gate(
     engine: Engine,
     *,
     project_id: int,
-    endpoint: Target,
+    endpoint: Recipient,
     requests: Sequence[Sequence[Message]],
     key: str,
 ) -> list[list[Message]] | None:

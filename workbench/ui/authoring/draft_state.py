@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from workbench.models.settings import CallSettings
 from workbench.store.tables import PromptVersion
 from workbench.ui.shell import state
 
@@ -28,7 +29,6 @@ FLASH = "draft_flash"
 PROPOSAL = "draft_proposal"  # an improver rewrite waiting for accept / edit / discard
 VAR_PREFIX = "w_var_"
 NEW = -1  # the prompt picker's "new prompt" option
-DEFAULT_PARAMS = {"temperature": 0.3, "max_tokens": 500}
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def load(
     st.session_state[VALUES] = {k: str(v) for k, v in (values or {}).items()}
     st.session_state[NOTE] = note
     st.session_state[NAME] = name
-    st.session_state[PARAMS] = {**DEFAULT_PARAMS, **dict(params or {})}
+    st.session_state[PARAMS] = CallSettings.from_dict(params).to_dict()
     st.session_state[ORIGIN] = dict(origin.__dict__)
     st.session_state.pop(PROPOSAL, None)  # a rewrite belongs to the draft it was made for
     for key in list(st.session_state.keys()):
@@ -142,7 +142,8 @@ def forget_values(names: list[str]) -> None:
 
 
 def params() -> dict[str, Any]:
-    return {**DEFAULT_PARAMS, **dict(st.session_state.get(PARAMS) or {})}
+    """The call settings saved with the draft's next version, as stored (``CallSettings``)."""
+    return CallSettings.from_dict(st.session_state.get(PARAMS)).to_dict()
 
 
 def flash(message: str) -> None:

@@ -20,7 +20,7 @@ from workbench.prompts.templates import PromptTemplate
 from workbench.ui.admin.policy_check import send_gate
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
-from workbench.ui.shell import auth
+from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import shows_errors
 
@@ -92,7 +92,12 @@ def _ask(engine: Engine, project_id: int, model_id: int, label: str) -> None:
         return
     with st.spinner(f"Asking {label}…"):
         proposal = improver.send_improvement(
-            engine, request, project_id=project_id, messages=ready[0], lookup=lookup_key
+            engine,
+            request,
+            project_id=project_id,
+            messages=ready[0],
+            lookup=lookup_key,
+            actor=state.user_name(),
         )
     st.session_state[PROPOSAL] = proposal.__dict__
 

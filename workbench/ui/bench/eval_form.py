@@ -84,10 +84,7 @@ def evaluation_inputs(engine: Engine, prompt_id: int, cases: list[TestCase]) -> 
         "Each model's settings apply to every chosen version, so the versions are compared on equal terms."
     )
     out.model_ids = [c.model_id for c, _ in models]
-    out.model_params = {
-        c.model_id: {"temperature": c.params.temperature, "max_tokens": c.params.max_tokens}
-        for c, _ in models
-    }
+    out.model_params = {c.model_id: c.settings.to_dict() for c, _ in models}
     out.judge = _pick_judge(engine, cases)
     with st.expander("Run settings"):
         left, right = st.columns(2)

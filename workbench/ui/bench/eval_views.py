@@ -136,7 +136,7 @@ def settings_used(report: EvaluationReport) -> None:
         f"{config.concurrency} calls at once · judge: {judge}"
     )
     rows = [
-        {"version": v.label, "model": m.label, **config.call_params(v, m)}
+        {"version": v.label, "model": m.label, "settings": config.call_settings(v, m).summary()}
         for v in config.versions
         for m in config.models
     ]

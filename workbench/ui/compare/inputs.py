@@ -6,6 +6,7 @@ Each returns plain values (ids, ``ModelChoice``s, dicts); the page turns them in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -14,13 +15,15 @@ from sqlalchemy import Engine
 
 from workbench.governance import data_policy
 from workbench.models import endpoints
-from workbench.models.providers.registry import is_configured
+from workbench.models.providers.registry import is_configured, provider_class
+from workbench.models.settings import CallSettings
 from workbench.prompts import versions
 from workbench.prompts.templates import PromptTemplate
 from workbench.runs import outputs
-from workbench.runs.plan import CallParams, ModelChoice
+from workbench.runs.plan import ModelChoice
 from workbench.store.tables import PromptVersion
 from workbench.ui.shell import state
+from workbench.ui.shell.call_settings_inputs import call_settings_inputs
 from workbench.ui.shell.key_lookup import lookup_key
 
 MAX_MODELS = 6
@@ -75,8 +78,8 @@ def pick_models(
     skip_offline: bool = False,
     override: bool = True,
 ) -> list[tuple[ModelChoice, str]]:
-    """``minimum``–6 models, each with its temperature, max tokens and (when ``override``) an
-    optional system-prompt override. The first ``defaults`` models that can be called are
+    """``minimum``–6 models, each with its call settings (starting from the version's own) and
+    (when ``override``) an optional system-prompt override. The first ``defaults`` models that can be called are
     preselected (skipping offline ones such as Echo when ``skip_offline``)."""
     enabled = {e.id: e for e in endpoints.list_endpoints(engine, include_disabled=False)}
     models = [m for m in endpoints.list_models(engine, enabled_only=True) if m.endpoint_id in enabled]
@@ -106,24 +109,16 @@ def pick_models(
         help="Models are listed in Settings, where you also set their prices and test the connection.",
     )
     st.session_state[remembered_key] = list(chosen)
-    defaults_params = CallParams.from_version(version.params)
+    saved = CallSettings.from_dict(version.params)  # the version's own settings start each column
+    kinds = {m.id: enabled[m.endpoint_id].provider for m in models}
     choices = []
     cols = st.columns(max(len(chosen), 1))
     for col, model_id in zip(cols, chosen, strict=False):
         with col.container(border=True):
             st.markdown(f"**{titles[model_id]}**")
-            temperature = st.number_input(
-                "Temperature",
-                0.0,
-                2.0,
-                defaults_params.temperature if defaults_params.temperature is not None else 0.7,
-                step=0.1,
-                key=f"{key}_temp_{model_id}",
+            settings = call_settings_inputs(
+                saved, f"{key}_{model_id}", provider=provider_class(kinds[model_id]), more="popover"
             )
-            max_tokens = st.number_input(
-                "Max tokens", 1, 32000, defaults_params.max_tokens, step=64, key=f"{key}_max_{model_id}"
-            )
-            system = ""
             if override:
                 with st.popover("System prompt", icon=":material/edit_note:", width="stretch"):
                     system = st.text_area(
@@ -131,10 +126,8 @@ def pick_models(
                         key=f"{key}_system_{model_id}",
                         placeholder=version.system_template or "(this version has no system message)",
                     )
-        params = CallParams(
-            temperature=temperature, max_tokens=int(max_tokens), system_override=system.strip() or None
-        )
-        choices.append((ModelChoice(model_id, params), titles[model_id]))
+                settings = replace(settings, system_override=system.strip() or None)
+        choices.append((ModelChoice(model_id, settings), titles[model_id]))
     return choices
 
 

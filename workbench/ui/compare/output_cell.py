@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from workbench.models.settings import CallSettings
 from workbench.runs.live import LiveRun, LiveSnapshot
 from workbench.runs.outputs import CellView
 from workbench.ui.shell.page import literal
@@ -77,14 +78,8 @@ def figures(view: CellView) -> str:
 
 
 def params_line(params: Mapping[str, Any]) -> str:
-    bits = []
-    if params.get("temperature") is not None:
-        bits.append(f"temperature {params['temperature']:g}")
-    if params.get("max_tokens"):
-        bits.append(f"max {params['max_tokens']} tokens")
-    if params.get("system_override"):
-        bits.append("own system prompt")
-    return " · ".join(bits)
+    """The settings a stored answer was asked with, as a person reads them."""
+    return CallSettings.from_dict(params).summary()
 
 
 def render_cell(view: CellView, extra: CellExtra | None = None) -> None:

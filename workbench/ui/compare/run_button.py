@@ -35,7 +35,7 @@ GATE = "compare_gate"
 def _signature(
     version: PromptVersion, choices: Sequence[tuple[ModelChoice, str]], rows: Any, cache: bool
 ) -> str:
-    models = [[c.model_id, c.params.as_dict()] for c, _ in choices]
+    models = [[c.model_id, c.settings.to_dict()] for c, _ in choices]
     return json.dumps([version.id, models, rows, cache], sort_keys=True, default=str)
 
 

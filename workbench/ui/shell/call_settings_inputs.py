@@ -1,0 +1,81 @@
+"""The inputs for a model call's settings, shared by Draft, Compare and Evaluate.
+
+Every input takes its range, step, label and help from ``workbench.models.settings.RANGES``, so
+a slider can never offer a value the core refuses; the temperature's top is the provider's own
+(Anthropic's models accept 0 to 1). Temperature, top p and seed may be left empty: the model's
+own default then applies and nothing is sent for them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from workbench.models.providers.interface import Provider
+from workbench.models.settings import RANGES, RESPONSE_FORMATS, CallSettings
+
+RESPONSE_FORMAT_LABELS = {"text": "Text", "json": "A JSON object"}
+
+
+def _number(name: str, value: float | None, key: str, *, high: float | None = None) -> float | None:
+    spec = RANGES[name]
+    integer = name in ("max_tokens", "seed")
+    top = high if high is not None else spec.high
+    shown = None if value is None else min(value, top)
+    return st.number_input(
+        spec.label,
+        min_value=int(spec.low) if integer else spec.low,
+        max_value=int(top) if integer else top,
+        value=(int(shown) if integer and shown is not None else shown),
+        step=int(spec.step) if integer else spec.step,
+        placeholder="model default" if name != "max_tokens" else None,
+        help=spec.help,
+        key=key,
+    )
+
+
+def call_settings_inputs(
+    defaults: CallSettings,
+    key: str,
+    *,
+    provider: type[Provider] | None = None,
+    more: str = "expander",
+) -> CallSettings:
+    """Temperature and max tokens in view, the rest under "More settings" (an ``expander`` or a
+    ``popover``); returns the settings as entered (``system_override`` is kept from ``defaults``)."""
+    high = provider.max_temperature if provider is not None else None
+    temperature = _number("temperature", defaults.temperature, f"{key}_temperature", high=high)
+    max_tokens = _number("max_tokens", defaults.max_tokens, f"{key}_max_tokens")
+    box = (
+        st.popover("More settings", icon=":material/tune:", width="stretch")
+        if more == "popover"
+        else st.expander("More settings", icon=":material/tune:")
+    )
+    with box:
+        top_p = _number("top_p", defaults.top_p, f"{key}_top_p")
+        seed = _number("seed", defaults.seed, f"{key}_seed")
+        stop = st.text_input(
+            "Stop sequences",
+            value=" | ".join(defaults.stop),
+            help="The model stops writing when it writes one of these. Separate several with ' | '.",
+            key=f"{key}_stop",
+        )
+        response_format = st.radio(
+            "Answer format",
+            RESPONSE_FORMATS,
+            index=RESPONSE_FORMATS.index(defaults.response_format),
+            format_func=RESPONSE_FORMAT_LABELS.__getitem__,
+            horizontal=True,
+            help="'A JSON object' switches on the provider's JSON mode where it has one.",
+            key=f"{key}_format",
+        )
+    return CallSettings.from_dict(
+        {
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_tokens": max_tokens or defaults.max_tokens,
+            "seed": seed,
+            "stop": [s.strip() for s in stop.split("|") if s.strip()],
+            "response_format": response_format,
+            "system_override": defaults.system_override,
+        }
+    )
