@@ -140,7 +140,11 @@ def test_cells_take_version_then_suite_then_model_settings(
     assert rows[9] is None and rows[0] == config.cases[0].id
     with pytest.raises(InvalidInput, match="Unknown call parameter"):
         snapshot_config(
-            seeded_engine, prompt_id=pid, version_ids=[v1], model_ids=[ids["fake-large"]], params={"frequency_penalty": 1}
+            seeded_engine,
+            prompt_id=pid,
+            version_ids=[v1],
+            model_ids=[ids["fake-large"]],
+            params={"frequency_penalty": 1},
         )
 
 

@@ -165,7 +165,9 @@ def test_rerun_repeats_the_stored_snapshot_whatever_was_edited_since(
     app, db: Engine, fake_server: FakeLLMServer
 ) -> None:
     at = hr_evaluate(app, db, models=("fake-large",))
-    at.number_input(key=f"evaluate_{hr_prompt(db)}_{model(db, 'fake-large')}_temperature").set_value(0.3).run()
+    at.number_input(key=f"evaluate_{hr_prompt(db)}_{model(db, 'fake-large')}_temperature").set_value(
+        0.3
+    ).run()
     run(at)
     first = evaluations.get_evaluation(db, evaluations.list_evaluations(db, hr_prompt(db))[0].id)  # type: ignore[arg-type]
     stored = cases.list_cases(db, hr_prompt(db))

@@ -182,7 +182,10 @@ def test_the_config_snapshot_round_trips_through_json(bench: Bench) -> None:
     assert [m.label for m in bench.config.models] == [LARGE, LAZY]
     assert bench.config.models[0].price_input_per_mtok == 3.0
     assert bench.config.models[0].base_url == "http://127.0.0.1:8787/v1"
-    assert bench.config.call_settings(bench.config.versions[1]).to_dict() == {"temperature": 0.0, "max_tokens": 200}
+    assert bench.config.call_settings(bench.config.versions[1]).to_dict() == {
+        "temperature": 0.0,
+        "max_tokens": 200,
+    }
     assert len(bench.config.cases) == 10 and bench.config.cases[0].assertions[0] == {
         "type": "contains",
         "value": "25 days",

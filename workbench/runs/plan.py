@@ -46,7 +46,12 @@ class RowInput:
 
 @dataclass(frozen=True)
 class Cell:
-    prompt_version_id: int
+    """One call of a run. Usually a prompt version rendered with a row of values; a cell may
+    instead carry its exact ``messages`` with no version (a generation or an optimizer's
+    candidate): it is sent as is, and its output belongs to no version, so it never shows as a
+    prompt's answer in the library, the review queue or the exports."""
+
+    prompt_version_id: int | None
     model_id: int
     variables: Mapping[str, Any]
     settings: CallSettings = field(default_factory=CallSettings)
@@ -202,14 +207,14 @@ def outbound(engine: Engine, cells: Sequence[Cell]) -> list[Outbound]:
     for cell in cells:
         model = models.get(cell.model_id)
         endpoint = endpoints.get(model.endpoint_id) if model else None
-        version = versions.get(cell.prompt_version_id)
-        if model is None or endpoint is None or version is None:
+        version = versions.get(cell.prompt_version_id) if cell.prompt_version_id is not None else None
+        if model is None or endpoint is None or (version is None and cell.messages is None):
             continue
         try:
             messages = (
                 [dict(m) for m in cell.messages]
                 if cell.messages is not None
-                else renderers.render(version, cell)
+                else renderers.render(version, cell)  # type: ignore[arg-type]
             )
         except TemplateError:
             continue
@@ -248,12 +253,12 @@ def prepare(engine: Engine, cells: Sequence[Cell], gateway: Gateway) -> list[Pre
                 raise ConfigError(f"{title} is disabled. Enable it in Settings, or pick another model.")
             target.target = model_target(model, endpoint)
             gateway.provider(target.target.endpoint)
-            version = versions.get(cell.prompt_version_id)
-            if version is None:
-                raise NotFound(f"Version #{cell.prompt_version_id} does not exist.")
             if cell.messages is not None:
-                target.messages = [dict(m) for m in cell.messages]  # type: ignore[misc]
+                target.messages = [dict(m) for m in cell.messages]
             else:
+                version = versions.get(cell.prompt_version_id) if cell.prompt_version_id is not None else None
+                if version is None:
+                    raise NotFound(f"Version #{cell.prompt_version_id} does not exist.")
                 target.messages = renderers.render(version, cell)
             config = target.target.endpoint
             target.cache_key = cache_key(

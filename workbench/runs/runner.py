@@ -265,7 +265,7 @@ def _begin(
     gateway = Gateway(engine, lookup=lookup)
     targets = prepare(engine, cells, gateway)
     _apply_policy(engine, targets, options, gateway)
-    version_ids = sorted({c.prompt_version_id for c in cells})
+    version_ids = sorted({c.prompt_version_id for c in cells if c.prompt_version_id is not None})
     columns: dict[int, dict[str, Any]] = {}
     for t in targets:
         columns.setdefault(
