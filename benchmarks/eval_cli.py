@@ -35,7 +35,7 @@ from workbench.evals import cases
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
-from workbench.store.engine import open_database
+from workbench.store.engine import open_database, session_scope
 
 CASES = 50
 REPEATS = 3
@@ -59,7 +59,8 @@ class Timing:
 def setup(database: str, server: Server) -> list[str]:
     """A prompt with 50 cases and three models on three endpoints; returns the models' CLI names."""
     engine = open_database(database)
-    project = project_records.create_project(engine, actor="bench", name="Benchmark")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="bench", name="Benchmark")
     prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
     versions.save_version(
         engine,

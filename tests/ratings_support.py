@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from workbench.demo.answers import store_outputs
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 MODELS = ("fake-large", "fake-small", "fake-lazy")
 QUESTIONS = ("How many PTO days?", "Can PTO carry over?", "How much sick leave?")
@@ -27,7 +28,8 @@ class Bench:
 
 
 def make_bench(engine: Engine, *, project: str = "Ratings project", versions_count: int = 2) -> Bench:
-    p = project_records.create_project(engine, actor="test", name=project)
+    with session_scope(engine) as session:
+        p = project_records.create_project(session, actor="test", name=project)
     prompt = versions.create_prompt(engine, project_id=p.id, name="Answer", actor="test")  # type: ignore[arg-type]
     ids = []
     for n in range(versions_count):

@@ -9,6 +9,7 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 VIEWER = {"project.view", "output.rate", "output.vote"}
 EXPECTED = {
@@ -104,10 +105,10 @@ def test_switching_sign_in_on_needs_a_first_admin_and_is_audited(seeded_engine) 
 
 
 def test_the_first_sign_in_becomes_admin_when_nobody_holds_a_role(engine) -> None:
-    project_records.create_project(engine, actor="t", name="Solo")
+    with session_scope(engine) as session:
+        project_records.create_project(session, actor="t", name="Solo")
     access.set_signin(engine, enabled=False, actor="t")
     assert not access.bootstrap(engine, "first@example.com")  # sign-in is off: nothing happens
-    from workbench.store.engine import session_scope
     from workbench.store.tables import AppSetting
 
     with session_scope(engine) as session:  # switched on outside the app, nobody named

@@ -82,9 +82,10 @@ def test_a_label_move_leaves_an_audit_trail_with_before_and_after(seeded_engine)
 
 
 def test_search_filters_by_project_actor_action_dates_and_text(engine) -> None:
-    one = project_records.create_project(engine, actor="dana", name="One")
-    two = project_records.create_project(engine, actor="lee", name="Two")
-    project_records.update_project(engine, one.id, actor="lee", purpose="Answer refund questions")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        one = project_records.create_project(session, actor="dana", name="One")
+        two = project_records.create_project(session, actor="lee", name="Two")
+        project_records.update_project(session, one.id, actor="lee", purpose="Answer refund questions")  # type: ignore[arg-type]
     with session_scope(engine) as session:
         audit.record(session, actor="admin", action="settings.signin", after={"enabled": True})
 
@@ -105,8 +106,9 @@ def test_search_filters_by_project_actor_action_dates_and_text(engine) -> None:
 
 
 def test_csv_export_has_one_row_per_event_with_before_and_after(engine) -> None:
-    project = project_records.create_project(engine, actor="dana", name="Ünïcode project")
-    project_records.update_project(engine, project.id, actor="dana", sensitivity="restricted")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="dana", name="Ünïcode project")
+        project_records.update_project(session, project.id, actor="dana", sensitivity="restricted")  # type: ignore[arg-type]
     events = audit.search(engine)
     rows = list(csv.DictReader(io.StringIO(audit.to_csv(events, {project.id: project.name}))))  # type: ignore[dict-item]
     assert [r["action"] for r in rows] == ["project.update", "project.create"]

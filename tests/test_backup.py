@@ -24,7 +24,7 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store import audit
-from workbench.store.engine import current_revision, head_revision, open_database
+from workbench.store.engine import current_revision, head_revision, open_database, session_scope
 
 
 @pytest.fixture
@@ -84,7 +84,8 @@ def round_trip(source: Engine, target: Engine) -> None:
 
 def still_writable(engine: Engine) -> None:
     """New rows get fresh ids after a restore (PostgreSQL sequences moved past restored ids)."""
-    project = project_records.create_project(engine, actor="t", name="After restore")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="t", name="After restore")
     prompt = versions.create_prompt(engine, project_id=project.id, name="New", actor="t")  # type: ignore[arg-type]
     versions.save_version(engine, prompt_id=prompt.id, system_template="", user_template="Hi", author="t")  # type: ignore[arg-type]
     audit.record_now(engine, actor="t", action="test.after")

@@ -11,6 +11,7 @@ from tests.factories import rate_outputs
 from tests.fakes.server import FakeLLMServer
 from workbench.models import endpoints
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 from workbench.store.tables import Label, Prompt, PromptVersion
 
 PAGE = "pages/draft.py"
@@ -301,9 +302,10 @@ def test_improver_follows_a_restricted_projects_policy(
     from workbench.projects import project_records
 
     cs = project_records.find_project(app_db, "Customer service replies")
-    project_records.update_project(
-        app_db, cs.id, actor="admin", sensitivity="restricted", allowed_providers=["Local fake server"]
-    )  # type: ignore[union-attr, arg-type]
+    with session_scope(app_db) as session:
+        project_records.update_project(
+            session, cs.id, actor="admin", sensitivity="restricted", allowed_providers=["Local fake server"]
+        )  # type: ignore[union-attr, arg-type]
     at = draft(app)
     assert all(label.startswith("Local fake server") for label in at.selectbox(key="improver_model").options)
     at.text_area(key="w_draft_user").input("Employee SSN 078-05-1121 asks about {{ order_id }}.").run()
@@ -318,5 +320,6 @@ def test_improver_follows_a_restricted_projects_policy(
     (request,) = fake_server.chat_requests()
     assert "[SSN_1]" in str(request.body["messages"]) and "078-05-1121" not in str(request.body["messages"])  # type: ignore[index]
 
-    project_records.update_project(app_db, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
+    with session_scope(app_db) as session:
+        project_records.update_project(session, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
     assert "No model can rewrite prompts for this project yet" in texts(draft(app).info)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from workbench.errors import InvalidInput, TemplateError
 from workbench.projects import project_records
 from workbench.prompts import drafts, versions
+from workbench.store.engine import session_scope
 from workbench.store.tables import Prompt, PromptVersion
 
 USER = "Reply about order #{{ order_id }}.\nStatus: {{ status }}."
@@ -24,7 +25,8 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 @pytest.fixture
 def prompt_id(engine: Engine) -> int:
-    project = project_records.create_project(engine, actor="ann", name="Service")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Service")
     return versions.create_prompt(engine, project_id=project.id, name="Reply", actor="ann").id
 
 
@@ -135,7 +137,8 @@ def test_save_keeps_example_values_params_and_parent(engine: Engine, prompt_id: 
 
 
 def test_new_prompt_is_created_with_its_first_version(engine: Engine) -> None:
-    project = project_records.create_project(engine, actor="ann", name="Marketing")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Marketing")
     v1 = drafts.save_new_prompt(
         engine,
         project_id=project.id,

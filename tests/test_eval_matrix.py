@@ -19,6 +19,7 @@ from workbench.evals.snapshot import EvaluationConfig, JudgeSettings, snapshot_c
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
 
@@ -179,7 +180,8 @@ def test_policy_sees_each_endpoint_and_redaction_happens_in_the_cases(seeded_eng
     assert clean.cases[-1].variables["question"] == "Dana ([EMAIL_1]) asks: may [EMAIL_1] work remotely?"
     assert clean.cases[:-1] == config.cases[:-1]
     hr_project = project_records.find_project(seeded_engine, "HR handbook assistant")
-    project_records.update_project(seeded_engine, hr_project.id, actor="a", pii_names=["Dana"])  # type: ignore[union-attr, arg-type]
+    with session_scope(seeded_engine) as session:
+        project_records.update_project(session, hr_project.id, actor="a", pii_names=["Dana"])  # type: ignore[union-attr, arg-type]
     assert (
         outbound.redacted(seeded_engine, config)
         .cases[-1]
@@ -228,7 +230,8 @@ def test_prompts_are_found_by_name_and_versions_by_number_or_label(seeded_engine
     assert selection.version_ids(
         seeded_engine, prompt, [("version", 1), ("label", "production"), ("version", 2)]
     ) == [v1, v2]
-    other = project_records.create_project(seeded_engine, actor="t", name="Second HR")
+    with session_scope(seeded_engine) as session:
+        other = project_records.create_project(session, actor="t", name="Second HR")
     versions.create_prompt(seeded_engine, project_id=other.id, name="HR policy answer", actor="t")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="Several projects have a prompt named 'HR policy answer'"):
         selection.find_prompt(seeded_engine, "HR policy answer")

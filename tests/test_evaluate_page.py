@@ -232,7 +232,8 @@ def test_personal_data_is_blocked_until_redacted_and_only_placeholders_are_sent(
     app, db: Engine, fake_server: FakeLLMServer
 ) -> None:
     hr = project_records.find_project(db, "HR handbook assistant")
-    project_records.update_project(db, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(db) as session:
+        project_records.update_project(session, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     cases.add_case(
         db,
         prompt_id=hr_prompt(db),

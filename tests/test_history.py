@@ -11,11 +11,13 @@ from workbench.insights import version_history as history
 from workbench.projects import project_records
 from workbench.prompts import diffs, versions
 from workbench.prompts.templates import PromptTemplate
+from workbench.store.engine import session_scope
 
 
 @pytest.fixture
 def three_versions(engine: Engine) -> list:
-    project = project_records.create_project(engine, actor="ann", name="Service")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Service")
     pid = versions.create_prompt(engine, project_id=project.id, name="Reply", actor="ann").id
     texts = [
         ("", "Explain why the order is late."),

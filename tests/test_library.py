@@ -11,6 +11,7 @@ from workbench.insights import library
 from workbench.insights.library import LibraryFilter
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 
 def test_every_prompt_with_versions_labels_ratings_pass_rate_and_runs(seeded_engine: Engine) -> None:
@@ -91,7 +92,8 @@ def test_filter_choices_list_labels_tags_and_models(seeded_engine: Engine) -> No
 
 def test_query_count_does_not_grow_with_the_number_of_prompts(engine: Engine) -> None:
     def statements(prompt_count: int) -> int:
-        project = project_records.create_project(engine, actor="t", name=f"P{prompt_count}")
+        with session_scope(engine) as session:
+            project = project_records.create_project(session, actor="t", name=f"P{prompt_count}")
         for n in range(prompt_count):
             prompt = versions.create_prompt(engine, project_id=project.id, name=f"p{n}", actor="t")  # type: ignore[arg-type]
             versions.save_version(

@@ -12,10 +12,12 @@ from workbench.errors import InvalidInput, NotFound, TemplateError
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store.audit import events
+from workbench.store.engine import session_scope
 
 
 def make_prompt(engine: Engine, name: str = "Reply") -> int:
-    project = project_records.create_project(engine, actor="ann", name=f"P-{name}")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name=f"P-{name}")
     return versions.create_prompt(engine, project_id=project.id, name=name, actor="ann").id
 
 

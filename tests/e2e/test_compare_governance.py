@@ -27,6 +27,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs import outputs
+from workbench.store.engine import session_scope
 
 TIMEOUT = 20_000
 EMAIL = "dana.smith@example.com"
@@ -70,7 +71,8 @@ def sent_since(app: RunningApp, start: int) -> list[str]:
 def test_a_restricted_project_blocks_the_send_and_nothing_leaves(page: Page, app: RunningApp) -> None:
     engine = app.engine()
     hr = project_records.find_project(engine, "HR handbook assistant")
-    project_records.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     runs = len(outputs.list_runs(engine, kind=None))
     engine.dispose()
     page.set_viewport_size({"width": 1400, "height": 1400})

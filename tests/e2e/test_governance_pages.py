@@ -11,6 +11,7 @@ from tests.e2e.widgets import pick
 from tests.kpi_data import add_bench_results
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 TIMEOUT = 20_000
 
@@ -92,7 +93,8 @@ def test_an_internal_project_warns_and_redacts(page: Page, running_app: RunningA
 def test_a_restricted_project_blocks_the_send(page: Page, running_app: RunningApp) -> None:
     engine = running_app.engine()
     hr = project_records.find_project(engine, "HR handbook assistant")
-    project_records.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     engine.dispose()
     open_page(page, running_app, "project")
     switch_project(page, "HR handbook assistant")

@@ -55,7 +55,8 @@ def _seed_project(engine: Engine, spec: dict[str, Any]) -> None:
     if project_records.find_project(engine, spec["name"]) is not None:
         return
     fields = {k: v for k, v in spec.items() if k in project_records.EDITABLE_FIELDS and k != "name"}
-    project = project_records.create_project(engine, actor="demo", name=spec["name"], **fields)
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="demo", name=spec["name"], **fields)
     for prompt_spec in spec.get("prompts", []):
         prompt = versions.create_prompt(
             engine,

@@ -240,7 +240,8 @@ def create_project_as(engine: Engine, email: str | None, *, actor: str, name: st
     reason = project_creation_denial(engine, email)
     if reason:
         raise PermissionDenied(reason)
-    project = project_records.create_project(engine, actor=actor, name=name, **values)
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor=actor, name=name, **values)
     if signin_enabled(engine) and email:
         set_member(engine, actor=actor, project_id=project.id, email=email, role="admin")  # type: ignore[arg-type]
     return project

@@ -14,6 +14,7 @@ from workbench.errors import WorkbenchError
 from workbench.governance import access
 from workbench.models import endpoints
 from workbench.projects import framing, kpis, project_records
+from workbench.store.engine import session_scope
 from workbench.store.tables import SENSITIVITY_LEVELS, Project
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.page import literal
@@ -34,7 +35,8 @@ def _save(engine: Engine, project: Project, action: str, message: str, **values:
         return
     if not state.user_name():
         st.caption("Tip: type your name in the sidebar so the audit log says who changed this.")
-    project_records.update_project(engine, project.id, actor=state.user_name(), **values)  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, project.id, actor=state.user_name(), **values)  # type: ignore[arg-type]
     st.session_state[FLASH] = message
     st.rerun()
 
