@@ -40,7 +40,10 @@ def fill(engine: Engine) -> None:
     seed_demo(engine)
     ids = demo(engine)
     add_evaluation(engine, ids.hr)
-    access.set_member(engine, actor="t", project_id=ids.hr_project, email="ana@example.com", role="editor")
+    with session_scope(engine) as session:
+        access.set_member(
+            session, actor="t", project_id=ids.hr_project, email="ana@example.com", role="editor"
+        )
     versions.set_label(
         engine, version_id=versions.list_versions(engine, ids.hr)[-1].id, name="staging", actor="t"
     )  # type: ignore[arg-type]

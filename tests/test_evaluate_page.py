@@ -218,8 +218,11 @@ def test_cancel_stops_the_evaluation_and_keeps_what_came_back(
 def test_a_viewer_sees_results_but_cannot_run(app, db: Engine) -> None:
     at = run(hr_evaluate(app, db, models=("fake-large",)))
     hr = project_records.find_project(db, "HR handbook assistant")
-    access.set_signin(db, enabled=True, actor="setup", first_admin="ada@example.com")
-    access.set_member(db, actor="ada@example.com", project_id=hr.id, email="vic@example.com", role="viewer")  # type: ignore[union-attr, arg-type]
+    with session_scope(db) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
+        access.set_member(
+            session, actor="ada@example.com", project_id=hr.id, email="vic@example.com", role="viewer"
+        )  # type: ignore[union-attr, arg-type]
     at.user = {"is_logged_in": True, "email": "vic@example.com"}
     at.run()
     assert not at.exception

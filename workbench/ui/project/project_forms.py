@@ -147,7 +147,10 @@ def _create(engine: Engine) -> None:
     """Callback (runs before the script, so it may point the sidebar's picker at the new project)."""
     name = st.session_state.get("new_project:name", "")
     try:
-        project = access.create_project_as(engine, auth.current_email(), actor=state.user_name(), name=name)
+        with session_scope(engine) as session:
+            project = access.create_project_as(
+                session, auth.current_email(), actor=state.user_name(), name=name
+            )
     except WorkbenchError as exc:
         st.session_state[NEW_PROJECT_ERROR] = str(exc)
         return
