@@ -61,14 +61,14 @@ def setup(database: str, server: Server) -> list[str]:
     engine = open_database(database)
     with session_scope(engine) as session:
         project = project_records.create_project(session, actor="bench", name="Benchmark")
-    prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
-    versions.save_version(
-        engine,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template="Full-time employees receive 25 days of paid time off per year.",
-        user_template="Question {{ n }}: {{ question }}",
-        author="bench",
-    )
+        prompt = versions.create_prompt(session, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
+        versions.save_version(
+            session,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
+            system_template="Full-time employees receive 25 days of paid time off per year.",
+            user_template="Question {{ n }}: {{ question }}",
+            author="bench",
+        )
     for n in range(CASES):
         cases.add_case(
             engine,

@@ -99,14 +99,14 @@ def fake_server() -> Iterator[Server]:
 def setup(engine: Engine, server: Server, per_endpoint: int, tag: str) -> tuple[int, int, list[ModelChoice]]:
     with session_scope(engine) as session:
         project = project_records.create_project(session, actor="bench", name=f"Benchmark {tag}")
-    prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
-    version = versions.save_version(
-        engine,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template="Full-time employees receive 25 days of paid time off per year.",
-        user_template="Question {{ n }}: {{ question }}",
-        author="bench",
-    )
+        prompt = versions.create_prompt(session, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
+        version = versions.save_version(
+            session,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
+            system_template="Full-time employees receive 25 days of paid time off per year.",
+            user_template="Question {{ n }}: {{ question }}",
+            author="bench",
+        )
     choices = []
     for kind, model in KINDS:
         base = server.url if kind == "anthropic" else f"{server.url}/v1"

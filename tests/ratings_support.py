@@ -30,16 +30,17 @@ class Bench:
 def make_bench(engine: Engine, *, project: str = "Ratings project", versions_count: int = 2) -> Bench:
     with session_scope(engine) as session:
         p = project_records.create_project(session, actor="test", name=project)
-    prompt = versions.create_prompt(engine, project_id=p.id, name="Answer", actor="test")  # type: ignore[arg-type]
+        prompt = versions.create_prompt(session, project_id=p.id, name="Answer", actor="test")  # type: ignore[arg-type]
     ids = []
     for n in range(versions_count):
-        v = versions.save_version(
-            engine,
-            prompt_id=prompt.id,  # type: ignore[arg-type]
-            system_template=f"Version {n + 1}.",
-            user_template="{{ question }}",
-            author="test",
-        )
+        with session_scope(engine) as session:
+            v = versions.save_version(
+                session,
+                prompt_id=prompt.id,  # type: ignore[arg-type]
+                system_template=f"Version {n + 1}.",
+                user_template="{{ question }}",
+                author="test",
+            )
         ids.append(v.id)
     return Bench(project_id=p.id, prompt_id=prompt.id, version_ids=ids)  # type: ignore[arg-type]
 

@@ -83,7 +83,8 @@ def test_a_viewer_cannot_save_a_version_but_an_editor_can(team) -> None:
         access.require_for_prompt(engine, "vic@example.com", prompt.id, "version.save")  # type: ignore[arg-type]
     assert len(versions.list_versions(engine, prompt.id)) == before  # type: ignore[arg-type]
     access.require_for_prompt(engine, "eve@example.com", prompt.id, "version.save")  # type: ignore[arg-type]
-    saved = versions.save_version(engine, prompt_id=prompt.id, author="eve@example.com", **fields)  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        saved = versions.save_version(session, prompt_id=prompt.id, author="eve@example.com", **fields)  # type: ignore[arg-type]
     assert saved.number == before + 1
     with pytest.raises(PermissionDenied):
         access.require_for_version(engine, "eve@example.com", saved.id, "label.move")  # type: ignore[arg-type]
@@ -111,7 +112,6 @@ def test_switching_sign_in_on_needs_a_first_admin_and_is_audited(seeded_engine) 
 def test_the_first_sign_in_becomes_admin_when_nobody_holds_a_role(engine) -> None:
     with session_scope(engine) as session:
         project_records.create_project(session, actor="t", name="Solo")
-    with session_scope(engine) as session:
         access.set_signin(session, enabled=False, actor="t")
     assert not access.bootstrap(engine, "first@example.com")  # sign-in is off: nothing happens
     from workbench.store.tables import AppSetting

@@ -44,9 +44,9 @@ def fill(engine: Engine) -> None:
         access.set_member(
             session, actor="t", project_id=ids.hr_project, email="ana@example.com", role="editor"
         )
-    versions.set_label(
-        engine, version_id=versions.list_versions(engine, ids.hr)[-1].id, name="staging", actor="t"
-    )  # type: ignore[arg-type]
+        versions.set_label(
+            session, version_id=versions.list_versions(engine, ids.hr)[-1].id, name="staging", actor="t"
+        )  # type: ignore[arg-type]
 
 
 def _normal(value: Any) -> Any:
@@ -89,8 +89,10 @@ def still_writable(engine: Engine) -> None:
     """New rows get fresh ids after a restore (PostgreSQL sequences moved past restored ids)."""
     with session_scope(engine) as session:
         project = project_records.create_project(session, actor="t", name="After restore")
-    prompt = versions.create_prompt(engine, project_id=project.id, name="New", actor="t")  # type: ignore[arg-type]
-    versions.save_version(engine, prompt_id=prompt.id, system_template="", user_template="Hi", author="t")  # type: ignore[arg-type]
+        prompt = versions.create_prompt(session, project_id=project.id, name="New", actor="t")  # type: ignore[arg-type]
+        versions.save_version(
+            session, prompt_id=prompt.id, system_template="", user_template="Hi", author="t"
+        )  # type: ignore[arg-type]
     audit.record_now(engine, actor="t", action="test.after")
 
 

@@ -364,14 +364,15 @@ def test_a_table_save_leaves_cases_added_meanwhile_by_someone_else(seeded_engine
 
 def test_a_variable_called_name_gets_a_prefixed_column_and_round_trips(seeded_engine: Engine) -> None:
     project = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer").project_id
-    prompt = versions.create_prompt(seeded_engine, project_id=project, name="Greeting", actor="d")
-    versions.save_version(
-        seeded_engine,
-        prompt_id=prompt.id,
-        system_template="",
-        author="d",  # type: ignore[arg-type]
-        user_template="Greet {{ name }} about {{ expected }}.",
-    )
+    with session_scope(seeded_engine) as session:
+        prompt = versions.create_prompt(session, project_id=project, name="Greeting", actor="d")
+        versions.save_version(
+            session,
+            prompt_id=prompt.id,
+            system_template="",
+            author="d",  # type: ignore[arg-type]
+            user_template="Greet {{ name }} about {{ expected }}.",
+        )
     csv = "name,var:name,var:expected,expected,assert:contains\nFirst,Ann,a parcel,Hi Ann,Ann\n"
     cases.import_cases(seeded_engine, prompt.id, csv.encode(), "g.csv", actor="d")  # type: ignore[arg-type]
     [case] = cases.list_cases(seeded_engine, prompt.id)  # type: ignore[arg-type]

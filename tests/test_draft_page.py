@@ -151,9 +151,10 @@ def test_saving_three_versions(app, app_db: Engine) -> None:
 def test_a_concurrent_save_is_kept_and_reported(app, app_db: Engine) -> None:
     at = draft(app)
     prompt_id = at.session_state["active_prompt_id"]
-    versions.save_version(
-        app_db, prompt_id=prompt_id, system_template="", user_template="other", author="Bob"
-    )
+    with session_scope(app_db) as session:
+        versions.save_version(
+            session, prompt_id=prompt_id, system_template="", user_template="other", author="Bob"
+        )
     at.text_area(key="w_draft_user").input("Mine: reply about {{ order_id }} in 3 sentences.").run()
     at.text_input(key="w_draft_note").input("mine").run()
     at.button(key="draft_save").click().run()

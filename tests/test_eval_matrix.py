@@ -232,7 +232,7 @@ def test_prompts_are_found_by_name_and_versions_by_number_or_label(seeded_engine
     ) == [v1, v2]
     with session_scope(seeded_engine) as session:
         other = project_records.create_project(session, actor="t", name="Second HR")
-    versions.create_prompt(seeded_engine, project_id=other.id, name="HR policy answer", actor="t")  # type: ignore[arg-type]
+        versions.create_prompt(session, project_id=other.id, name="HR policy answer", actor="t")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="Several projects have a prompt named 'HR policy answer'"):
         selection.find_prompt(seeded_engine, "HR policy answer")
     assert selection.find_prompt(seeded_engine, "HR policy answer", "HR handbook assistant").id == prompt.id

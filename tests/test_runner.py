@@ -438,14 +438,14 @@ def test_runs_outputs_and_cache_on_each_backend(storage_engine: Engine) -> None:
     echo = next(m for m in endpoints.list_models(storage_engine) if m.model == "echo")
     with session_scope(storage_engine) as session:
         project = project_records.create_project(session, actor="t", name="Backends")
-    prompt = versions.create_prompt(storage_engine, project_id=project.id, name="P", actor="t")
-    version = versions.save_version(
-        storage_engine,
-        prompt_id=prompt.id,
-        system_template="Be brief.",
-        user_template="Hi {{ who }}",
-        author="t",
-    )
+        prompt = versions.create_prompt(session, project_id=project.id, name="P", actor="t")
+        version = versions.save_version(
+            session,
+            prompt_id=prompt.id,
+            system_template="Be brief.",
+            user_template="Hi {{ who }}",
+            author="t",
+        )
     choices = [ModelChoice(echo.id, CallParams(0.0, 50)), ModelChoice(echo.id, CallParams(1.0, 50))]
     cells = plan([version.id], choices, [RowInput({"who": "Ann"}), RowInput({"who": "Bo"})])
     opts = RunOptions(project_id=project.id, actor="t", use_cache=True)

@@ -48,15 +48,16 @@ def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
     )
     endpoints.add_model(engine, actor="t", endpoint_id=partner.id, model="fake-large")  # type: ignore[arg-type]
     cs = project_records.find_project(engine, "Customer service replies")
-    prompt = versions.create_prompt(engine, project_id=cs.id, name="Escalation reply", actor="t")  # type: ignore[union-attr, arg-type]
-    versions.save_version(
-        engine,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template=f"You are a support agent. Escalate angry customers to {EMAIL}.",
-        user_template="Reply to this message: {{ message }}",
-        author="t",
-        sample_variables={"message": "Where is my parcel?"},
-    )
+    with session_scope(engine) as session:
+        prompt = versions.create_prompt(session, project_id=cs.id, name="Escalation reply", actor="t")  # type: ignore[union-attr, arg-type]
+        versions.save_version(
+            session,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
+            system_template=f"You are a support agent. Escalate angry customers to {EMAIL}.",
+            user_template="Reply to this message: {{ message }}",
+            author="t",
+            sample_variables={"message": "Where is my parcel?"},
+        )
     engine.dispose()
     try:
         yield running

@@ -114,7 +114,8 @@ def test_the_audit_trail_of_a_label_move_and_its_csv(page: Page, running_app: Ru
     cs = project_records.find_project(engine, "Customer service replies")
     prompt = versions.list_prompts(engine, cs.id)[0]  # type: ignore[union-attr, arg-type]
     v1 = min(versions.list_versions(engine, prompt.id), key=lambda v: v.number)  # type: ignore[arg-type]
-    versions.set_label(engine, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        versions.set_label(session, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
     engine.dispose()
     open_page(page, running_app, "audit")  # a new session starts on Customer service replies
     page.get_by_label("Contains").fill("back to v1")
