@@ -70,15 +70,16 @@ def setup(database: str, server: Server) -> list[str]:
             author="bench",
         )
     for n in range(CASES):
-        cases.add_case(
-            engine,
-            prompt_id=prompt.id,  # type: ignore[arg-type]
-            actor="bench",
-            name=f"Case {n + 1}",
-            variables={"n": str(n), "question": "How much paid time off do I get?"},
-            expected="25 days of paid time off per year.",
-            assertions=[{"type": "contains", "value": "25 days"}, {"type": "length", "max": 60}],
-        )
+        with session_scope(engine) as session:
+            cases.add_case(
+                session,
+                prompt_id=prompt.id,  # type: ignore[arg-type]
+                actor="bench",
+                name=f"Case {n + 1}",
+                variables={"n": str(n), "question": "How much paid time off do I get?"},
+                expected="25 days of paid time off per year.",
+                assertions=[{"type": "contains", "value": "25 days"}, {"type": "length", "max": 60}],
+            )
     names = []
     for kind, model in KINDS:
         endpoint = endpoints.add_endpoint(

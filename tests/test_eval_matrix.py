@@ -44,7 +44,8 @@ def test_an_evaluation_is_stored_and_reopens_and_compares(
     first = matrix.run_evaluation(storage_engine, config, actor="dana", name="before")
     assert first.evaluation.status == "done" and first.summary["pass_rate"] == 0.25
     pto = cases.list_cases(storage_engine, pid)[0]
-    cases.update_case(storage_engine, pto.id, actor="dana", assertions=[{"type": "contains", "value": "PTO"}])  # type: ignore[arg-type]
+    with session_scope(storage_engine) as session:
+        cases.update_case(session, pto.id, actor="dana", assertions=[{"type": "contains", "value": "PTO"}])  # type: ignore[arg-type]
     again = snapshot_config(
         storage_engine, prompt_id=pid, version_ids=[v1, v2], model_ids=[ids["fake-large"]]
     )
@@ -97,7 +98,8 @@ def test_a_judge_grades_rubric_cases_inside_the_matrix(
     pid, _v1, v2, ids = hr(seeded_engine, fake_server)
     pto = cases.list_cases(seeded_engine, pid)[0]
     rubric = [{"type": "llm_judge", "rubric": "Gives the handbook's PTO figure."}]
-    cases.update_case(seeded_engine, pto.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.update_case(session, pto.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
     judge = selection.judge_named(seeded_engine, "Local fake server/fake-small")
     config = snapshot_config(
         seeded_engine,
@@ -136,7 +138,8 @@ def test_cells_take_version_then_suite_then_model_settings(
     assert (small.params.temperature, small.params.max_tokens) == (0.9, 99)
     assert (large.params.temperature, large.params.max_tokens) == (0.0, 99)  # v2's own temperature
     last = cases.list_cases(seeded_engine, pid)[-1]
-    cases.delete_case(seeded_engine, last.id, actor="d")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.delete_case(session, last.id, actor="d")  # type: ignore[arg-type]
     rows = {c.row_index: c.test_case_id for c in matrix.cells_for(seeded_engine, config)}
     assert rows[9] is None and rows[0] == config.cases[0].id
     with pytest.raises(InvalidInput, match="Unknown call parameter"):
@@ -162,7 +165,8 @@ def test_policy_sees_each_endpoint_and_redaction_happens_in_the_cases(seeded_eng
     v2 = versions.latest_version(seeded_engine, pid).id  # type: ignore[union-attr]
     ids = {m.model: m.id for m in endpoints.list_models(seeded_engine)}
     question = "Dana (dana@example.com) asks: may dana@example.com work remotely?"
-    cases.add_case(seeded_engine, prompt_id=pid, actor="d", name="Dana", variables={"question": question})  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.add_case(session, prompt_id=pid, actor="d", name="Dana", variables={"question": question})  # type: ignore[arg-type]
     config = snapshot_config(
         seeded_engine,
         prompt_id=pid,

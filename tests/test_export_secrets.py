@@ -53,8 +53,8 @@ def leak_everywhere(engine: Engine) -> None:
     with session_scope(engine) as session:
         versions.save_version(session, prompt_id=ids.hr, system_template=f"Use {SENTINEL}", user_template="{{ question }}",
                               author="t")  # fmt: skip
-    cases.add_case(engine, prompt_id=ids.hr, actor="t", variables={"question": f"Is {SENTINEL} valid?"},
-                   assertions=[{"type": "contains", "value": SENTINEL}])  # fmt: skip
+        cases.add_case(session, prompt_id=ids.hr, actor="t", variables={"question": f"Is {SENTINEL} valid?"},
+                       assertions=[{"type": "contains", "value": SENTINEL}])  # fmt: skip
 
 
 def every_export(engine: Engine) -> dict[str, bytes]:

@@ -167,8 +167,9 @@ def test_approximations_and_skips_are_listed() -> None:
 
 def test_the_file_header_lists_what_is_approximate(seeded_engine: Engine) -> None:
     ids = demo(seeded_engine)
-    cases.add_case(seeded_engine, prompt_id=ids.hr, actor="t", variables={"question": "Q?"}, expected="A",
-                   assertions=[{"type": "similarity", "threshold": 0.5}])  # fmt: skip
+    with session_scope(seeded_engine) as session:
+        cases.add_case(session, prompt_id=ids.hr, actor="t", variables={"question": "Q?"}, expected="A",
+                       assertions=[{"type": "similarity", "threshold": 0.5}])  # fmt: skip
     config, text = config_of(seeded_engine, ids.hr)
     assert "# approximate: similarity x1" in text
     assert config["tests"][-1]["assert"] == [{"type": "rouge-n", "value": "A", "threshold": 0.5}]

@@ -140,9 +140,7 @@ def lock_output(session: Session, output_id: int) -> Output:
         raise NotFound(
             f"Output {output_id} no longer exists (its run may have been deleted), so it cannot be rated."
         )
-    output = session.get(Output, output_id)
-    assert output is not None
-    return output
+    return fetch(session, Output, output_id)
 
 
 def project_of_output(session: Session, output: Output) -> Project:
