@@ -130,7 +130,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {args.backup}.")
     elif args.prompts:
         path = Path(args.prompts)
-        counts = prompts_csv.import_prompts(engine, path.read_bytes(), path.name, actor=actor)
+        with session_scope(engine) as session:
+            counts = prompts_csv.import_prompts(session, path.read_bytes(), path.name, actor=actor)
         print(
             f"Imported {path.name}: {counts['prompts_created']} prompts created, {counts['versions_added']} versions added."
         )

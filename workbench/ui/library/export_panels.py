@@ -160,9 +160,14 @@ def import_prompts_form(engine: Engine, allowed: set[int] | None) -> None:
     )
     upload = st.file_uploader("Prompts file", type=["csv", "xlsx"], key="import_prompts_file")
     if upload is not None and st.button("Import prompts", key="import_prompts_btn", type="primary"):
-        counts = prompts_csv.import_prompts(
-            engine, upload.getvalue(), upload.name, actor=state.user_name() or "anonymous", allowed=allowed
-        )
+        with session_scope(engine) as session:
+            counts = prompts_csv.import_prompts(
+                session,
+                upload.getvalue(),
+                upload.name,
+                actor=state.user_name() or "anonymous",
+                allowed=allowed,
+            )
         st.success(
             f"Imported {upload.name}: {counts['prompts_created']} prompts created, "
             f"{counts['versions_added']} versions added, {counts['labels_set']} labels set."
