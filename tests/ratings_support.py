@@ -68,4 +68,5 @@ def add_answers(
         for row, q in enumerate(questions)
         for model in models
     ]
-    return store_outputs(engine, version_id=version_id, outputs=outputs, actor="test")[1]
+    with session_scope(engine) as session:
+        return store_outputs(session, version_id=version_id, outputs=outputs, actor="test")[1]

@@ -84,14 +84,15 @@ def test_bad_choices_missing_outputs_and_self_pairs_are_refused(engine: Engine, 
         _vote(engine, bench.v1[0], 99999, "a")
     with pytest.raises(InvalidInput, match="Type your name"):
         _vote(engine, bench.v1[0], bench.v1[1], "a", rater=" ")
-    failed = store_outputs(
-        engine,
-        version_id=bench.version_ids[0],
-        outputs=[
-            {"row_index": 0, "variables": {"question": "x"}, "model_name": "fake-500", "status": "error"}
-        ],
-        actor="t",
-    )[1]
+    with session_scope(engine) as session:
+        failed = store_outputs(
+            session,
+            version_id=bench.version_ids[0],
+            outputs=[
+                {"row_index": 0, "variables": {"question": "x"}, "model_name": "fake-500", "status": "error"}
+            ],
+            actor="t",
+        )[1]
     same_run_row = add_answers(engine, bench.version_ids[0], models=["fake-large"], questions=["x"])
     with pytest.raises(InvalidInput, match="failed call"):
         _vote(engine, same_run_row[0], failed[0], "a")

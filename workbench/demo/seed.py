@@ -3,6 +3,9 @@
 Drawn from the source documents: the late-order customer-service prompt in its bad and good
 forms, and an HR-handbook assistant with a bench of questions whose answers are known. The
 content is data (``data/demo.json``); seeding is idempotent, guarded by an ``app_setting`` flag.
+
+The seeder is an edge, like a page or the CLI: it takes the engine and opens the transactions,
+one per demo project (its prompts, versions, labels and cases land together).
 """
 
 from __future__ import annotations
