@@ -48,6 +48,24 @@ def test_saves_create_numbered_immutable_versions(storage_engine: Engine) -> Non
     assert listed[0].author == "bob" and listed[0].parent_id == v1.id
 
 
+def test_writes_commit_only_with_the_callers_transaction(storage_engine: Engine) -> None:
+    with pytest.raises(RuntimeError), session_scope(storage_engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Half done")
+        prompt = versions.create_prompt(session, project_id=project.id, name="Reply", actor="ann")  # type: ignore[arg-type]
+        version = versions.save_version(
+            session,
+            prompt_id=prompt.id,
+            system_template="",
+            user_template="Hi",
+            author="ann",  # type: ignore[arg-type]
+        )
+        versions.set_label(session, version_id=version.id, name="production", actor="ann")
+        raise RuntimeError("the caller's next step failed")
+    assert project_records.find_project(storage_engine, "Half done") is None
+    assert versions.list_prompts(storage_engine) == []
+    assert events(storage_engine_session(storage_engine)) == []  # not even the audit events
+
+
 def test_template_that_does_not_parse_is_not_saved(engine: Engine) -> None:
     pid = make_prompt(engine)
     with pytest.raises(TemplateError, match="line 2"), session_scope(engine) as session:
