@@ -54,12 +54,12 @@ def test_writes_commit_only_with_the_callers_transaction(storage_engine: Engine)
         prompt = versions.create_prompt(session, project_id=project.id, name="Reply", actor="ann")  # type: ignore[arg-type]
         version = versions.save_version(
             session,
-            prompt_id=prompt.id,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
             system_template="",
             user_template="Hi",
-            author="ann",  # type: ignore[arg-type]
+            author="ann",
         )
-        versions.set_label(session, version_id=version.id, name="production", actor="ann")
+        versions.set_label(session, version_id=version.id, name="production", actor="ann")  # type: ignore[arg-type]
         raise RuntimeError("the caller's next step failed")
     assert project_records.find_project(storage_engine, "Half done") is None
     assert versions.list_prompts(storage_engine) == []
