@@ -13,6 +13,7 @@ from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store.audit import events
 from workbench.store.engine import session_scope
+from workbench.store.tables import AuditEvent
 
 
 def make_prompt(engine: Engine, name: str = "Reply") -> int:
@@ -63,7 +64,7 @@ def test_writes_commit_only_with_the_callers_transaction(storage_engine: Engine)
         raise RuntimeError("the caller's next step failed")
     assert project_records.find_project(storage_engine, "Half done") is None
     assert versions.list_prompts(storage_engine) == []
-    assert events(storage_engine_session(storage_engine)) == []  # not even the audit events
+    assert audit_events(storage_engine) == []  # not even the audit events
 
 
 def test_template_that_does_not_parse_is_not_saved(engine: Engine) -> None:
@@ -127,14 +128,13 @@ def test_labels_move_with_history_and_audit(storage_engine: Engine) -> None:
     ]
     assert versions.labels_for_prompt(storage_engine, pid)[0].version_id == v1.id
     assert versions.get_version(storage_engine, v2.id).user_template == "b"  # untouched by rollback
-    actions = [e.action for e in events(storage_engine_session(storage_engine))]
+    actions = [e.action for e in audit_events(storage_engine)]
     assert actions.count("label.move") == 2 and actions.count("label.rollback") == 1
 
 
-def storage_engine_session(engine: Engine):
-    from sqlmodel import Session
-
-    return Session(engine)
+def audit_events(engine: Engine) -> list[AuditEvent]:
+    with session_scope(engine) as session:  # closed, so no connection outlives the test
+        return events(session)
 
 
 def test_get_prompt_by_label_and_version(seeded_db, monkeypatch: pytest.MonkeyPatch) -> None:
