@@ -35,7 +35,7 @@ from workbench.evals import cases
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
-from workbench.store.engine import open_database
+from workbench.store.engine import open_database, session_scope
 
 CASES = 50
 REPEATS = 3
@@ -59,25 +59,27 @@ class Timing:
 def setup(database: str, server: Server) -> list[str]:
     """A prompt with 50 cases and three models on three endpoints; returns the models' CLI names."""
     engine = open_database(database)
-    project = project_records.create_project(engine, actor="bench", name="Benchmark")
-    prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
-    versions.save_version(
-        engine,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template="Full-time employees receive 25 days of paid time off per year.",
-        user_template="Question {{ n }}: {{ question }}",
-        author="bench",
-    )
-    for n in range(CASES):
-        cases.add_case(
-            engine,
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="bench", name="Benchmark")
+        prompt = versions.create_prompt(session, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
+        versions.save_version(
+            session,
             prompt_id=prompt.id,  # type: ignore[arg-type]
-            actor="bench",
-            name=f"Case {n + 1}",
-            variables={"n": str(n), "question": "How much paid time off do I get?"},
-            expected="25 days of paid time off per year.",
-            assertions=[{"type": "contains", "value": "25 days"}, {"type": "length", "max": 60}],
+            system_template="Full-time employees receive 25 days of paid time off per year.",
+            user_template="Question {{ n }}: {{ question }}",
+            author="bench",
         )
+    for n in range(CASES):
+        with session_scope(engine) as session:
+            cases.add_case(
+                session,
+                prompt_id=prompt.id,  # type: ignore[arg-type]
+                actor="bench",
+                name=f"Case {n + 1}",
+                variables={"n": str(n), "question": "How much paid time off do I get?"},
+                expected="25 days of paid time off per year.",
+                assertions=[{"type": "contains", "value": "25 days"}, {"type": "length", "max": 60}],
+            )
     names = []
     for kind, model in KINDS:
         endpoint = endpoints.add_endpoint(

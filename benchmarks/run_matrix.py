@@ -33,7 +33,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs.runner import DEFAULT_OVERALL_LIMIT, ModelChoice, RowInput, RunOptions, plan, run_cells
-from workbench.store.engine import open_database
+from workbench.store.engine import open_database, session_scope
 from workbench.store.tables import Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,15 +97,16 @@ def fake_server() -> Iterator[Server]:
 
 
 def setup(engine: Engine, server: Server, per_endpoint: int, tag: str) -> tuple[int, int, list[ModelChoice]]:
-    project = project_records.create_project(engine, actor="bench", name=f"Benchmark {tag}")
-    prompt = versions.create_prompt(engine, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
-    version = versions.save_version(
-        engine,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template="Full-time employees receive 25 days of paid time off per year.",
-        user_template="Question {{ n }}: {{ question }}",
-        author="bench",
-    )
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="bench", name=f"Benchmark {tag}")
+        prompt = versions.create_prompt(session, project_id=project.id, name="Bench", actor="bench")  # type: ignore[arg-type]
+        version = versions.save_version(
+            session,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
+            system_template="Full-time employees receive 25 days of paid time off per year.",
+            user_template="Question {{ n }}: {{ question }}",
+            author="bench",
+        )
     choices = []
     for kind, model in KINDS:
         base = server.url if kind == "anthropic" else f"{server.url}/v1"

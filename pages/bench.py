@@ -7,6 +7,7 @@ import streamlit as st
 from workbench.evals import cases, cells, evaluations, scoring, spreadsheets
 from workbench.evals.assertions import TYPES
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 from workbench.ui.bench.cases_editor import cases_editor
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
@@ -85,14 +86,15 @@ with tab_cases, shows_errors():
         icon=":material/grid_on:",
     )
     if save and auth.allowed("testcase.edit"):
-        change = cases.save_table(
-            engine,
-            prompt_id,
-            edited,
-            actor=actor,
-            version_id=version_id,
-            shown_ids=frame.id.dropna().tolist(),
-        )
+        with session_scope(engine) as session:
+            change = cases.save_table(
+                session,
+                prompt_id,
+                edited,
+                actor=actor,
+                version_id=version_id,
+                shown_ids=frame.id.dropna().tolist(),
+            )
         done(f"Saved: {change}.")
     with st.expander("How to write assertions"):
         st.markdown(
@@ -113,15 +115,16 @@ with tab_files, shows_errors():
         and auth.allowed("testcase.edit")
     ):
         replace = mode.startswith("replace")
-        change = cases.import_cases(
-            engine,
-            prompt_id,
-            upload.getvalue(),
-            upload.name,
-            actor=actor,
-            replace=replace,
-            version_id=version_id,
-        )
+        with session_scope(engine) as session:
+            change = cases.import_cases(
+                session,
+                prompt_id,
+                upload.getvalue(),
+                upload.name,
+                actor=actor,
+                replace=replace,
+                version_id=version_id,
+            )
         done(f"Imported {upload.name}: {change}.")
     st.caption(
         "Columns: `name`, one per variable, `expected`, and `assert:<type>`. A file with any problem is refused whole."

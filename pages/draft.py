@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench.models.settings import CallSettings
 from workbench.prompts import checklist, drafts, versions
+from workbench.store.engine import session_scope
 from workbench.ui.authoring import builder_form, draft_state, improver_panel
 from workbench.ui.authoring.prompt_picker import pick_prompt
 from workbench.ui.authoring.template_view import show_findings, show_messages, show_template_error
@@ -42,11 +43,14 @@ def save(system: str, user: str, note: str) -> None:
         change_note=note,
         params=draft_state.params(),
     )
-    if origin.prompt_id is None:
-        name = draft_state.text(draft_state.NAME)
-        version = drafts.save_new_prompt(engine, project_id=project_id, name=name, **common)
-    else:
-        version = drafts.save_draft(engine, prompt_id=origin.prompt_id, parent_id=origin.version_id, **common)
+    with session_scope(engine) as session:
+        if origin.prompt_id is None:
+            name = draft_state.text(draft_state.NAME)
+            version = drafts.save_new_prompt(session, project_id=project_id, name=name, **common)
+        else:
+            version = drafts.save_draft(
+                session, prompt_id=origin.prompt_id, parent_id=origin.version_id, **common
+            )
     message = f"Saved as version {version.number}."
     if origin.version_number and version.number > origin.version_number + 1:
         message += (

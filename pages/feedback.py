@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench.judging import feedback, ratings
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 from workbench.store.tables import DEFAULT_RATING_TAGS
 from workbench.ui.rating.charts import score_chart, score_columns, tag_chart
 from workbench.ui.shell import auth, state
@@ -87,5 +88,6 @@ with shows_errors():
             help="Type a new tag and press Enter to add it. Ratings keep the tags they already have.",
         )
         if st.button("Save tags", key="feedback_tags_save") and auth.allowed("tags.edit", project_id):
-            ratings.set_project_tags(engine, project_id, chosen, actor=state.user_name() or "anonymous")
+            with session_scope(engine) as session:
+                ratings.set_project_tags(session, project_id, chosen, actor=state.user_name() or "anonymous")
             st.success("Tags saved.")

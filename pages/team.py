@@ -5,6 +5,7 @@ import streamlit as st
 
 from workbench.governance import access
 from workbench.projects import project_records
+from workbench.store.engine import session_scope
 from workbench.store.tables import ROLES
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
@@ -31,7 +32,8 @@ with shows_errors():
     if enabled:
         st.markdown(f"Sign-in is **on**. You are signed in as **{auth.current_email()}**.")
         if st.button("Switch sign-in off", key="team:off") and auth.allowed("settings.edit", project_id):
-            access.set_signin(engine, enabled=False, actor=state.user_name())
+            with session_scope(engine) as session:
+                access.set_signin(session, enabled=False, actor=state.user_name())
             done("Sign-in is off: the workbench is single-user again.")
     else:
         st.markdown(
@@ -47,9 +49,10 @@ with shows_errors():
             help="Becomes admin of every project, so someone can manage roles after the switch.",
         )
         if st.button("Switch sign-in on", key="team:on", type="primary", disabled=problem is not None):
-            access.set_signin(
-                engine, enabled=True, actor=state.user_name() or first_admin, first_admin=first_admin
-            )
+            with session_scope(engine) as session:
+                access.set_signin(
+                    session, enabled=True, actor=state.user_name() or first_admin, first_admin=first_admin
+                )
             done(f"Sign-in is on. {first_admin} is admin of every project.")
 
     if project_id is None:
@@ -76,12 +79,16 @@ with shows_errors():
         email = st.text_input("E-mail", key="team:email", placeholder="dana@example.com")
         role = st.selectbox("Role", ROLES, key="team:role")
         if st.form_submit_button("Give role") and auth.allowed("members.manage", project_id):
-            access.set_member(engine, actor=state.user_name(), project_id=project_id, email=email, role=role)
+            with session_scope(engine) as session:
+                access.set_member(
+                    session, actor=state.user_name(), project_id=project_id, email=email, role=role
+                )
             done(f"{email} is now {role} of {project.name}.")
     with remove.form("team:remove"):
         leaving = st.selectbox("Remove", [m.email for m in rows], key="team:leaving")
         if st.form_submit_button("Remove role", disabled=not rows) and auth.allowed(
             "members.manage", project_id
         ):
-            access.remove_member(engine, actor=state.user_name(), project_id=project_id, email=leaving)  # type: ignore[arg-type]
+            with session_scope(engine) as session:
+                access.remove_member(session, actor=state.user_name(), project_id=project_id, email=leaving)  # type: ignore[arg-type]
             done(f"{leaving} no longer has a role in {project.name}.")

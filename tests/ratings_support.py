@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from workbench.demo.answers import store_outputs
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 MODELS = ("fake-large", "fake-small", "fake-lazy")
 QUESTIONS = ("How many PTO days?", "Can PTO carry over?", "How much sick leave?")
@@ -27,17 +28,19 @@ class Bench:
 
 
 def make_bench(engine: Engine, *, project: str = "Ratings project", versions_count: int = 2) -> Bench:
-    p = project_records.create_project(engine, actor="test", name=project)
-    prompt = versions.create_prompt(engine, project_id=p.id, name="Answer", actor="test")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        p = project_records.create_project(session, actor="test", name=project)
+        prompt = versions.create_prompt(session, project_id=p.id, name="Answer", actor="test")  # type: ignore[arg-type]
     ids = []
     for n in range(versions_count):
-        v = versions.save_version(
-            engine,
-            prompt_id=prompt.id,  # type: ignore[arg-type]
-            system_template=f"Version {n + 1}.",
-            user_template="{{ question }}",
-            author="test",
-        )
+        with session_scope(engine) as session:
+            v = versions.save_version(
+                session,
+                prompt_id=prompt.id,  # type: ignore[arg-type]
+                system_template=f"Version {n + 1}.",
+                user_template="{{ question }}",
+                author="test",
+            )
         ids.append(v.id)
     return Bench(project_id=p.id, prompt_id=prompt.id, version_ids=ids)  # type: ignore[arg-type]
 
@@ -65,4 +68,5 @@ def add_answers(
         for row, q in enumerate(questions)
         for model in models
     ]
-    return store_outputs(engine, version_id=version_id, outputs=outputs, actor="test")[1]
+    with session_scope(engine) as session:
+        return store_outputs(session, version_id=version_id, outputs=outputs, actor="test")[1]

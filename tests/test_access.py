@@ -9,6 +9,7 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 VIEWER = {"project.view", "output.rate", "output.vote"}
 EXPECTED = {
@@ -31,15 +32,17 @@ EXPECTED = {
 @pytest.fixture
 def team(seeded_engine):
     """Sign-in on, Ada admin of every project; Vic viewer and Eve editor of the CS project."""
-    access.set_signin(seeded_engine, enabled=True, actor="setup", first_admin="Ada@Example.com")
+    with session_scope(seeded_engine) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="Ada@Example.com")
     cs = project_records.find_project(seeded_engine, "Customer service replies")
     assert cs is not None
-    access.set_member(
-        seeded_engine, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
-    )  # type: ignore[arg-type]
-    access.set_member(
-        seeded_engine, actor="ada@example.com", project_id=cs.id, email="eve@example.com", role="editor"
-    )  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        access.set_member(
+            session, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
+        )  # type: ignore[arg-type]
+        access.set_member(
+            session, actor="ada@example.com", project_id=cs.id, email="eve@example.com", role="editor"
+        )  # type: ignore[arg-type]
     return seeded_engine, cs.id
 
 
@@ -80,7 +83,8 @@ def test_a_viewer_cannot_save_a_version_but_an_editor_can(team) -> None:
         access.require_for_prompt(engine, "vic@example.com", prompt.id, "version.save")  # type: ignore[arg-type]
     assert len(versions.list_versions(engine, prompt.id)) == before  # type: ignore[arg-type]
     access.require_for_prompt(engine, "eve@example.com", prompt.id, "version.save")  # type: ignore[arg-type]
-    saved = versions.save_version(engine, prompt_id=prompt.id, author="eve@example.com", **fields)  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        saved = versions.save_version(session, prompt_id=prompt.id, author="eve@example.com", **fields)  # type: ignore[arg-type]
     assert saved.number == before + 1
     with pytest.raises(PermissionDenied):
         access.require_for_version(engine, "eve@example.com", saved.id, "label.move")  # type: ignore[arg-type]
@@ -88,14 +92,16 @@ def test_a_viewer_cannot_save_a_version_but_an_editor_can(team) -> None:
 
 
 def test_switching_sign_in_on_needs_a_first_admin_and_is_audited(seeded_engine) -> None:
-    with pytest.raises(InvalidInput, match="Name the first admin"):
-        access.set_signin(seeded_engine, enabled=True, actor="me")
-    with pytest.raises(InvalidInput, match="not an e-mail"):
-        access.set_signin(seeded_engine, enabled=True, actor="me", first_admin="ada")
-    access.set_signin(seeded_engine, enabled=True, actor="me", first_admin="ada@example.com")
+    with pytest.raises(InvalidInput, match="Name the first admin"), session_scope(seeded_engine) as session:
+        access.set_signin(session, enabled=True, actor="me")
+    with pytest.raises(InvalidInput, match="not an e-mail"), session_scope(seeded_engine) as session:
+        access.set_signin(session, enabled=True, actor="me", first_admin="ada")
+    with session_scope(seeded_engine) as session:
+        access.set_signin(session, enabled=True, actor="me", first_admin="ada@example.com")
     assert set(access.roles_of(seeded_engine, "ADA@example.com").values()) == {"admin"}
     assert len(access.roles_of(seeded_engine, "ada@example.com")) == 2
-    access.set_signin(seeded_engine, enabled=False, actor="ada@example.com")
+    with session_scope(seeded_engine) as session:
+        access.set_signin(session, enabled=False, actor="ada@example.com")
     switches = audit.search(seeded_engine, actions=["settings.signin"])
     assert [(e.before, e.after) for e in switches] == [
         ({"enabled": True}, {"enabled": False}),
@@ -104,10 +110,10 @@ def test_switching_sign_in_on_needs_a_first_admin_and_is_audited(seeded_engine) 
 
 
 def test_the_first_sign_in_becomes_admin_when_nobody_holds_a_role(engine) -> None:
-    project_records.create_project(engine, actor="t", name="Solo")
-    access.set_signin(engine, enabled=False, actor="t")
+    with session_scope(engine) as session:
+        project_records.create_project(session, actor="t", name="Solo")
+        access.set_signin(session, enabled=False, actor="t")
     assert not access.bootstrap(engine, "first@example.com")  # sign-in is off: nothing happens
-    from workbench.store.engine import session_scope
     from workbench.store.tables import AppSetting
 
     with session_scope(engine) as session:  # switched on outside the app, nobody named
@@ -121,16 +127,21 @@ def test_the_first_sign_in_becomes_admin_when_nobody_holds_a_role(engine) -> Non
 
 def test_a_project_keeps_at_least_one_admin(team) -> None:
     engine, project_id = team
-    with pytest.raises(InvalidInput, match="only admin"):
+    with pytest.raises(InvalidInput, match="only admin"), session_scope(engine) as session:
         access.set_member(
-            engine, actor="ada@example.com", project_id=project_id, email="ada@example.com", role="viewer"
+            session,
+            actor="ada@example.com",
+            project_id=project_id,
+            email="ada@example.com",
+            role="viewer",
         )
-    with pytest.raises(InvalidInput, match="only admin"):
-        access.remove_member(engine, actor="ada@example.com", project_id=project_id, email="ada@example.com")
-    access.set_member(
-        engine, actor="ada@example.com", project_id=project_id, email="eve@example.com", role="admin"
-    )
-    access.remove_member(engine, actor="eve@example.com", project_id=project_id, email="ada@example.com")
+    with pytest.raises(InvalidInput, match="only admin"), session_scope(engine) as session:
+        access.remove_member(session, actor="ada@example.com", project_id=project_id, email="ada@example.com")
+    with session_scope(engine) as session:
+        access.set_member(
+            session, actor="ada@example.com", project_id=project_id, email="eve@example.com", role="admin"
+        )
+        access.remove_member(session, actor="eve@example.com", project_id=project_id, email="ada@example.com")
     assert [(m.email, m.role) for m in access.members(engine, project_id)] == [
         ("eve@example.com", "admin"),
         ("vic@example.com", "viewer"),
@@ -146,9 +157,10 @@ def test_a_project_keeps_at_least_one_admin(team) -> None:
 
 def test_creating_a_project_while_signed_in_makes_the_creator_its_admin(team) -> None:
     engine, _ = team
-    with pytest.raises(PermissionDenied, match="Only admins"):
-        access.create_project_as(engine, "vic@example.com", actor="vic@example.com", name="Vic's")
-    created = access.create_project_as(engine, "ada@example.com", actor="ada@example.com", name="Ada's")
+    with pytest.raises(PermissionDenied, match="Only admins"), session_scope(engine) as session:
+        access.create_project_as(session, "vic@example.com", actor="vic@example.com", name="Vic's")
+    with session_scope(engine) as session:
+        created = access.create_project_as(session, "ada@example.com", actor="ada@example.com", name="Ada's")
     assert access.role_of(engine, "ada@example.com", created.id) == "admin"  # type: ignore[arg-type]
     assert access.readable_projects(engine, "vic@example.com") == {
         p.id for p in project_records.list_projects(engine) if p.name == "Customer service replies"

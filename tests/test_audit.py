@@ -73,7 +73,8 @@ def test_a_label_move_leaves_an_audit_trail_with_before_and_after(seeded_engine)
     project = project_records.find_project(seeded_engine, "Customer service replies")
     prompt = versions.list_prompts(seeded_engine, project.id)[0]  # type: ignore[union-attr]
     v1, v2 = sorted(versions.list_versions(seeded_engine, prompt.id), key=lambda v: v.number)[:2]  # type: ignore[arg-type]
-    versions.set_label(seeded_engine, version_id=v1.id, name="production", actor="lee", note="hotfix")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        versions.set_label(session, version_id=v1.id, name="production", actor="lee", note="hotfix")  # type: ignore[arg-type]
     (event,) = audit.search(seeded_engine, actions=["label.move"], actor="lee")
     assert event.project_id == project.id  # type: ignore[union-attr]
     assert event.before == {"label": "production", "version_id": v2.id}
@@ -82,10 +83,10 @@ def test_a_label_move_leaves_an_audit_trail_with_before_and_after(seeded_engine)
 
 
 def test_search_filters_by_project_actor_action_dates_and_text(engine) -> None:
-    one = project_records.create_project(engine, actor="dana", name="One")
-    two = project_records.create_project(engine, actor="lee", name="Two")
-    project_records.update_project(engine, one.id, actor="lee", purpose="Answer refund questions")  # type: ignore[arg-type]
     with session_scope(engine) as session:
+        one = project_records.create_project(session, actor="dana", name="One")
+        two = project_records.create_project(session, actor="lee", name="Two")
+        project_records.update_project(session, one.id, actor="lee", purpose="Answer refund questions")  # type: ignore[arg-type]
         audit.record(session, actor="admin", action="settings.signin", after={"enabled": True})
 
     assert [e.project_id for e in audit.search(engine, project_ids=[two.id], include_workspace=False)] == [
@@ -105,8 +106,9 @@ def test_search_filters_by_project_actor_action_dates_and_text(engine) -> None:
 
 
 def test_csv_export_has_one_row_per_event_with_before_and_after(engine) -> None:
-    project = project_records.create_project(engine, actor="dana", name="Ünïcode project")
-    project_records.update_project(engine, project.id, actor="dana", sensitivity="restricted")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="dana", name="Ünïcode project")
+        project_records.update_project(session, project.id, actor="dana", sensitivity="restricted")  # type: ignore[arg-type]
     events = audit.search(engine)
     rows = list(csv.DictReader(io.StringIO(audit.to_csv(events, {project.id: project.name}))))  # type: ignore[dict-item]
     assert [r["action"] for r in rows] == ["project.update", "project.create"]

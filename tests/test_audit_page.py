@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import sqlite_engine_for
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 PAGE = "pages/audit.py"
 
@@ -24,7 +25,8 @@ def move_production_back(engine) -> int:
     project = project_records.find_project(engine, "Customer service replies")
     prompt = versions.list_prompts(engine, project.id)[0]  # type: ignore[union-attr, arg-type]
     v1 = min(versions.list_versions(engine, prompt.id), key=lambda v: v.number)  # type: ignore[arg-type]
-    versions.set_label(engine, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        versions.set_label(session, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
     return v1.id  # type: ignore[return-value]
 
 

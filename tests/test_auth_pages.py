@@ -11,6 +11,7 @@ from tests.conftest import APP_SCRIPT, page_path, sqlite_engine_for
 from workbench.governance import access
 from workbench.projects import project_records
 from workbench.store import audit
+from workbench.store.engine import session_scope
 from workbench.ui.shell.nav import PAGES
 
 AUTH = {
@@ -32,10 +33,12 @@ def db(app_env: Path):
 @pytest.fixture
 def team(db):
     """Sign-in on; Ada admin everywhere, Vic viewer and Eve editor of Customer service replies."""
-    access.set_signin(db, enabled=True, actor="setup", first_admin="ada@example.com")
+    with session_scope(db) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
     cs = project_records.find_project(db, "Customer service replies")
     for email, role in (("vic@example.com", "viewer"), ("eve@example.com", "editor")):
-        access.set_member(db, actor="ada@example.com", project_id=cs.id, email=email, role=role)  # type: ignore[union-attr, arg-type]
+        with session_scope(db) as session:
+            access.set_member(session, actor="ada@example.com", project_id=cs.id, email=email, role=role)  # type: ignore[union-attr, arg-type]
     return db, cs
 
 

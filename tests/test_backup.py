@@ -24,7 +24,7 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store import audit
-from workbench.store.engine import current_revision, head_revision, open_database
+from workbench.store.engine import current_revision, head_revision, open_database, session_scope
 
 
 @pytest.fixture
@@ -40,10 +40,13 @@ def fill(engine: Engine) -> None:
     seed_demo(engine)
     ids = demo(engine)
     add_evaluation(engine, ids.hr)
-    access.set_member(engine, actor="t", project_id=ids.hr_project, email="ana@example.com", role="editor")
-    versions.set_label(
-        engine, version_id=versions.list_versions(engine, ids.hr)[-1].id, name="staging", actor="t"
-    )  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        access.set_member(
+            session, actor="t", project_id=ids.hr_project, email="ana@example.com", role="editor"
+        )
+        versions.set_label(
+            session, version_id=versions.list_versions(engine, ids.hr)[-1].id, name="staging", actor="t"
+        )  # type: ignore[arg-type]
 
 
 def _normal(value: Any) -> Any:
@@ -84,9 +87,12 @@ def round_trip(source: Engine, target: Engine) -> None:
 
 def still_writable(engine: Engine) -> None:
     """New rows get fresh ids after a restore (PostgreSQL sequences moved past restored ids)."""
-    project = project_records.create_project(engine, actor="t", name="After restore")
-    prompt = versions.create_prompt(engine, project_id=project.id, name="New", actor="t")  # type: ignore[arg-type]
-    versions.save_version(engine, prompt_id=prompt.id, system_template="", user_template="Hi", author="t")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="t", name="After restore")
+        prompt = versions.create_prompt(session, project_id=project.id, name="New", actor="t")  # type: ignore[arg-type]
+        versions.save_version(
+            session, prompt_id=prompt.id, system_template="", user_template="Hi", author="t"
+        )  # type: ignore[arg-type]
     audit.record_now(engine, actor="t", action="test.after")
 
 

@@ -15,6 +15,7 @@ from workbench.evals import cases
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 from workbench.ui.shell import state
 
 PAGE = "pages/bench.py"
@@ -177,9 +178,10 @@ def test_a_rubric_is_graded_by_the_chosen_judge(app: Callable[..., Any], fake_se
     local = endpoints.find_endpoint(ENGINE[0], "Local fake server")
     endpoints.update_endpoint(ENGINE[0], local.id, actor="t", base_url=fake_server.openai_base_url)  # type: ignore[union-attr,arg-type]
     first = cases.list_cases(ENGINE[0], hr_prompt())[0]
-    cases.update_case(
-        ENGINE[0], first.id, actor="t", assertions=[{"type": "llm_judge", "rubric": "Gives the PTO days."}]
-    )  # type: ignore[arg-type]
+    with session_scope(ENGINE[0]) as session:
+        cases.update_case(
+            session, first.id, actor="t", assertions=[{"type": "llm_judge", "rubric": "Gives the PTO days."}]
+        )  # type: ignore[arg-type]
     at = hr_bench(app)
     at.text_area(key="bench_check_text").input(
         "Full-time staff get 25 days of paid time off per calendar year."

@@ -56,15 +56,16 @@ VARIED = [
 
 
 def add_varied_case(engine: Engine, pid: int) -> TestCase:
-    return cases.add_case(
-        engine,
-        prompt_id=pid,
-        actor="dana",
-        name="Everything, at once",
-        variables={"question": "=1+1 is 2?\nSecond line, with ünïcode"},
-        expected="  Spaces kept; 25 days.  ",
-        assertions=VARIED,
-    )
+    with session_scope(engine) as session:
+        return cases.add_case(
+            session,
+            prompt_id=pid,
+            actor="dana",
+            name="Everything, at once",
+            variables={"question": "=1+1 is 2?\nSecond line, with ünïcode"},
+            expected="  Spaces kept; 25 days.  ",
+            assertions=VARIED,
+        )
 
 
 # ---- CRUD -------------------------------------------------------------------------------------
@@ -74,22 +75,26 @@ def test_add_update_delete_and_reorder_are_audited(storage_engine: Engine) -> No
     seed_demo(storage_engine)
     pid = prompt_id(storage_engine)
     first = cases.list_cases(storage_engine, pid)[0]
-    added = cases.add_case(
-        storage_engine,
-        prompt_id=pid,
-        actor="dana",
-        name="  Sick leave carry-over ",
-        expected="",
-        variables={"question": "Does sick leave carry over?"},
-        assertions=[{"type": "contains", "value": "no"}],
-    )
+    with session_scope(storage_engine) as session:
+        added = cases.add_case(
+            session,
+            prompt_id=pid,
+            actor="dana",
+            name="  Sick leave carry-over ",
+            expected="",
+            variables={"question": "Does sick leave carry over?"},
+            assertions=[{"type": "contains", "value": "no"}],
+        )
     assert added.position == 10 and added.name == "Sick leave carry-over" and added.expected is None
-    updated = cases.update_case(storage_engine, added.id, actor="lee", expected="No.")  # type: ignore[arg-type]
+    with session_scope(storage_engine) as session:
+        updated = cases.update_case(session, added.id, actor="lee", expected="No.")  # type: ignore[arg-type]
     assert updated.expected == "No." and updated.assertions == [{"type": "contains", "value": "no"}]
     ids = [c.id for c in cases.list_cases(storage_engine, pid)]
-    cases.reorder_cases(storage_engine, pid, [ids[-1], *ids[:-1]], actor="lee")  # type: ignore[list-item]
+    with session_scope(storage_engine) as session:
+        cases.reorder_cases(session, pid, [ids[-1], *ids[:-1]], actor="lee")  # type: ignore[list-item]
     assert cases.list_cases(storage_engine, pid)[0].id == added.id
-    cases.delete_case(storage_engine, first.id, actor="lee")  # type: ignore[arg-type]
+    with session_scope(storage_engine) as session:
+        cases.delete_case(session, first.id, actor="lee")  # type: ignore[arg-type]
     with pytest.raises(NotFound):
         cases.get_case(storage_engine, first.id)  # type: ignore[arg-type]
     with session_scope(storage_engine) as session:
@@ -104,21 +109,27 @@ def test_add_update_delete_and_reorder_are_audited(storage_engine: Engine) -> No
 def test_invalid_assertions_are_refused_on_add_and_update(seeded_engine: Engine) -> None:
     pid = prompt_id(seeded_engine)
     before = content(seeded_engine, pid)
-    with pytest.raises(InvalidInput, match="not a valid regular expression"):
+    with (
+        pytest.raises(InvalidInput, match="not a valid regular expression"),
+        session_scope(seeded_engine) as session,
+    ):
         cases.add_case(
-            seeded_engine,
+            session,
             prompt_id=pid,
             actor="d",
             variables={"question": "q"},
             assertions=[{"type": "regex", "pattern": "(("}],
         )
     case_id = cases.list_cases(seeded_engine, pid)[0].id
-    with pytest.raises(InvalidInput, match="compares with the expected answer"):
-        cases.update_case(seeded_engine, case_id, actor="d", expected="", assertions=[{"type": "equals"}])  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match="no field"):
-        cases.update_case(seeded_engine, case_id, actor="d", colour="red")  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match="every test case"):
-        cases.reorder_cases(seeded_engine, pid, [case_id], actor="d")  # type: ignore[list-item]
+    with (
+        pytest.raises(InvalidInput, match="compares with the expected answer"),
+        session_scope(seeded_engine) as session,
+    ):
+        cases.update_case(session, case_id, actor="d", expected="", assertions=[{"type": "equals"}])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="no field"), session_scope(seeded_engine) as session:
+        cases.update_case(session, case_id, actor="d", colour="red")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="every test case"), session_scope(seeded_engine) as session:
+        cases.reorder_cases(session, pid, [case_id], actor="d")  # type: ignore[list-item]
     assert content(seeded_engine, pid) == before
 
 
@@ -133,7 +144,8 @@ def test_deleting_a_case_keeps_the_outputs_that_used_it(seeded_engine: Engine) -
         session.add(output)
         session.flush()
         output_id = output.id
-    cases.delete_case(seeded_engine, case.id, actor="d")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.delete_case(session, case.id, actor="d")  # type: ignore[arg-type]
     with session_scope(seeded_engine) as session:
         output = session.exec(select(Output).where(Output.id == output_id)).one()
     assert output.text == "25 days" and output.test_case_id is None
@@ -149,7 +161,8 @@ def test_export_then_import_gives_identical_cases(storage_engine: Engine, fmt: s
     add_varied_case(storage_engine, pid)
     before = content(storage_engine, pid)
     data = cases.export_cases(storage_engine, pid, fmt)
-    change = cases.import_cases(storage_engine, pid, data, f"bench.{fmt}", actor="dana", replace=True)
+    with session_scope(storage_engine) as session:
+        change = cases.import_cases(session, pid, data, f"bench.{fmt}", actor="dana", replace=True)
     assert (change.added, change.deleted) == (11, 11)
     assert content(storage_engine, pid) == before
     assert cases.export_cases(storage_engine, pid, fmt) == data or fmt == "xlsx"  # xlsx embeds a timestamp
@@ -175,7 +188,8 @@ def test_csv_export_is_excel_friendly_utf8(seeded_engine: Engine) -> None:
 def test_import_appends_after_existing_cases_and_skips_blank_rows(seeded_engine: Engine) -> None:
     pid = prompt_id(seeded_engine)
     csv = HEADER + "New one,Is there a pension?,,pension,\n,,,,\nSecond,What about bikes?,,bike,^[A-Z]\n"
-    change = cases.import_cases(seeded_engine, pid, csv.encode(), "more.csv", actor="dana")
+    with session_scope(seeded_engine) as session:
+        change = cases.import_cases(session, pid, csv.encode(), "more.csv", actor="dana")
     assert (change.added, change.deleted) == (2, 0)
     rows = cases.list_cases(seeded_engine, pid)
     assert [r.name for r in rows[-2:]] == ["New one", "Second"] and rows[-1].position == 11
@@ -195,9 +209,13 @@ def test_variables_of_the_chosen_version_are_required(seeded_engine: Engine) -> 
     v1 = versions.list_versions(seeded_engine, late)[-1]
     assert cases.template_variables(seeded_engine, late, v1.id)[0] == []
     csv = "name,order_id,expected\nOnly the id,9,\n"
-    cases.import_cases(seeded_engine, late, csv.encode(), "v1.csv", actor="d", version_id=v1.id)
-    with pytest.raises(InvalidInput, match="column 'order_date': missing"):
-        cases.import_cases(seeded_engine, late, csv.encode(), "v2.csv", actor="d")
+    with session_scope(seeded_engine) as session:
+        cases.import_cases(session, late, csv.encode(), "v1.csv", actor="d", version_id=v1.id)
+    with (
+        pytest.raises(InvalidInput, match="column 'order_date': missing"),
+        session_scope(seeded_engine) as session,
+    ):
+        cases.import_cases(session, late, csv.encode(), "v2.csv", actor="d")
 
 
 # ---- refused imports --------------------------------------------------------------------------
@@ -257,8 +275,8 @@ def test_a_bad_file_is_refused_naming_row_and_column_and_nothing_is_written(
         buffer = io.BytesIO()
         pd.read_csv(io.StringIO(csv), dtype=str, keep_default_na=False).to_excel(buffer, index=False)
         data = buffer.getvalue()
-    with pytest.raises(InvalidInput) as caught:
-        cases.import_cases(seeded_engine, pid, data, f"bad.{fmt}", actor="dana", replace=True)
+    with pytest.raises(InvalidInput) as caught, session_scope(seeded_engine) as session:
+        cases.import_cases(session, pid, data, f"bad.{fmt}", actor="dana", replace=True)
     message = str(caught.value)
     assert message.startswith("Nothing was imported")
     assert f"Row {row}, column '{column}': " in message and words in message
@@ -268,8 +286,8 @@ def test_a_bad_file_is_refused_naming_row_and_column_and_nothing_is_written(
 
 def test_every_problem_of_a_file_is_listed_at_once(seeded_engine: Engine) -> None:
     csv = HEADER + "A,,,x,((\nB,Q?,,,[\n"
-    with pytest.raises(InvalidInput) as caught:
-        cases.import_cases(seeded_engine, prompt_id(seeded_engine), csv.encode(), "bad.csv", actor="d")
+    with pytest.raises(InvalidInput) as caught, session_scope(seeded_engine) as session:
+        cases.import_cases(session, prompt_id(seeded_engine), csv.encode(), "bad.csv", actor="d")
     lines = str(caught.value).splitlines()
     assert lines[0] == "Nothing was imported: 3 problems."
     assert [line.split("': ")[0] for line in lines[1:]] == [
@@ -292,8 +310,8 @@ def test_every_problem_of_a_file_is_listed_at_once(seeded_engine: Engine) -> Non
 def test_unreadable_files_are_refused(seeded_engine: Engine, data: bytes, filename: str, words: str) -> None:
     pid = prompt_id(seeded_engine)
     before = content(seeded_engine, pid)
-    with pytest.raises(InvalidInput, match=words):
-        cases.import_cases(seeded_engine, pid, data, filename, actor="d", replace=True)
+    with pytest.raises(InvalidInput, match=words), session_scope(seeded_engine) as session:
+        cases.import_cases(session, pid, data, filename, actor="d", replace=True)
     assert content(seeded_engine, pid) == before
 
 
@@ -323,7 +341,8 @@ def test_a_saved_table_updates_adds_deletes_and_reorders(seeded_engine: Engine) 
         "assert:contains": "bike",
     }
     frame = pd.concat([pd.DataFrame([new]), frame], ignore_index=True)
-    change = cases.save_table(seeded_engine, pid, frame, actor="dana")
+    with session_scope(seeded_engine) as session:
+        change = cases.save_table(session, pid, frame, actor="dana")
     assert (change.added, change.updated, change.deleted) == (1, 2, 1)
     rows = cases.list_cases(seeded_engine, pid)
     assert [r.name for r in rows[:3]] == ["Bikes", "PTO days", "PTO carry-over"]
@@ -338,8 +357,8 @@ def test_a_bad_table_saves_nothing(seeded_engine: Engine) -> None:
     frame = cases.cases_frame(seeded_engine, pid, with_id=True)
     frame.loc[0, "name"] = "Renamed"
     frame.loc[4, "assert:contains"] = '{"valeu": "x"}'
-    with pytest.raises(InvalidInput) as caught:
-        cases.save_table(seeded_engine, pid, frame, actor="dana")
+    with pytest.raises(InvalidInput) as caught, session_scope(seeded_engine) as session:
+        cases.save_table(session, pid, frame, actor="dana")
     assert "Nothing was saved" in str(caught.value) and "Row 5, column 'assert:contains'" in str(caught.value)
     assert content(seeded_engine, pid) == before
 
@@ -348,32 +367,39 @@ def test_a_table_save_leaves_cases_added_meanwhile_by_someone_else(seeded_engine
     pid = prompt_id(seeded_engine)
     frame = cases.cases_frame(seeded_engine, pid, with_id=True)
     shown = frame.id.tolist()
-    theirs = cases.add_case(
-        seeded_engine, prompt_id=pid, actor="lee", name="Lee's case", variables={"question": "Q?"}
-    )
+    with session_scope(seeded_engine) as session:
+        theirs = cases.add_case(
+            session, prompt_id=pid, actor="lee", name="Lee's case", variables={"question": "Q?"}
+        )
     mine = frame.drop(index=0)
-    change = cases.save_table(seeded_engine, pid, mine, actor="dana", shown_ids=shown)
+    with session_scope(seeded_engine) as session:
+        change = cases.save_table(session, pid, mine, actor="dana", shown_ids=shown)
     assert (change.added, change.updated, change.deleted) == (0, 0, 1)
     rows = cases.list_cases(seeded_engine, pid)
     assert [r.name for r in rows][-1] == "Lee's case" and rows[-1].id == theirs.id
     assert "PTO days" not in [r.name for r in rows] and [r.position for r in rows] == list(range(10))
     frame.loc[0, "name"] = "Gone already"
-    with pytest.raises(InvalidInput, match="Row 1: this case was deleted meanwhile"):
-        cases.save_table(seeded_engine, pid, frame, actor="dana", shown_ids=shown)
+    with (
+        pytest.raises(InvalidInput, match="Row 1: this case was deleted meanwhile"),
+        session_scope(seeded_engine) as session,
+    ):
+        cases.save_table(session, pid, frame, actor="dana", shown_ids=shown)
 
 
 def test_a_variable_called_name_gets_a_prefixed_column_and_round_trips(seeded_engine: Engine) -> None:
     project = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer").project_id
-    prompt = versions.create_prompt(seeded_engine, project_id=project, name="Greeting", actor="d")
-    versions.save_version(
-        seeded_engine,
-        prompt_id=prompt.id,
-        system_template="",
-        author="d",  # type: ignore[arg-type]
-        user_template="Greet {{ name }} about {{ expected }}.",
-    )
+    with session_scope(seeded_engine) as session:
+        prompt = versions.create_prompt(session, project_id=project, name="Greeting", actor="d")
+        versions.save_version(
+            session,
+            prompt_id=prompt.id,
+            system_template="",
+            author="d",  # type: ignore[arg-type]
+            user_template="Greet {{ name }} about {{ expected }}.",
+        )
     csv = "name,var:name,var:expected,expected,assert:contains\nFirst,Ann,a parcel,Hi Ann,Ann\n"
-    cases.import_cases(seeded_engine, prompt.id, csv.encode(), "g.csv", actor="d")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.import_cases(session, prompt.id, csv.encode(), "g.csv", actor="d")  # type: ignore[arg-type]
     [case] = cases.list_cases(seeded_engine, prompt.id)  # type: ignore[arg-type]
     assert (case.name, case.variables, case.expected) == (
         "First",
@@ -382,13 +408,17 @@ def test_a_variable_called_name_gets_a_prefixed_column_and_round_trips(seeded_en
     )
     exported = cases.export_cases(seeded_engine, prompt.id, "csv").decode("utf-8-sig")  # type: ignore[arg-type]
     assert exported.splitlines()[0] == "name,var:name,var:expected,expected,assert:contains"
-    with pytest.raises(InvalidInput, match="column 'var:name': missing"):
-        cases.import_cases(seeded_engine, prompt.id, b"name,expected\nA,b\n", "g.csv", actor="d")  # type: ignore[arg-type]
+    with (
+        pytest.raises(InvalidInput, match="column 'var:name': missing"),
+        session_scope(seeded_engine) as session,
+    ):
+        cases.import_cases(session, prompt.id, b"name,expected\nA,b\n", "g.csv", actor="d")  # type: ignore[arg-type]
 
 
 def test_semicolon_separated_csv_from_european_excel_is_read(seeded_engine: Engine) -> None:
     pid = prompt_id(seeded_engine)
     data = b"name;question;expected;assert:contains\nCommas, too;Is lunch paid, or not?;No.;no\n"
-    cases.import_cases(seeded_engine, pid, data, "semi.csv", actor="d")
+    with session_scope(seeded_engine) as session:
+        cases.import_cases(session, pid, data, "semi.csv", actor="d")
     last = cases.list_cases(seeded_engine, pid)[-1]
     assert (last.name, last.variables["question"]) == ("Commas, too", "Is lunch paid, or not?")

@@ -17,6 +17,7 @@ from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs import outputs
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 PAGE = "pages/compare.py"
 EMAIL = "dana.smith@example.com"
@@ -57,7 +58,8 @@ def test_a_restricted_project_blocks_the_send_and_nothing_leaves(
     app, db: Engine, fake_server: FakeLLMServer
 ) -> None:
     hr = project_records.find_project(db, "HR handbook assistant")
-    project_records.update_project(db, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(db) as session:
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     runs_before = len(outputs.list_runs(db, kind=None))
     at = open_compare(app, db, "HR handbook assistant")
     chosen = [model_id(db, "OpenAI", "fake-large"), model_id(db, "Local fake server", "fake-small")]

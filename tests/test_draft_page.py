@@ -11,6 +11,7 @@ from tests.factories import rate_outputs
 from tests.fakes.server import FakeLLMServer
 from workbench.models import endpoints
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 from workbench.store.tables import Label, Prompt, PromptVersion
 
 PAGE = "pages/draft.py"
@@ -150,9 +151,10 @@ def test_saving_three_versions(app, app_db: Engine) -> None:
 def test_a_concurrent_save_is_kept_and_reported(app, app_db: Engine) -> None:
     at = draft(app)
     prompt_id = at.session_state["active_prompt_id"]
-    versions.save_version(
-        app_db, prompt_id=prompt_id, system_template="", user_template="other", author="Bob"
-    )
+    with session_scope(app_db) as session:
+        versions.save_version(
+            session, prompt_id=prompt_id, system_template="", user_template="other", author="Bob"
+        )
     at.text_area(key="w_draft_user").input("Mine: reply about {{ order_id }} in 3 sentences.").run()
     at.text_input(key="w_draft_note").input("mine").run()
     at.button(key="draft_save").click().run()
@@ -301,9 +303,10 @@ def test_improver_follows_a_restricted_projects_policy(
     from workbench.projects import project_records
 
     cs = project_records.find_project(app_db, "Customer service replies")
-    project_records.update_project(
-        app_db, cs.id, actor="admin", sensitivity="restricted", allowed_providers=["Local fake server"]
-    )  # type: ignore[union-attr, arg-type]
+    with session_scope(app_db) as session:
+        project_records.update_project(
+            session, cs.id, actor="admin", sensitivity="restricted", allowed_providers=["Local fake server"]
+        )  # type: ignore[union-attr, arg-type]
     at = draft(app)
     assert all(label.startswith("Local fake server") for label in at.selectbox(key="improver_model").options)
     at.text_area(key="w_draft_user").input("Employee SSN 078-05-1121 asks about {{ order_id }}.").run()
@@ -318,5 +321,6 @@ def test_improver_follows_a_restricted_projects_policy(
     (request,) = fake_server.chat_requests()
     assert "[SSN_1]" in str(request.body["messages"]) and "078-05-1121" not in str(request.body["messages"])  # type: ignore[index]
 
-    project_records.update_project(app_db, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
+    with session_scope(app_db) as session:
+        project_records.update_project(session, cs.id, actor="admin", allowed_providers=["Echo"])  # type: ignore[union-attr, arg-type]
     assert "No model can rewrite prompts for this project yet" in texts(draft(app).info)

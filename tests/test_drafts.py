@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from workbench.errors import InvalidInput, TemplateError
 from workbench.projects import project_records
 from workbench.prompts import drafts, versions
+from workbench.store.engine import session_scope
 from workbench.store.tables import Prompt, PromptVersion
 
 USER = "Reply about order #{{ order_id }}.\nStatus: {{ status }}."
@@ -24,8 +25,9 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 @pytest.fixture
 def prompt_id(engine: Engine) -> int:
-    project = project_records.create_project(engine, actor="ann", name="Service")
-    return versions.create_prompt(engine, project_id=project.id, name="Reply", actor="ann").id
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Service")
+        return versions.create_prompt(session, project_id=project.id, name="Reply", actor="ann").id
 
 
 def test_preview_lists_variables_and_renders_messages() -> None:
@@ -64,13 +66,19 @@ def test_bad_templates_are_previewed_as_errors_and_never_saved(
     assert result.error.line == line and words in result.error.message
     assert drafts.line_of("", user, result.error) == user.splitlines()[line - 1]
     before = counts(engine)
-    with pytest.raises(TemplateError, match=words.split("'")[0]):
+    with pytest.raises(TemplateError, match=words.split("'")[0]), session_scope(engine) as session:
         drafts.save_draft(
-            engine, prompt_id=prompt_id, system="", user=user, values=values, author="ann", change_note="x"
+            session,
+            prompt_id=prompt_id,
+            system="",
+            user=user,
+            values=values,
+            author="ann",
+            change_note="x",
         )
-    with pytest.raises(TemplateError):
+    with pytest.raises(TemplateError), session_scope(engine) as session:
         drafts.save_new_prompt(
-            engine,
+            session,
             project_id=1,
             name="Other",
             system="",
@@ -94,9 +102,9 @@ def test_empty_saves_are_refused(
     engine: Engine, prompt_id: int, system: str, user: str, author: str, note: str, words: str
 ) -> None:
     before = counts(engine)
-    with pytest.raises(InvalidInput, match=words):
+    with pytest.raises(InvalidInput, match=words), session_scope(engine) as session:
         drafts.save_draft(
-            engine,
+            session,
             prompt_id=prompt_id,
             system=system,
             user=user,
@@ -108,26 +116,27 @@ def test_empty_saves_are_refused(
 
 
 def test_save_keeps_example_values_params_and_parent(engine: Engine, prompt_id: int) -> None:
-    v1 = drafts.save_draft(
-        engine,
-        prompt_id=prompt_id,
-        system="",
-        user=USER,
-        values={**VALUES, "stale": "x"},
-        author=" ann ",
-        change_note="first",
-        params={"temperature": 0.3},
-    )
-    v2 = drafts.save_draft(
-        engine,
-        prompt_id=prompt_id,
-        system="Be kind.",
-        user=USER,
-        values=VALUES,
-        author="bob",
-        change_note="tone",
-        parent_id=v1.id,
-    )
+    with session_scope(engine) as session:
+        v1 = drafts.save_draft(
+            session,
+            prompt_id=prompt_id,
+            system="",
+            user=USER,
+            values={**VALUES, "stale": "x"},
+            author=" ann ",
+            change_note="first",
+            params={"temperature": 0.3},
+        )
+        v2 = drafts.save_draft(
+            session,
+            prompt_id=prompt_id,
+            system="Be kind.",
+            user=USER,
+            values=VALUES,
+            author="bob",
+            change_note="tone",
+            parent_id=v1.id,
+        )
     assert (v1.number, v2.number, v2.parent_id) == (1, 2, v1.id)
     stored = versions.get_version(engine, v1.id)
     assert stored.sample_variables == VALUES and stored.params == {"temperature": 0.3}
@@ -135,26 +144,27 @@ def test_save_keeps_example_values_params_and_parent(engine: Engine, prompt_id: 
 
 
 def test_new_prompt_is_created_with_its_first_version(engine: Engine) -> None:
-    project = project_records.create_project(engine, actor="ann", name="Marketing")
-    v1 = drafts.save_new_prompt(
-        engine,
-        project_id=project.id,
-        name="Launch e-mail",
-        system="",
-        user=USER,
-        values=VALUES,
-        author="ann",
-        change_note="Started from the gallery",
-    )
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Marketing")
+        v1 = drafts.save_new_prompt(
+            session,
+            project_id=project.id,
+            name="Launch e-mail",
+            system="",
+            user=USER,
+            values=VALUES,
+            author="ann",
+            change_note="Started from the gallery",
+        )
     [prompt] = versions.list_prompts(engine, project.id)
     assert prompt.name == "Launch e-mail" and v1.prompt_id == prompt.id and v1.number == 1
     for name, refusal in (
         ("Launch e-mail", "already has a prompt named"),
         (" ", "Give the new prompt a name"),
     ):
-        with pytest.raises(InvalidInput, match=refusal):
+        with pytest.raises(InvalidInput, match=refusal), session_scope(engine) as session:
             drafts.save_new_prompt(
-                engine,
+                session,
                 project_id=project.id,
                 name=name,
                 system="",
@@ -169,5 +179,6 @@ def test_new_prompt_is_created_with_its_first_version(engine: Engine) -> None:
 def test_free_prompt_name_avoids_names_in_use(engine: Engine, prompt_id: int) -> None:
     assert drafts.free_prompt_name(engine, 1, "Other") == "Other"
     assert drafts.free_prompt_name(engine, 1, "Reply") == "Reply (2)"
-    versions.create_prompt(engine, project_id=1, name="Reply (2)", actor="ann")
+    with session_scope(engine) as session:
+        versions.create_prompt(session, project_id=1, name="Reply (2)", actor="ann")
     assert drafts.free_prompt_name(engine, 1, "Reply") == "Reply (3)"

@@ -23,6 +23,7 @@ from workbench.evals import naming as selection
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 LARGE, LAZY = "Local fake server/fake-large", "Local fake server/fake-lazy"
 HR = ["--prompt", "HR policy answer", "--label", "production"]
@@ -196,17 +197,19 @@ def test_the_data_policy_blocks_personal_data_unless_redacted(
     database: str, seeded_engine: Engine, fake_server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     hr = project_records.find_project(seeded_engine, "HR handbook assistant")
-    project_records.update_project(seeded_engine, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(seeded_engine) as session:
+        project_records.update_project(session, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     pid = next(p.id for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
     question = "I am dana@example.com: how many days of sick leave do I get?"
-    cases.add_case(
-        seeded_engine,
-        prompt_id=pid,
-        actor="d",
-        name="Dana",
-        variables={"question": question},
-        assertions=[{"type": "contains", "value": "10 days"}],
-    )  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.add_case(
+            session,
+            prompt_id=pid,
+            actor="d",
+            name="Dana",
+            variables={"question": question},
+            assertions=[{"type": "contains", "value": "10 days"}],
+        )  # type: ignore[arg-type]
     args = ["eval", *HR, "--models", "fake-large", "--database", database]
     assert entry.main(args) == EXIT_NOT_RUN
     assert "Blocked: " in capsys.readouterr().err and not fake_server.requests

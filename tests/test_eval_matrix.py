@@ -19,6 +19,7 @@ from workbench.evals.snapshot import EvaluationConfig, JudgeSettings, snapshot_c
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 LARGE, LAZY = "Local fake server · fake-large", "Local fake server · fake-lazy"
 
@@ -43,7 +44,8 @@ def test_an_evaluation_is_stored_and_reopens_and_compares(
     first = matrix.run_evaluation(storage_engine, config, actor="dana", name="before")
     assert first.evaluation.status == "done" and first.summary["pass_rate"] == 0.25
     pto = cases.list_cases(storage_engine, pid)[0]
-    cases.update_case(storage_engine, pto.id, actor="dana", assertions=[{"type": "contains", "value": "PTO"}])  # type: ignore[arg-type]
+    with session_scope(storage_engine) as session:
+        cases.update_case(session, pto.id, actor="dana", assertions=[{"type": "contains", "value": "PTO"}])  # type: ignore[arg-type]
     again = snapshot_config(
         storage_engine, prompt_id=pid, version_ids=[v1, v2], model_ids=[ids["fake-large"]]
     )
@@ -96,7 +98,8 @@ def test_a_judge_grades_rubric_cases_inside_the_matrix(
     pid, _v1, v2, ids = hr(seeded_engine, fake_server)
     pto = cases.list_cases(seeded_engine, pid)[0]
     rubric = [{"type": "llm_judge", "rubric": "Gives the handbook's PTO figure."}]
-    cases.update_case(seeded_engine, pto.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.update_case(session, pto.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
     judge = selection.judge_named(seeded_engine, "Local fake server/fake-small")
     config = snapshot_config(
         seeded_engine,
@@ -135,7 +138,8 @@ def test_cells_take_version_then_suite_then_model_settings(
     assert (small.settings.temperature, small.settings.max_tokens) == (0.9, 99)
     assert (large.settings.temperature, large.settings.max_tokens) == (0.0, 99)  # v2's own temperature
     last = cases.list_cases(seeded_engine, pid)[-1]
-    cases.delete_case(seeded_engine, last.id, actor="d")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.delete_case(session, last.id, actor="d")  # type: ignore[arg-type]
     rows = {c.row_index: c.test_case_id for c in matrix.cells_for(seeded_engine, config)}
     assert rows[9] is None and rows[0] == config.cases[0].id
     with pytest.raises(InvalidInput, match="Unknown call parameter"):
@@ -165,7 +169,8 @@ def test_policy_sees_each_endpoint_and_redaction_happens_in_the_cases(seeded_eng
     v2 = versions.latest_version(seeded_engine, pid).id  # type: ignore[union-attr]
     ids = {m.model: m.id for m in endpoints.list_models(seeded_engine)}
     question = "Dana (dana@example.com) asks: may dana@example.com work remotely?"
-    cases.add_case(seeded_engine, prompt_id=pid, actor="d", name="Dana", variables={"question": question})  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        cases.add_case(session, prompt_id=pid, actor="d", name="Dana", variables={"question": question})  # type: ignore[arg-type]
     config = snapshot_config(
         seeded_engine,
         prompt_id=pid,
@@ -183,7 +188,8 @@ def test_policy_sees_each_endpoint_and_redaction_happens_in_the_cases(seeded_eng
     assert clean.cases[-1].variables["question"] == "Dana ([EMAIL_1]) asks: may [EMAIL_1] work remotely?"
     assert clean.cases[:-1] == config.cases[:-1]
     hr_project = project_records.find_project(seeded_engine, "HR handbook assistant")
-    project_records.update_project(seeded_engine, hr_project.id, actor="a", pii_names=["Dana"])  # type: ignore[union-attr, arg-type]
+    with session_scope(seeded_engine) as session:
+        project_records.update_project(session, hr_project.id, actor="a", pii_names=["Dana"])  # type: ignore[union-attr, arg-type]
     assert (
         outbound.redacted(seeded_engine, config)
         .cases[-1]
@@ -232,8 +238,9 @@ def test_prompts_are_found_by_name_and_versions_by_number_or_label(seeded_engine
     assert selection.version_ids(
         seeded_engine, prompt, [("version", 1), ("label", "production"), ("version", 2)]
     ) == [v1, v2]
-    other = project_records.create_project(seeded_engine, actor="t", name="Second HR")
-    versions.create_prompt(seeded_engine, project_id=other.id, name="HR policy answer", actor="t")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        other = project_records.create_project(session, actor="t", name="Second HR")
+        versions.create_prompt(session, project_id=other.id, name="HR policy answer", actor="t")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="Several projects have a prompt named 'HR policy answer'"):
         selection.find_prompt(seeded_engine, "HR policy answer")
     assert selection.find_prompt(seeded_engine, "HR policy answer", "HR handbook assistant").id == prompt.id

@@ -112,7 +112,8 @@ def test_the_hr_bench_runs_as_a_matrix_with_heatmap_grid_and_failures(app, db: E
 
 
 def test_regressions_list_cases_that_pass_in_v1_and_fail_in_v2(app, db: Engine) -> None:
-    cases.add_case(db, prompt_id=hr_prompt(db), actor="dana", **LUNCH)  # type: ignore[arg-type]
+    with session_scope(db) as session:
+        cases.add_case(session, prompt_id=hr_prompt(db), actor="dana", **LUNCH)  # type: ignore[arg-type]
     at = run(hr_evaluate(app, db, models=("fake-large",)))
     assert [m.value for m in at.metric][2] == "1"
     assert "1 regression(s)" in at.warning[0].value
@@ -133,7 +134,10 @@ def test_a_past_evaluation_reopens_as_it_was_and_two_compare(app, db: Engine) ->
     at = run(hr_evaluate(app, db, models=("fake-large",)))
     first = evaluations.list_evaluations(db, hr_prompt(db))[0].id
     pto = cases.list_cases(db, hr_prompt(db))[0]
-    cases.update_case(db, pto.id, actor="dana", assertions=[{"type": "contains", "value": "26 days"}])  # type: ignore[arg-type]
+    with session_scope(db) as session:
+        cases.update_case(
+            session, pto.id, actor="dana", assertions=[{"type": "contains", "value": "26 days"}]
+        )  # type: ignore[arg-type]
     run(at)
     second = evaluations.list_evaluations(db, hr_prompt(db))[0].id
     assert second != first and at.selectbox(key=eval_run.SHOWN).value == second
@@ -171,8 +175,11 @@ def test_rerun_repeats_the_stored_snapshot_whatever_was_edited_since(
     run(at)
     first = evaluations.get_evaluation(db, evaluations.list_evaluations(db, hr_prompt(db))[0].id)  # type: ignore[arg-type]
     stored = cases.list_cases(db, hr_prompt(db))
-    cases.delete_case(db, stored[-1].id, actor="dana")  # type: ignore[arg-type]
-    cases.update_case(db, stored[0].id, actor="dana", assertions=[{"type": "contains", "value": "nothing"}])  # type: ignore[arg-type]
+    with session_scope(db) as session:
+        cases.delete_case(session, stored[-1].id, actor="dana")  # type: ignore[arg-type]
+        cases.update_case(
+            session, stored[0].id, actor="dana", assertions=[{"type": "contains", "value": "nothing"}]
+        )  # type: ignore[arg-type]
     fake_server.reset()
     at.button(key="evaluate_rerun").click().run()
     assert not at.exception and "is done and saved" in at.success[0].value
@@ -220,8 +227,11 @@ def test_cancel_stops_the_evaluation_and_keeps_what_came_back(
 def test_a_viewer_sees_results_but_cannot_run(app, db: Engine) -> None:
     at = run(hr_evaluate(app, db, models=("fake-large",)))
     hr = project_records.find_project(db, "HR handbook assistant")
-    access.set_signin(db, enabled=True, actor="setup", first_admin="ada@example.com")
-    access.set_member(db, actor="ada@example.com", project_id=hr.id, email="vic@example.com", role="viewer")  # type: ignore[union-attr, arg-type]
+    with session_scope(db) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
+        access.set_member(
+            session, actor="ada@example.com", project_id=hr.id, email="vic@example.com", role="viewer"
+        )  # type: ignore[union-attr, arg-type]
     at.user = {"is_logged_in": True, "email": "vic@example.com"}
     at.run()
     assert not at.exception
@@ -234,15 +244,16 @@ def test_personal_data_is_blocked_until_redacted_and_only_placeholders_are_sent(
     app, db: Engine, fake_server: FakeLLMServer
 ) -> None:
     hr = project_records.find_project(db, "HR handbook assistant")
-    project_records.update_project(db, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
-    cases.add_case(
-        db,
-        prompt_id=hr_prompt(db),
-        actor="dana",
-        name="Dana's leave",
-        variables={"question": "I am dana@example.com: how many days of sick leave do I get?"},
-        assertions=[{"type": "contains", "value": "10 days"}],
-    )
+    with session_scope(db) as session:
+        project_records.update_project(session, hr.id, actor="ada", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+        cases.add_case(
+            session,
+            prompt_id=hr_prompt(db),
+            actor="dana",
+            name="Dana's leave",
+            variables={"question": "I am dana@example.com: how many days of sick leave do I get?"},
+            assertions=[{"type": "contains", "value": "10 days"}],
+        )
     at = run(hr_evaluate(app, db, models=("fake-large",)))
     assert any(e.value.startswith("Blocked: ") for e in at.error)
     assert not evaluations.list_evaluations(db, hr_prompt(db)) and not fake_server.requests

@@ -14,6 +14,7 @@ from workbench.evals import cases
 from workbench.governance import access
 from workbench.prompts import versions
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 PAGE = "pages/export.py"
 
@@ -101,9 +102,13 @@ def test_a_bad_file_is_refused_naming_row_and_column(app, app_db: Engine) -> Non
 
 
 def test_with_sign_in_only_admins_export(app_env: Path, app_db: Engine) -> None:
-    access.set_signin(app_db, enabled=True, actor="setup", first_admin="ada@example.com")
+    with session_scope(app_db) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
     cs = demo(app_db).customer_project
-    access.set_member(app_db, actor="ada@example.com", project_id=cs, email="vic@example.com", role="viewer")
+    with session_scope(app_db) as session:
+        access.set_member(
+            session, actor="ada@example.com", project_id=cs, email="vic@example.com", role="viewer"
+        )
 
     def visit(email: str) -> AppTest:
         at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
@@ -117,7 +122,10 @@ def test_with_sign_in_only_admins_export(app_env: Path, app_db: Engine) -> None:
     assert "Exports are for admins" in viewer.warning[0].value and not viewer.download_button
     admin = visit("ada@example.com")
     assert "Full backup (JSON)" in labels(admin)
-    access.set_member(app_db, actor="ada@example.com", project_id=cs, email="eve@example.com", role="admin")
+    with session_scope(app_db) as session:
+        access.set_member(
+            session, actor="ada@example.com", project_id=cs, email="eve@example.com", role="admin"
+        )
     partial = visit("eve@example.com")  # admin of one project only: no full backup
     assert "Full backup (JSON)" not in labels(partial) and "CSV" in labels(partial)
     assert "only someone who administers all of them" in partial.info[0].value

@@ -50,10 +50,11 @@ def leak_everywhere(engine: Engine) -> None:
             update(Output).where(Output.id == 2).values(text=f"My key is {SENTINEL} and {TOML_ONLY}")
         )
     ratings.rate_output(engine, output_id=2, rater="Ana", value=5, comment=f"leaks {SENTINEL}")
-    versions.save_version(engine, prompt_id=ids.hr, system_template=f"Use {SENTINEL}", user_template="{{ question }}",
-                          author="t")  # fmt: skip
-    cases.add_case(engine, prompt_id=ids.hr, actor="t", variables={"question": f"Is {SENTINEL} valid?"},
-                   assertions=[{"type": "contains", "value": SENTINEL}])  # fmt: skip
+    with session_scope(engine) as session:
+        versions.save_version(session, prompt_id=ids.hr, system_template=f"Use {SENTINEL}", user_template="{{ question }}",
+                              author="t")  # fmt: skip
+        cases.add_case(session, prompt_id=ids.hr, actor="t", variables={"question": f"Is {SENTINEL} valid?"},
+                       assertions=[{"type": "contains", "value": SENTINEL}])  # fmt: skip
 
 
 def every_export(engine: Engine) -> dict[str, bytes]:

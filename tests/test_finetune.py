@@ -21,6 +21,7 @@ from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection
 from workbench.judging import ratings
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 ROLES = {"system", "user", "assistant"}
 
@@ -67,7 +68,8 @@ def answers(engine: Engine, version_id: int, items: Sequence[tuple[str, int]], *
         }
         for i, (text, _) in enumerate(items)
     ]
-    ids = store_outputs(engine, version_id=version_id, outputs=outputs, actor="t")[1]
+    with session_scope(engine) as session:
+        ids = store_outputs(session, version_id=version_id, outputs=outputs, actor="t")[1]
     for output_id, (_, stars) in zip(ids, items, strict=True):
         ratings.rate_output(engine, output_id=output_id, rater="Ana", value=stars)
     return ids

@@ -71,7 +71,8 @@ def test_a_call_the_policy_blocks_never_reaches_the_provider_and_is_stored(
     seeded_engine: Engine, fake_server: FakeLLMServer
 ) -> None:
     hr = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
-    project_records.update_project(seeded_engine, hr.project_id, actor="t", sensitivity="restricted")
+    with session_scope(seeded_engine) as session:
+        project_records.update_project(session, hr.project_id, actor="t", sensitivity="restricted")
     outside = target(fake_server)  # "Fake" is not on the HR project's allowed endpoints
     request = CallRequest(outside, MESSAGES, purpose="improve", project_id=hr.project_id, actor="ann")
     result = Gateway(seeded_engine, lookup=lookup).call_sync(request)
@@ -125,7 +126,8 @@ def test_cells_with_their_own_messages_run_without_a_version(
     )
     model = endpoints.add_model(seeded_engine, actor="t", endpoint_id=endpoint.id, model="fake-large")  # type: ignore[arg-type]
     project = project_records.list_projects(seeded_engine)[0]
-    project_records.update_project(seeded_engine, project.id, actor="t", sensitivity="public")  # type: ignore[arg-type]
+    with session_scope(seeded_engine) as session:
+        project_records.update_project(session, project.id, actor="t", sensitivity="public")  # type: ignore[arg-type]
     cells = [
         Cell(None, model.id, {}, messages=MESSAGES, row_index=i)  # type: ignore[arg-type]
         for i in range(3)

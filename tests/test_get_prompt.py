@@ -10,7 +10,7 @@ import workbench
 from workbench.errors import InvalidInput, NotFound, TemplateError
 from workbench.insights import version_history
 from workbench.prompts import versions
-from workbench.store.engine import open_database
+from workbench.store.engine import open_database, session_scope
 
 
 def test_get_prompt_returns_the_labelled_version_with_params(seeded_db: Path) -> None:
@@ -31,9 +31,10 @@ def test_get_prompt_follows_a_rollback(seeded_db: Path) -> None:
     engine = open_database(url)
     prompt = workbench.get_prompt("Late order reply", database_url=url)
     v1 = workbench.get_prompt("Late order reply", version=1, database_url=url)
-    version_history.roll_back(
-        engine, prompt_id=_prompt_id(engine), name="production", to_version_id=v1.version_id, actor="ops"
-    )
+    with session_scope(engine) as session:
+        version_history.roll_back(
+            session, prompt_id=_prompt_id(engine), name="production", to_version_id=v1.version_id, actor="ops"
+        )
     assert prompt.version == 2
     assert workbench.get_prompt("Late order reply", database_url=url).version == 1
     engine.dispose()

@@ -11,12 +11,14 @@ from workbench.insights import version_history as history
 from workbench.projects import project_records
 from workbench.prompts import diffs, versions
 from workbench.prompts.templates import PromptTemplate
+from workbench.store.engine import session_scope
 
 
 @pytest.fixture
 def three_versions(engine: Engine) -> list:
-    project = project_records.create_project(engine, actor="ann", name="Service")
-    pid = versions.create_prompt(engine, project_id=project.id, name="Reply", actor="ann").id
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="ann", name="Service")
+        pid = versions.create_prompt(session, project_id=project.id, name="Reply", actor="ann").id
     texts = [
         ("", "Explain why the order is late."),
         ("You are a service agent.", "Explain why order {{ id }} is late.\nBe brief."),
@@ -24,17 +26,18 @@ def three_versions(engine: Engine) -> list:
     ]
     out = []
     for i, (system, user) in enumerate(texts):
-        out.append(
-            versions.save_version(
-                engine,
-                prompt_id=pid,
-                system_template=system,
-                user_template=user,
-                author=["ann", "bob", "cy"][i],
-                change_note=f"note {i + 1}",
-                params={"temperature": 0.1 * (i + 1)},
+        with session_scope(engine) as session:
+            out.append(
+                versions.save_version(
+                    session,
+                    prompt_id=pid,
+                    system_template=system,
+                    user_template=user,
+                    author=["ann", "bob", "cy"][i],
+                    change_note=f"note {i + 1}",
+                    params={"temperature": 0.1 * (i + 1)},
+                )
             )
-        )
     return out
 
 
@@ -65,10 +68,11 @@ def test_diff_two_versions(engine: Engine, three_versions: list) -> None:
 
 
 def test_diff_refuses_versions_of_different_prompts(engine: Engine, three_versions: list) -> None:
-    other = versions.create_prompt(engine, project_id=1, name="Other", actor="ann")
-    foreign = versions.save_version(
-        engine, prompt_id=other.id, system_template="", user_template="x", author="a"
-    )
+    with session_scope(engine) as session:
+        other = versions.create_prompt(session, project_id=1, name="Other", actor="ann")
+        foreign = versions.save_version(
+            session, prompt_id=other.id, system_template="", user_template="x", author="a"
+        )
     with pytest.raises(InvalidInput, match="same prompt"):
         diffs.diff_versions(engine, three_versions[0].id, foreign.id)
 
@@ -77,7 +81,8 @@ def test_history_shows_who_when_note_labels_and_average_rating(engine: Engine, t
     v1, v2, _v3 = three_versions
     rate_outputs(engine, v2.id, [(4.0, "", (), "a"), (5.0, "", (), "b"), (3.0, "", (), "c")])
     rate_outputs(engine, v1.id, [(1.0, "generic", (), "x")])
-    versions.set_label(engine, version_id=v2.id, name="production", actor="ann")
+    with session_scope(engine) as session:
+        versions.set_label(session, version_id=v2.id, name="production", actor="ann")
     rows = history.version_history(engine, v1.prompt_id)
     assert [(r.number, r.author, r.change_note) for r in rows] == [
         (3, "cy", "note 3"),
@@ -94,13 +99,15 @@ def test_labels_move_keep_history_and_roll_back_without_rewriting(
 ) -> None:
     v1, v2, v3 = three_versions
     pid = v1.prompt_id
-    history.move_label(engine, version_id=v1.id, name="production", actor="ann", note="first release")
-    history.move_label(engine, version_id=v3.id, name="production", actor="bob", note="better")
-    history.move_label(engine, version_id=v2.id, name="staging", actor="bob")
+    with session_scope(engine) as session:
+        history.move_label(session, version_id=v1.id, name="production", actor="ann", note="first release")
+        history.move_label(session, version_id=v3.id, name="production", actor="bob", note="better")
+        history.move_label(session, version_id=v2.id, name="staging", actor="bob")
     [prod, staging] = history.label_states(engine, pid)
     assert (prod.name, prod.version_number, prod.previous_version_id) == ("production", 3, v1.id)
     assert (staging.version_number, staging.previous_version_id) == (2, None)
-    history.roll_back(engine, prompt_id=pid, name="production", to_version_id=v1.id, actor="cy")
+    with session_scope(engine) as session:
+        history.roll_back(session, prompt_id=pid, name="production", to_version_id=v1.id, actor="cy")
     moves = history.label_moves(engine, pid)
     assert [(m.label, m.from_number, m.to_number, m.kind, m.moved_by) for m in moves] == [
         ("production", 3, 1, "rolled back", "cy"),
@@ -119,13 +126,14 @@ def test_labels_move_keep_history_and_roll_back_without_rewriting(
 def test_roll_back_rules(engine: Engine, three_versions: list) -> None:
     v1, v2, v3 = three_versions
     pid = v1.prompt_id
-    history.move_label(engine, version_id=v2.id, name="production", actor="ann")
-    with pytest.raises(InvalidInput, match="older than v2"):
-        history.roll_back(engine, prompt_id=pid, name="production", to_version_id=v3.id, actor="ann")
-    with pytest.raises(NotFound, match="no label 'gold'"):
-        history.roll_back(engine, prompt_id=pid, name="gold", to_version_id=v1.id, actor="ann")
-    with pytest.raises(InvalidInput, match="Type your name"):
-        history.roll_back(engine, prompt_id=pid, name="production", to_version_id=v1.id, actor=" ")
-    with pytest.raises(InvalidInput, match="Type your name"):
-        history.move_label(engine, version_id=v1.id, name="production", actor="")
+    with session_scope(engine) as session:
+        history.move_label(session, version_id=v2.id, name="production", actor="ann")
+    with pytest.raises(InvalidInput, match="older than v2"), session_scope(engine) as session:
+        history.roll_back(session, prompt_id=pid, name="production", to_version_id=v3.id, actor="ann")
+    with pytest.raises(NotFound, match="no label 'gold'"), session_scope(engine) as session:
+        history.roll_back(session, prompt_id=pid, name="gold", to_version_id=v1.id, actor="ann")
+    with pytest.raises(InvalidInput, match="Type your name"), session_scope(engine) as session:
+        history.roll_back(session, prompt_id=pid, name="production", to_version_id=v1.id, actor=" ")
+    with pytest.raises(InvalidInput, match="Type your name"), session_scope(engine) as session:
+        history.move_label(session, version_id=v1.id, name="production", actor="")
     assert len(history.label_moves(engine, pid)) == 1

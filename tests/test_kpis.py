@@ -60,7 +60,8 @@ def test_p95_is_a_value_that_occurred() -> None:
 
 
 def test_a_new_project_says_no_data_yet_for_every_kpi(engine) -> None:
-    project = project_records.create_project(engine, actor="t", name="New")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="t", name="New")
     report = kpis.evaluate(engine, project.id, CRITERIA)  # type: ignore[arg-type]
     assert {r.status for r in report.results} == {kpis.NO_DATA}
     reasons = {r.metric: r.basis for r in report.results}
@@ -70,7 +71,8 @@ def test_a_new_project_says_no_data_yet_for_every_kpi(engine) -> None:
 
 
 def test_kpis_come_from_the_latest_finished_evaluation_and_all_ratings(engine) -> None:
-    project = project_records.create_project(engine, actor="t", name="Bench")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="t", name="Bench")
     add_bench_results(engine, project.id)  # type: ignore[arg-type]
     report = kpis.evaluate(engine, project.id, CRITERIA)  # type: ignore[arg-type]
     by_metric = {r.metric: r for r in report.results}
@@ -97,7 +99,8 @@ def test_kpis_come_from_the_latest_finished_evaluation_and_all_ratings(engine) -
 
 
 def test_before_any_evaluation_cost_comes_from_recent_answers(engine) -> None:
-    project = project_records.create_project(engine, actor="t", name="Compare only")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="t", name="Compare only")
     with session_scope(engine) as s:
         run = Run(project_id=project.id, kind="compare")  # type: ignore[arg-type]
         s.add(run)
@@ -110,7 +113,8 @@ def test_before_any_evaluation_cost_comes_from_recent_answers(engine) -> None:
 
 
 def test_pass_rate_history_lists_finished_evaluations_oldest_first(engine) -> None:
-    project = project_records.create_project(engine, actor="t", name="History")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="t", name="History")
     add_bench_results(engine, project.id)  # type: ignore[arg-type]
     history = kpis.pass_rate_history(engine, project.id)  # type: ignore[arg-type]
     assert [(name, rate) for _, name, rate in history] == [("old", 0.0), ("latest", 0.5)]

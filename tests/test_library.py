@@ -11,6 +11,7 @@ from workbench.insights import library
 from workbench.insights.library import LibraryFilter
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 
 def test_every_prompt_with_versions_labels_ratings_pass_rate_and_runs(seeded_engine: Engine) -> None:
@@ -35,13 +36,14 @@ def test_every_prompt_with_versions_labels_ratings_pass_rate_and_runs(seeded_eng
 
 def test_text_search_reads_names_descriptions_and_every_version(seeded_engine: Engine) -> None:
     ids = demo(seeded_engine)
-    versions.save_version(
-        seeded_engine,
-        prompt_id=ids.late_order,
-        system_template="",
-        user_template="Mention the ZEBRA_50% code.",
-        author="t",
-    )
+    with session_scope(seeded_engine) as session:
+        versions.save_version(
+            session,
+            prompt_id=ids.late_order,
+            system_template="",
+            user_template="Mention the ZEBRA_50% code.",
+            author="t",
+        )
     search = lambda text: list(library.library_frame(seeded_engine, LibraryFilter(text=text))["prompt"])  # noqa: E731
     assert search("late ORDER") == ["Late order reply"]  # name, any case
     assert search("handbook") == ["HR policy answer"]  # description / template
@@ -91,12 +93,14 @@ def test_filter_choices_list_labels_tags_and_models(seeded_engine: Engine) -> No
 
 def test_query_count_does_not_grow_with_the_number_of_prompts(engine: Engine) -> None:
     def statements(prompt_count: int) -> int:
-        project = project_records.create_project(engine, actor="t", name=f"P{prompt_count}")
+        with session_scope(engine) as session:
+            project = project_records.create_project(session, actor="t", name=f"P{prompt_count}")
         for n in range(prompt_count):
-            prompt = versions.create_prompt(engine, project_id=project.id, name=f"p{n}", actor="t")  # type: ignore[arg-type]
-            versions.save_version(
-                engine, prompt_id=prompt.id, system_template="", user_template="Hi", author="t"
-            )  # type: ignore[arg-type]
+            with session_scope(engine) as session:
+                prompt = versions.create_prompt(session, project_id=project.id, name=f"p{n}", actor="t")  # type: ignore[arg-type]
+                versions.save_version(
+                    session, prompt_id=prompt.id, system_template="", user_template="Hi", author="t"
+                )  # type: ignore[arg-type]
         seen: list[str] = []
         listener = lambda *args: seen.append(args[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from tests.conftest import APP_SCRIPT, page_path
 from tests.library_support import add_evaluation, demo
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 PAGE = "pages/library.py"
 
@@ -78,9 +79,10 @@ def test_with_sign_in_only_the_visitors_projects_are_listed(app_env, app_db: Eng
 
     from workbench.governance import access
 
-    access.set_signin(app_db, enabled=True, actor="setup", first_admin="ada@example.com")
-    access.set_member(app_db, actor="ada@example.com", project_id=demo(app_db).customer_project,
-                      email="vic@example.com", role="viewer")  # fmt: skip
+    with session_scope(app_db) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
+        access.set_member(session, actor="ada@example.com", project_id=demo(app_db).customer_project,
+                          email="vic@example.com", role="viewer")  # fmt: skip
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
     at.user = {"is_logged_in": True, "email": "vic@example.com"}
     at.run()

@@ -12,6 +12,7 @@ from workbench.errors import InvalidInput, NotFound
 from workbench.judging import pairwise
 from workbench.prompts import versions
 from workbench.store import audit
+from workbench.store.engine import session_scope
 from workbench.store.tables import PairwisePreference
 
 LARGE, SMALL, LAZY = (f"Local fake server · {m}" for m in ("fake-large", "fake-small", "fake-lazy"))
@@ -64,10 +65,11 @@ def test_pairs_that_do_not_share_an_input_are_refused(engine: Engine, bench) -> 
 def test_same_input_means_same_row_same_test_case_or_same_variables(engine: Engine, bench) -> None:  # type: ignore[no-untyped-def]
     assert _vote(engine, bench.v1[0], bench.v1[2], "b")  # same run and row
     assert _vote(engine, bench.v1[0], bench.v2[0], "tie")  # same prompt, same variables
-    prompt2 = versions.create_prompt(engine, project_id=bench.project_id, name="Other prompt", actor="t")
-    v = versions.save_version(
-        engine, prompt_id=prompt2.id, system_template="", user_template="{{ question }}", author="t"
-    )  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        prompt2 = versions.create_prompt(session, project_id=bench.project_id, name="Other prompt", actor="t")
+        v = versions.save_version(
+            session, prompt_id=prompt2.id, system_template="", user_template="{{ question }}", author="t"
+        )  # type: ignore[arg-type]
     same_vars_other_prompt = add_answers(engine, v.id)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="different inputs"):
         _vote(engine, bench.v1[0], same_vars_other_prompt[0], "a")
@@ -82,14 +84,15 @@ def test_bad_choices_missing_outputs_and_self_pairs_are_refused(engine: Engine, 
         _vote(engine, bench.v1[0], 99999, "a")
     with pytest.raises(InvalidInput, match="Type your name"):
         _vote(engine, bench.v1[0], bench.v1[1], "a", rater=" ")
-    failed = store_outputs(
-        engine,
-        version_id=bench.version_ids[0],
-        outputs=[
-            {"row_index": 0, "variables": {"question": "x"}, "model_name": "fake-500", "status": "error"}
-        ],
-        actor="t",
-    )[1]
+    with session_scope(engine) as session:
+        failed = store_outputs(
+            session,
+            version_id=bench.version_ids[0],
+            outputs=[
+                {"row_index": 0, "variables": {"question": "x"}, "model_name": "fake-500", "status": "error"}
+            ],
+            actor="t",
+        )[1]
     same_run_row = add_answers(engine, bench.version_ids[0], models=["fake-large"], questions=["x"])
     with pytest.raises(InvalidInput, match="failed call"):
         _vote(engine, same_run_row[0], failed[0], "a")

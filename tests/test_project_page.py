@@ -11,6 +11,7 @@ from tests.conftest import sqlite_engine_for
 from tests.kpi_data import add_bench_results
 from workbench.projects import project_records
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 PAGE = "pages/project.py"
 
@@ -206,7 +207,8 @@ def test_internal_project_warns_and_redacts_in_one_click(app, db) -> None:
 
 def test_restricted_project_blocks_an_endpoint_off_its_list(app, db) -> None:
     hr = project_named(db, "HR handbook assistant")
-    project_records.update_project(db, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[arg-type]
+    with session_scope(db) as session:
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[arg-type]
     at, _ = open_project(app, db, "HR handbook assistant")
     at = check(at, "What is the leave policy?", "OpenAI")
     assert [e.value for e in at.error] == [
@@ -220,9 +222,10 @@ def test_restricted_project_blocks_an_endpoint_off_its_list(app, db) -> None:
 
 def test_restricted_project_requires_redaction_on_an_allowed_endpoint(app, db) -> None:
     hr = project_named(db, "HR handbook assistant")
-    project_records.update_project(
-        db, hr.id, actor="admin", sensitivity="restricted", pii_names=["Dana Smith"]
-    )  # type: ignore[arg-type]
+    with session_scope(db) as session:
+        project_records.update_project(
+            session, hr.id, actor="admin", sensitivity="restricted", pii_names=["Dana Smith"]
+        )  # type: ignore[arg-type]
     at, _ = open_project(app, db, "HR handbook assistant")
     at = check(at, "Dana Smith (dana@example.com) asks about leave.", "Local fake server")
     assert at.error[0].value.startswith(

@@ -19,6 +19,7 @@ from workbench.exports.promptfoo import Notes, map_assertion
 from workbench.exports.scope import Selection
 from workbench.models import endpoints
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 PROMPTFOO_TYPES = {
     "equals", "contains", "icontains", "contains-all", "contains-any", "icontains-all", "icontains-any",
@@ -62,13 +63,14 @@ def test_the_yaml_has_prompts_providers_and_tests(seeded_engine: Engine) -> None
 
 def test_labelled_and_latest_versions_become_separate_prompts(seeded_engine: Engine) -> None:
     ids = demo(seeded_engine)
-    versions.save_version(
-        seeded_engine,
-        prompt_id=ids.late_order,
-        system_template="",
-        user_template="Late: {{ order_id }}",
-        author="t",
-    )
+    with session_scope(seeded_engine) as session:
+        versions.save_version(
+            session,
+            prompt_id=ids.late_order,
+            system_template="",
+            user_template="Late: {{ order_id }}",
+            author="t",
+        )
     config, _ = config_of(seeded_engine, ids.late_order)
     assert [p["label"] for p in config["prompts"]] == [
         "Late order reply v2 (production, staging)",
@@ -165,8 +167,9 @@ def test_approximations_and_skips_are_listed() -> None:
 
 def test_the_file_header_lists_what_is_approximate(seeded_engine: Engine) -> None:
     ids = demo(seeded_engine)
-    cases.add_case(seeded_engine, prompt_id=ids.hr, actor="t", variables={"question": "Q?"}, expected="A",
-                   assertions=[{"type": "similarity", "threshold": 0.5}])  # fmt: skip
+    with session_scope(seeded_engine) as session:
+        cases.add_case(session, prompt_id=ids.hr, actor="t", variables={"question": "Q?"}, expected="A",
+                       assertions=[{"type": "similarity", "threshold": 0.5}])  # fmt: skip
     config, text = config_of(seeded_engine, ids.hr)
     assert "# approximate: similarity x1" in text
     assert config["tests"][-1]["assert"] == [{"type": "rouge-n", "value": "A", "threshold": 0.5}]

@@ -20,7 +20,7 @@ from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection
 from workbench.prompts import versions
 from workbench.store import audit
-from workbench.store.engine import open_database
+from workbench.store.engine import open_database, session_scope
 from workbench.store.tables import Label, Prompt, PromptVersion
 
 GOOD = (
@@ -41,7 +41,8 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 
 def test_rows_create_prompts_and_add_versions_with_labels(seeded_engine: Engine) -> None:
     before = counts(seeded_engine)
-    result = prompts_csv.import_prompts(seeded_engine, GOOD.encode(), "prompts.csv", actor="Ann")
+    with session_scope(seeded_engine) as session:
+        result = prompts_csv.import_prompts(session, GOOD.encode(), "prompts.csv", actor="Ann")
     assert result == {"prompts_created": 1, "versions_added": 3, "labels_set": 1}
     assert counts(seeded_engine) == (before[0] + 1, before[1] + 3, before[2] + 1)
     refund = next(p for p in versions.list_prompts(seeded_engine) if p.name == "Refund reply")
@@ -75,8 +76,11 @@ def test_any_bad_row_refuses_the_file_naming_row_and_column(seeded_engine: Engin
         "Customer service replies,E,Hi {{ x }},not json,\n"
         "Customer service replies,F,,,\n"
     )
-    with pytest.raises(InvalidInput, match="Nothing was imported: 6 problems") as refused:
-        prompts_csv.import_prompts(seeded_engine, bad.encode(), "bad.csv", actor="Ann")
+    with (
+        pytest.raises(InvalidInput, match="Nothing was imported: 6 problems") as refused,
+        session_scope(seeded_engine) as session,
+    ):
+        prompts_csv.import_prompts(session, bad.encode(), "bad.csv", actor="Ann")
     text = str(refused.value)
     assert "Row 3, column 'project': no project named 'Nope'" in text
     assert "Row 4, column 'prompt': empty" in text
@@ -89,25 +93,27 @@ def test_any_bad_row_refuses_the_file_naming_row_and_column(seeded_engine: Engin
 
 
 def test_unknown_and_missing_columns_are_refused(seeded_engine: Engine) -> None:
-    with pytest.raises(InvalidInput) as refused:
-        prompts_csv.import_prompts(seeded_engine, b"project,title\nX,Y\n", "p.csv", actor="Ann")
+    with pytest.raises(InvalidInput) as refused, session_scope(seeded_engine) as session:
+        prompts_csv.import_prompts(session, b"project,title\nX,Y\n", "p.csv", actor="Ann")
     assert "Row 1, column 'title': unknown column" in str(refused.value)
     assert "Row 1, column 'prompt': missing" in str(refused.value)
-    with pytest.raises(InvalidInput, match="has no prompts"):
-        prompts_csv.import_prompts(seeded_engine, b"project,prompt,user\n", "p.csv", actor="Ann")
+    with pytest.raises(InvalidInput, match="has no prompts"), session_scope(seeded_engine) as session:
+        prompts_csv.import_prompts(session, b"project,prompt,user\n", "p.csv", actor="Ann")
 
 
 def test_rows_outside_the_allowed_projects_are_refused(seeded_engine: Engine) -> None:
     ids = demo(seeded_engine)
-    with pytest.raises(InvalidInput, match="you may not import into 'Customer service replies'"):
-        prompts_csv.import_prompts(
-            seeded_engine, GOOD.encode(), "p.csv", actor="Ann", allowed={ids.hr_project}
-        )
+    with (
+        pytest.raises(InvalidInput, match="you may not import into 'Customer service replies'"),
+        session_scope(seeded_engine) as session,
+    ):
+        prompts_csv.import_prompts(session, GOOD.encode(), "p.csv", actor="Ann", allowed={ids.hr_project})
 
 
 def test_excel_files_import_too(seeded_engine: Engine) -> None:
     frame = pd.read_csv(io.StringIO(GOOD), dtype=str, keep_default_na=False)
-    result = prompts_csv.import_prompts(seeded_engine, write_xlsx(frame), "prompts.xlsx", actor="Ann")
+    with session_scope(seeded_engine) as session:
+        result = prompts_csv.import_prompts(session, write_xlsx(frame), "prompts.xlsx", actor="Ann")
     assert result["versions_added"] == 3
     assert audit.search(seeded_engine, actions=["import.xlsx"])
 
@@ -122,15 +128,18 @@ def test_the_export_imports_back_as_new_versions(seeded_engine: Engine, tmp_path
     other = open_database(sqlite_url(tmp_path / "other.db"))
     seed_demo(other)
     before = counts(other)
-    assert prompts_csv.import_prompts(other, made.data, "prompts.csv", actor="Bob")["versions_added"] == 2
+    with session_scope(other) as session:
+        assert (
+            prompts_csv.import_prompts(session, made.data, "prompts.csv", actor="Bob")["versions_added"] == 2
+        )
     assert counts(other)[1] == before[1] + 2
     other.dispose()
 
 
 def test_the_example_file_imports(seeded_engine: Engine) -> None:
-    assert prompts_csv.import_prompts(
-        seeded_engine, prompts_csv.template_csv(), "example.csv", actor="Ann"
-    ) == {
+    with session_scope(seeded_engine) as session:
+        imported = prompts_csv.import_prompts(session, prompts_csv.template_csv(), "example.csv", actor="Ann")
+    assert imported == {
         "prompts_created": 1,
         "versions_added": 1,
         "labels_set": 1,

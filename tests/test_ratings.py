@@ -16,6 +16,7 @@ from tests.ratings_support import add_answers, make_bench
 from workbench.errors import InvalidInput, NotFound
 from workbench.judging import feedback, ratings
 from workbench.store import audit
+from workbench.store.engine import session_scope
 from workbench.store.tables import DEFAULT_RATING_TAGS, Output, Rating, RatingTag, Run
 
 
@@ -119,9 +120,10 @@ def test_unknown_tags_are_refused_until_added_to_the_project(engine: Engine, out
     assert ratings.project_tags(engine, bench_project) == list(DEFAULT_RATING_TAGS)
     with pytest.raises(InvalidInput, match="Unknown tag 'polite'"):
         ratings.rate_output(engine, output_id=outputs[0], rater="Dana", value=4, tags=["polite"])
-    saved_tags = ratings.set_project_tags(
-        engine, bench_project, [" polite ", "accurate", "polite", ""], actor="Lead"
-    )
+    with session_scope(engine) as session:
+        saved_tags = ratings.set_project_tags(
+            session, bench_project, [" polite ", "accurate", "polite", ""], actor="Lead"
+        )
     assert saved_tags == ["polite", "accurate"]
     assert ratings.tags_for_output(engine, outputs[0]) == ["polite", "accurate"]
     rated = ratings.rate_output(engine, output_id=outputs[0], rater="Dana", value=4, tags=["polite"])
@@ -133,7 +135,8 @@ def test_unknown_tags_are_refused_until_added_to_the_project(engine: Engine, out
 def test_tags_dropped_from_the_project_stay_on_existing_ratings(engine: Engine, outputs: list[int]) -> None:
     project_id = _project_of(engine, outputs[0])
     ratings.rate_output(engine, output_id=outputs[0], rater="Dana", value=2, tags=["too long"])
-    ratings.set_project_tags(engine, project_id, ["accurate"], actor="Lead")
+    with session_scope(engine) as session:
+        ratings.set_project_tags(session, project_id, ["accurate"], actor="Lead")
     changed = ratings.rate_output(
         engine, output_id=outputs[0], rater="Dana", value=3, tags=["too long", "accurate"]
     )

@@ -43,7 +43,8 @@ def hr(seeded_engine: Engine) -> Any:
     """The seeded HR prompt's good version (v2) and its project, made internal: these tests add
     their own endpoints, which the demo's confidential HR policy would keep from being called."""
     prompt = next(p for p in versions.list_prompts(seeded_engine) if p.name == "HR policy answer")
-    project_records.update_project(seeded_engine, prompt.project_id, actor="test", sensitivity="internal")
+    with session_scope(seeded_engine) as session:
+        project_records.update_project(session, prompt.project_id, actor="test", sensitivity="internal")
     return versions.latest_version(seeded_engine, prompt.id), prompt.project_id
 
 
@@ -446,15 +447,16 @@ def test_runs_outputs_and_cache_on_each_backend(storage_engine: Engine) -> None:
 
     endpoints.ensure_builtin_endpoints(storage_engine)
     echo = next(m for m in endpoints.list_models(storage_engine) if m.model == "echo")
-    project = project_records.create_project(storage_engine, actor="t", name="Backends")
-    prompt = versions.create_prompt(storage_engine, project_id=project.id, name="P", actor="t")
-    version = versions.save_version(
-        storage_engine,
-        prompt_id=prompt.id,
-        system_template="Be brief.",
-        user_template="Hi {{ who }}",
-        author="t",
-    )
+    with session_scope(storage_engine) as session:
+        project = project_records.create_project(session, actor="t", name="Backends")
+        prompt = versions.create_prompt(session, project_id=project.id, name="P", actor="t")
+        version = versions.save_version(
+            session,
+            prompt_id=prompt.id,
+            system_template="Be brief.",
+            user_template="Hi {{ who }}",
+            author="t",
+        )
     choices = [
         ModelChoice(echo.id, CallSettings(temperature=0.0, max_tokens=50)),
         ModelChoice(echo.id, CallSettings(temperature=1.0, max_tokens=50)),

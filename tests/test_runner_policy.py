@@ -20,6 +20,7 @@ from workbench.prompts import versions
 from workbench.runs.plan import outbound, with_messages
 from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 KEY = "sk-test-policy-0123456789"
 SSN = "078-05-1121"
@@ -45,7 +46,8 @@ def hr(seeded_engine: Engine, fake_server: FakeLLMServer):  # type: ignore[no-un
     inside = next(m.id for m in endpoints.list_models(engine, local.id) if m.model == "fake-small")  # type: ignore[union-attr, arg-type]
     echo = next(m.id for m in endpoints.list_models(engine) if m.model == "echo")
     project = project_records.find_project(engine, "HR handbook assistant")
-    project_records.update_project(engine, project.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, project.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     prompt = next(p for p in versions.list_prompts(engine) if p.name == "HR policy answer")
     version = versions.latest_version(engine, prompt.id)
     return SimpleNamespace(

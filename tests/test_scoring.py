@@ -90,7 +90,8 @@ def bench(seeded_engine: Engine) -> Bench:
         params={"temperature": 0.0},  # type: ignore[list-item]
         min_pass_rate=0.9,
     )
-    evaluation = evaluations.create_evaluation(seeded_engine, config, actor="dana", name="HR bench")
+    with session_scope(seeded_engine) as session:
+        evaluation = evaluations.create_evaluation(session, config, actor="dana", name="HR bench")
     return Bench(seeded_engine, pid, v1, v2, large, lazy, config, evaluation.id)  # type: ignore[arg-type]
 
 
@@ -144,7 +145,8 @@ def test_stored_results_rebuild_matrix_grid_and_regressions(bench: Bench) -> Non
 
 def test_finishing_stores_the_summary_and_the_evaluation_reopens_after_cases_change(bench: Bench) -> None:
     evaluations.score_and_store(bench.engine, bench.evaluation_id, add_outputs(bench))
-    finished = evaluations.finish_evaluation(bench.engine, bench.evaluation_id, actor="dana")
+    with session_scope(bench.engine) as session:
+        finished = evaluations.finish_evaluation(session, bench.evaluation_id, actor="dana")
     assert finished.status == "done" and finished.finished_at is not None
     assert finished.summary["pass_rate"] == 0.45 and finished.summary["total"] == 40
     assert finished.summary["regressions"] == 1
@@ -157,8 +159,9 @@ def test_finishing_stores_the_summary_and_the_evaluation_reopens_after_cases_cha
     }
     # Editing and deleting cases later does not change what the evaluation shows.
     first, second = cases.list_cases(bench.engine, bench.prompt_id)[:2]
-    cases.update_case(bench.engine, first.id, actor="lee", name="Renamed", assertions=[])  # type: ignore[arg-type]
-    cases.delete_case(bench.engine, second.id, actor="lee")  # type: ignore[arg-type]
+    with session_scope(bench.engine) as session:
+        cases.update_case(session, first.id, actor="lee", name="Renamed", assertions=[])  # type: ignore[arg-type]
+        cases.delete_case(session, second.id, actor="lee")  # type: ignore[arg-type]
     reopened = evaluations.report(bench.engine, bench.evaluation_id)
     assert reopened.config == bench.config
     assert reopened.summary == finished.summary
@@ -204,14 +207,15 @@ def test_snapshots_refuse_what_could_not_run(bench: Bench) -> None:
     late = next(p.id for p in versions.list_prompts(engine) if p.name == "Late order reply")
     with pytest.raises(NotFound, match="not a version of this prompt"):
         snapshot_config(engine, **{**base, "prompt_id": late})  # type: ignore[arg-type]
-    cases.add_case(
-        engine,
-        prompt_id=pid,
-        actor="d",
-        name="Judged",
-        variables={"question": "Is lunch paid?"},
-        assertions=[{"type": "llm_judge", "rubric": "Says the handbook does not cover it."}],
-    )
+    with session_scope(engine) as session:
+        cases.add_case(
+            session,
+            prompt_id=pid,
+            actor="d",
+            name="Judged",
+            variables={"question": "Is lunch paid?"},
+            assertions=[{"type": "llm_judge", "rubric": "Says the handbook does not cover it."}],
+        )
     with pytest.raises(InvalidInput, match="Case 'Judged' has an llm_judge assertion: choose a judge model"):
         snapshot_config(engine, **base)  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="judge's endpoint 'Nowhere'"):
@@ -227,7 +231,8 @@ def test_snapshots_refuse_what_could_not_run(bench: Bench) -> None:
         )
     with pytest.raises(InvalidInput, match=r"Case 'Legacy': .*not a valid regular expression"):
         snapshot_config(engine, **base, judge=JudgeSettings("Local fake server", "fake-large"))  # type: ignore[arg-type]
-    cases.add_case(engine, prompt_id=late, actor="d", name="No vars", variables={"order_id": "1"})
+    with session_scope(engine) as session:
+        cases.add_case(session, prompt_id=late, actor="d", name="No vars", variables={"order_id": "1"})
     late_v2 = versions.list_versions(engine, late)[0].id
     with pytest.raises(
         InvalidInput, match="Version 2 needs order_date, status, expected_delivery, which case 'No vars'"
@@ -242,7 +247,8 @@ def test_judge_assertions_are_graded_by_the_suite_judge_over_http(
     endpoints.update_endpoint(bench.engine, local.id, actor="t", base_url=fake_server.openai_base_url)  # type: ignore[union-attr,arg-type]
     rubric = [{"type": "llm_judge", "rubric": "States the PTO figure from the handbook."}]
     first = cases.list_cases(bench.engine, bench.prompt_id)[0]
-    cases.update_case(bench.engine, first.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
+    with session_scope(bench.engine) as session:
+        cases.update_case(session, first.id, actor="d", assertions=rubric)  # type: ignore[arg-type]
     judge = JudgeSettings("Local fake server", "fake-small")
     config = snapshot_config(
         bench.engine,
@@ -251,7 +257,8 @@ def test_judge_assertions_are_graded_by_the_suite_judge_over_http(
         model_ids=[bench.large, bench.lazy],
         judge=judge,
     )
-    evaluation = evaluations.create_evaluation(bench.engine, config, actor="dana")
+    with session_scope(bench.engine) as session:
+        evaluation = evaluations.create_evaluation(session, config, actor="dana")
     bench.config, bench.evaluation_id = config, evaluation.id  # type: ignore[assignment]
     grader = evaluations.judge_for(bench.engine, judge)
     outcomes = evaluations.score_and_store(bench.engine, evaluation.id, add_outputs(bench), grader)  # type: ignore[arg-type]

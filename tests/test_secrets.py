@@ -15,6 +15,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
+from workbench.store.engine import session_scope
 
 SENTINEL = "sk-SENTINEL-4f9c2a7d1e8b6035"
 REFUSED = "bad-SENTINEL-7a1d9e3c5b2f8046"
@@ -40,7 +41,8 @@ def sentinel_setup(app_env: Path, fake_server: FakeLLMServer, monkeypatch) -> di
     monkeypatch.setenv("WB_REFUSED_KEY", REFUSED)
     engine = sqlite_engine_for(app_env)
     hr = project_records.find_project(engine, "HR handbook assistant")  # confidential: would block these
-    project_records.update_project(engine, hr.id, actor="t", sensitivity="internal")  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, hr.id, actor="t", sensitivity="internal")  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     endpoints.update_endpoint(
         engine, openai.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from tests.factories import rate_outputs
 from workbench.insights import version_history
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 PAGE = "pages/versions.py"
 
@@ -18,14 +19,15 @@ def late_order(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def add_v3(engine: Engine, prompt_id: int):  # type: ignore[no-untyped-def]
-    return versions.save_version(
-        engine,
-        prompt_id=prompt_id,
-        system_template="Be warm.",
-        user_template="Reply about {{ order_id }}.",
-        author="Cy",
-        change_note="shorter",
-    )
+    with session_scope(engine) as session:
+        return versions.save_version(
+            session,
+            prompt_id=prompt_id,
+            system_template="Be warm.",
+            user_template="Reply about {{ order_id }}.",
+            author="Cy",
+            change_note="shorter",
+        )
 
 
 def page(app, name: str = "Ann"):  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs import outputs
+from workbench.store.engine import session_scope
 
 TIMEOUT = 20_000
 EMAIL = "dana.smith@example.com"
@@ -47,15 +48,16 @@ def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
     )
     endpoints.add_model(engine, actor="t", endpoint_id=partner.id, model="fake-large")  # type: ignore[arg-type]
     cs = project_records.find_project(engine, "Customer service replies")
-    prompt = versions.create_prompt(engine, project_id=cs.id, name="Escalation reply", actor="t")  # type: ignore[union-attr, arg-type]
-    versions.save_version(
-        engine,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
-        system_template=f"You are a support agent. Escalate angry customers to {EMAIL}.",
-        user_template="Reply to this message: {{ message }}",
-        author="t",
-        sample_variables={"message": "Where is my parcel?"},
-    )
+    with session_scope(engine) as session:
+        prompt = versions.create_prompt(session, project_id=cs.id, name="Escalation reply", actor="t")  # type: ignore[union-attr, arg-type]
+        versions.save_version(
+            session,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
+            system_template=f"You are a support agent. Escalate angry customers to {EMAIL}.",
+            user_template="Reply to this message: {{ message }}",
+            author="t",
+            sample_variables={"message": "Where is my parcel?"},
+        )
     engine.dispose()
     try:
         yield running
@@ -70,7 +72,8 @@ def sent_since(app: RunningApp, start: int) -> list[str]:
 def test_a_restricted_project_blocks_the_send_and_nothing_leaves(page: Page, app: RunningApp) -> None:
     engine = app.engine()
     hr = project_records.find_project(engine, "HR handbook assistant")
-    project_records.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     runs = len(outputs.list_runs(engine, kind=None))
     engine.dispose()
     page.set_viewport_size({"width": 1400, "height": 1400})

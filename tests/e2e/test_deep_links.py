@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import RunningApp, assert_no_errors, start_app, stop_app, wait_idle
 from tests.fakes.server import FakeLLMServer
 from workbench.governance import access
+from workbench.store.engine import session_scope
 from workbench.ui.shell.nav import spec
 
 
@@ -52,7 +53,8 @@ def test_a_deep_link_on_a_fresh_server_gets_the_router(page: Page, fresh_app: Ru
 
 def test_a_deep_link_on_a_fresh_server_meets_the_sign_in_gate(page: Page, fresh_app: RunningApp) -> None:
     engine = fresh_app.engine()
-    access.set_signin(engine, enabled=True, actor="test", first_admin="ada@example.com")
+    with session_scope(engine) as session:
+        access.set_signin(session, enabled=True, actor="test", first_admin="ada@example.com")
     engine.dispose()
     _first_visit(page, fresh_app, "compare")
     expect(page.get_by_text("sign in to see its projects")).to_be_visible()

@@ -11,6 +11,7 @@ from tests.e2e.widgets import pick
 from tests.kpi_data import add_bench_results
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.engine import session_scope
 
 TIMEOUT = 20_000
 
@@ -92,7 +93,8 @@ def test_an_internal_project_warns_and_redacts(page: Page, running_app: RunningA
 def test_a_restricted_project_blocks_the_send(page: Page, running_app: RunningApp) -> None:
     engine = running_app.engine()
     hr = project_records.find_project(engine, "HR handbook assistant")
-    project_records.update_project(engine, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="restricted")  # type: ignore[union-attr, arg-type]
     engine.dispose()
     open_page(page, running_app, "project")
     switch_project(page, "HR handbook assistant")
@@ -112,7 +114,8 @@ def test_the_audit_trail_of_a_label_move_and_its_csv(page: Page, running_app: Ru
     cs = project_records.find_project(engine, "Customer service replies")
     prompt = versions.list_prompts(engine, cs.id)[0]  # type: ignore[union-attr, arg-type]
     v1 = min(versions.list_versions(engine, prompt.id), key=lambda v: v.number)  # type: ignore[arg-type]
-    versions.set_label(engine, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        versions.set_label(session, version_id=v1.id, name="production", actor="Lee", note="back to v1")  # type: ignore[arg-type]
     engine.dispose()
     open_page(page, running_app, "audit")  # a new session starts on Customer service replies
     page.get_by_label("Contains").fill("back to v1")

@@ -20,6 +20,7 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store import audit
+from workbench.store.engine import session_scope
 
 with warnings.catch_warnings():  # it imports authlib.jose, which Authlib itself deprecates
     pytest.importorskip("authlib.deprecate")  # installs an "always" filter; ours must come after it
@@ -53,11 +54,13 @@ def team_app(
     )
     process, app = start_app(home, e2e_fake_server, {"STREAMLIT_SECRETS_FILES": str(secrets)})
     engine = app.engine()
-    access.set_signin(engine, enabled=True, actor="setup", first_admin="ada@example.com")
+    with session_scope(engine) as session:
+        access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
     cs = project_records.find_project(engine, "Customer service replies")
-    access.set_member(
-        engine, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
-    )  # type: ignore[union-attr, arg-type]
+    with session_scope(engine) as session:
+        access.set_member(
+            session, actor="ada@example.com", project_id=cs.id, email="vic@example.com", role="viewer"
+        )  # type: ignore[union-attr, arg-type]
     engine.dispose()
     try:
         yield app

@@ -121,6 +121,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.exports import backup, prompts_csv
     from workbench.exports.scope import resolve
     from workbench.store import audit
+    from workbench.store.engine import session_scope
 
     engine = open_engine(args)
     actor = _actor(args)
@@ -129,7 +130,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {args.backup}.")
     elif args.prompts:
         path = Path(args.prompts)
-        counts = prompts_csv.import_prompts(engine, path.read_bytes(), path.name, actor=actor)
+        with session_scope(engine) as session:
+            counts = prompts_csv.import_prompts(session, path.read_bytes(), path.name, actor=actor)
         print(
             f"Imported {path.name}: {counts['prompts_created']} prompts created, {counts['versions_added']} versions added."
         )
@@ -144,19 +146,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"error: several prompts are named '{args.prompt}'; add --project.", file=sys.stderr)
             return 2
         path = Path(args.cases)
-        change = cases.import_cases(
-            engine, selection.prompt_ids[0], path.read_bytes(), path.name, actor=actor, replace=args.replace
-        )
         fmt = path.suffix.lower().lstrip(".")
-        audit.record_now(
-            engine,
-            actor=actor,
-            action=f"import.{fmt}",
-            entity_type="prompt",
-            entity_id=selection.prompt_ids[0],
-            detail=path.name,
-            after={"test_cases": change.added},
-        )
+        with session_scope(engine) as session:
+            change = cases.import_cases(
+                session,
+                selection.prompt_ids[0],
+                path.read_bytes(),
+                path.name,
+                actor=actor,
+                replace=args.replace,
+            )
+            audit.record(
+                session,
+                actor=actor,
+                action=f"import.{fmt}",
+                entity_type="prompt",
+                entity_id=selection.prompt_ids[0],
+                detail=path.name,
+                after={"test_cases": change.added},
+            )
         print(f"Imported {path.name}: {change}.")
     engine.dispose()
     return 0

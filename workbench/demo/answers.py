@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from workbench.errors import NotFound
 from workbench.judging import pairwise, ratings
@@ -23,6 +23,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import AppSetting, Output, Prompt, PromptVersion, Run, TestCase, utcnow
 
 SEEDED_FLAG = "demo_feedback_seeded"
@@ -50,47 +51,50 @@ OUTPUT_FIELDS = (
 
 
 def store_outputs(
-    engine: Engine, *, version_id: int, outputs: Sequence[dict[str, Any]], actor: str, kind: str = "compare"
+    session: Session,
+    *,
+    version_id: int,
+    outputs: Sequence[dict[str, Any]],
+    actor: str,
+    kind: str = "compare",
 ) -> tuple[int, list[int]]:
-    """Store finished answers of one version as a completed run; returns (run id, output ids).
+    """Store finished answers of one version as a completed run, in the caller's transaction;
+    returns (run id, output ids).
 
     Each dict holds ``Output`` fields (``text``, ``model_name``, ``variables``, ``row_index``...).
     """
-    with session_scope(engine) as session:
-        version = session.get(PromptVersion, version_id)
-        prompt = session.get(Prompt, version.prompt_id) if version else None
-        if version is None or prompt is None:
-            raise NotFound(f"Version {version_id} does not exist.")
-        run = Run(
-            project_id=prompt.project_id,
+    version = fetch(session, PromptVersion, version_id)
+    prompt = fetch(session, Prompt, version.prompt_id, missing=f"Version {version_id} does not exist.")
+    run = Run(
+        project_id=prompt.project_id,
+        prompt_version_id=version_id,
+        kind=kind,
+        status="done",
+        created_by=actor,
+        finished_at=utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    rows = [
+        Output(
+            run_id=run.id,
             prompt_version_id=version_id,
-            kind=kind,
-            status="done",
-            created_by=actor,
-            finished_at=utcnow(),
-        )
-        session.add(run)
-        session.flush()
-        rows = [
-            Output(
-                run_id=run.id,
-                prompt_version_id=version_id,
-                **{k: v for k, v in spec.items() if k in OUTPUT_FIELDS},
-            )  # type: ignore[arg-type]
-            for spec in outputs
-        ]
-        session.add_all(rows)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="run.import",
-            entity_type="run",
-            entity_id=run.id,
-            project_id=prompt.project_id,
-            after={"version_id": version_id, "outputs": len(rows)},
-        )
-        return run.id, [r.id for r in rows]  # type: ignore[return-value]
+            **{k: v for k, v in spec.items() if k in OUTPUT_FIELDS},
+        )  # type: ignore[arg-type]
+        for spec in outputs
+    ]
+    session.add_all(rows)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="run.import",
+        entity_type="run",
+        entity_id=run.id,
+        project_id=prompt.project_id,
+        after={"version_id": version_id, "outputs": len(rows)},
+    )
+    return run.id, [r.id for r in rows]  # type: ignore[return-value]
 
 
 def demo_feedback_data() -> dict[str, Any]:
@@ -118,7 +122,9 @@ def _version_ids(engine: Engine, project: str, prompt: str) -> tuple[dict[int, i
 
 
 def seed_demo_feedback(engine: Engine) -> bool:
-    """Store the demo answers, ratings and votes once; True when it stored them now."""
+    """Store the demo answers, ratings and votes once; True when it stored them now. Part of the
+    seeder (an edge): it opens the transactions, one per run of answers; ratings and votes keep
+    their own (see ``judging.ratings``)."""
     with session_scope(engine) as session:
         if session.get(AppSetting, SEEDED_FLAG) is not None:
             return False
@@ -140,7 +146,10 @@ def seed_demo_feedback(engine: Engine) -> bool:
             }
             for out in run["outputs"]
         ]
-        _, output_ids = store_outputs(engine, version_id=numbers[run["version"]], outputs=specs, actor="demo")
+        with session_scope(engine) as session:
+            _, output_ids = store_outputs(
+                session, version_id=numbers[run["version"]], outputs=specs, actor="demo"
+            )
         for out, output_id in zip(run["outputs"], output_ids, strict=True):
             ids[(run["version"], out["model"], out["test_case"])] = output_id
 

@@ -3,6 +3,9 @@
 Drawn from the source documents: the late-order customer-service prompt in its bad and good
 forms, and an HR-handbook assistant with a bench of questions whose answers are known. The
 content is data (``data/demo.json``); seeding is idempotent, guarded by an ``app_setting`` flag.
+
+The seeder is an edge, like a page or the CLI: it takes the engine and opens the transactions,
+one per demo project (its prompts, versions, labels and cases land together).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from workbench.demo.answers import seed_demo_feedback
 from workbench.models import endpoints
@@ -52,54 +55,59 @@ def _seed_endpoints(engine: Engine, data: dict[str, Any]) -> None:
 
 
 def _seed_project(engine: Engine, spec: dict[str, Any]) -> None:
+    """One project with its prompts, versions, labels and cases, in one transaction."""
     if project_records.find_project(engine, spec["name"]) is not None:
         return
     fields = {k: v for k, v in spec.items() if k in project_records.EDITABLE_FIELDS and k != "name"}
-    project = project_records.create_project(engine, actor="demo", name=spec["name"], **fields)
-    for prompt_spec in spec.get("prompts", []):
-        prompt = versions.create_prompt(
-            engine,
-            project_id=project.id,
-            name=prompt_spec["name"],  # type: ignore[arg-type]
-            actor="demo",
-            description=prompt_spec.get("description", ""),
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="demo", name=spec["name"], **fields)
+        for prompt_spec in spec.get("prompts", []):
+            _seed_prompt(session, project.id, prompt_spec)  # type: ignore[arg-type]
+
+
+def _seed_prompt(session: Session, project_id: int, spec: dict[str, Any]) -> None:
+    prompt = versions.create_prompt(
+        session,
+        project_id=project_id,
+        name=spec["name"],
+        actor="demo",
+        description=spec.get("description", ""),
+    )
+    saved = []
+    parent = None
+    for v in spec["versions"]:
+        version = versions.save_version(
+            session,
+            prompt_id=prompt.id,  # type: ignore[arg-type]
+            system_template=v["system"],
+            user_template=v["user"],
+            author=v.get("author", "demo"),
+            change_note=v.get("note", ""),
+            params=v.get("params"),
+            sample_variables=v.get("sample_variables"),
+            parent_id=parent,
         )
-        saved = []
-        parent = None
-        for v in prompt_spec["versions"]:
-            version = versions.save_version(
-                engine,
-                prompt_id=prompt.id,
-                system_template=v["system"],
-                user_template=v["user"],  # type: ignore[arg-type]
-                author=v.get("author", "demo"),
-                change_note=v.get("note", ""),
-                params=v.get("params"),
-                sample_variables=v.get("sample_variables"),
-                parent_id=parent,
+        saved.append(version)
+        parent = version.id
+    for label in spec.get("labels", []):
+        versions.set_label(
+            session,
+            version_id=saved[label["version"] - 1].id,  # type: ignore[arg-type]
+            name=label["name"],
+            actor="demo",
+            note=label.get("note", ""),
+        )
+    for position, case in enumerate(spec.get("test_cases", [])):
+        session.add(
+            TestCase(
+                prompt_id=prompt.id,  # type: ignore[arg-type]
+                position=position,
+                name=case.get("name", ""),
+                variables=case["variables"],
+                expected=case.get("expected"),
+                assertions=case.get("assertions", []),
             )
-            saved.append(version)
-            parent = version.id
-        for label in prompt_spec.get("labels", []):
-            versions.set_label(
-                engine,
-                version_id=saved[label["version"] - 1].id,
-                name=label["name"],  # type: ignore[arg-type]
-                actor="demo",
-                note=label.get("note", ""),
-            )
-        with session_scope(engine) as session:
-            for position, case in enumerate(prompt_spec.get("test_cases", [])):
-                session.add(
-                    TestCase(
-                        prompt_id=prompt.id,
-                        position=position,
-                        name=case.get("name", ""),  # type: ignore[arg-type]
-                        variables=case["variables"],
-                        expected=case.get("expected"),
-                        assertions=case.get("assertions", []),
-                    )
-                )
+        )
 
 
 def seed_demo(engine: Engine) -> bool:

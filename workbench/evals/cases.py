@@ -1,7 +1,8 @@
 """Test cases of a prompt: the bench questions with known answers, and their assertions.
 
-Every write is validated first (assertion specs, and for tables every row) and then made in one
-transaction with its audit events, so a refused import or table save writes nothing at all.
+Every write is validated first (assertion specs, and for tables every row) and then made in the
+caller's transaction with its audit events (writes take a ``Session`` and do not commit), so a
+refused import or table save writes nothing at all.
 Cases belong to the prompt, not to a version: one bench tests every version. The variable
 columns a table must have come from one version's template (the latest unless told), and
 variables of any other version of the prompt are accepted too.
@@ -29,6 +30,7 @@ from workbench.evals.table import cases_to_frame, frame_to_drafts
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import AssertionResult, Output, Prompt, PromptVersion, TestCase, utcnow
 
 EDITABLE = ("name", "variables", "expected", "assertions")
@@ -55,10 +57,12 @@ def list_cases(engine: Engine, prompt_id: int) -> list[TestCase]:
 
 def get_case(engine: Engine, case_id: int) -> TestCase:
     with session_scope(engine) as session:
-        case = session.get(TestCase, case_id)
-        if case is None:
-            raise NotFound(f"Test case {case_id} does not exist (it may have been deleted).")
-        return case
+        return fetch(
+            session,
+            TestCase,
+            case_id,
+            missing=f"Test case {case_id} does not exist (it may have been deleted).",
+        )
 
 
 def template_variables(
@@ -66,13 +70,17 @@ def template_variables(
 ) -> tuple[list[str], list[str]]:
     """(variables the table must have, variables it may have) for the prompt's version."""
     with session_scope(engine) as session:
-        versions = list(
-            session.exec(
-                select(PromptVersion)
-                .where(PromptVersion.prompt_id == prompt_id)
-                .order_by(col(PromptVersion.number).desc())
-            )
+        return _variables(session, prompt_id, version_id)
+
+
+def _variables(session: Session, prompt_id: int, version_id: int | None) -> tuple[list[str], list[str]]:
+    versions = list(
+        session.exec(
+            select(PromptVersion)
+            .where(PromptVersion.prompt_id == prompt_id)
+            .order_by(col(PromptVersion.number).desc())
         )
+    )
     if version_id is not None and version_id not in {v.id for v in versions}:
         raise NotFound(f"Version {version_id} is not a version of this prompt.")
     chosen = next((v for v in versions if v.id == version_id), versions[0] if versions else None)
@@ -126,10 +134,7 @@ def _audit(session: Session, action: str, case: TestCase, actor: str, project_id
 
 
 def _project_of(session: Session, prompt_id: int) -> int:
-    prompt = session.get(Prompt, prompt_id)
-    if prompt is None:
-        raise NotFound(f"Prompt {prompt_id} does not exist.")
-    return prompt.project_id
+    return fetch(session, Prompt, prompt_id).project_id
 
 
 def _next_position(session: Session, prompt_id: int) -> int:
@@ -148,7 +153,7 @@ def _insert(
 
 
 def add_case(
-    engine: Engine,
+    session: Session,
     *,
     prompt_id: int,
     actor: str,
@@ -159,9 +164,8 @@ def add_case(
 ) -> TestCase:
     values = _clean({"name": name, "variables": variables, "expected": expected})
     values["assertions"] = validate_assertions(list(assertions), values["expected"])
-    with session_scope(engine) as session:
-        project_id = _project_of(session, prompt_id)
-        return _insert(session, prompt_id, project_id, values, actor, _next_position(session, prompt_id))
+    project_id = _project_of(session, prompt_id)
+    return _insert(session, prompt_id, project_id, values, actor, _next_position(session, prompt_id))
 
 
 def _apply_update(
@@ -188,16 +192,13 @@ def _apply_update(
     return True
 
 
-def update_case(engine: Engine, case_id: int, *, actor: str, **values: Any) -> TestCase:
+def update_case(session: Session, case_id: int, *, actor: str, **values: Any) -> TestCase:
     values = _clean(values)
-    with session_scope(engine) as session:
-        case = session.get(TestCase, case_id)
-        if case is None:
-            raise NotFound(f"Test case {case_id} does not exist.")
-        expected = values.get("expected", case.expected)
-        values["assertions"] = validate_assertions(list(values.get("assertions", case.assertions)), expected)
-        _apply_update(session, case, values, actor, _project_of(session, case.prompt_id))
-        return case
+    case = fetch(session, TestCase, case_id)
+    expected = values.get("expected", case.expected)
+    values["assertions"] = validate_assertions(list(values.get("assertions", case.assertions)), expected)
+    _apply_update(session, case, values, actor, _project_of(session, case.prompt_id))
+    return case
 
 
 def _delete(session: Session, case: TestCase, actor: str, project_id: int) -> None:
@@ -210,35 +211,31 @@ def _delete(session: Session, case: TestCase, actor: str, project_id: int) -> No
     session.delete(case)
 
 
-def delete_case(engine: Engine, case_id: int, *, actor: str) -> None:
-    with session_scope(engine) as session:
-        case = session.get(TestCase, case_id)
-        if case is None:
-            raise NotFound(f"Test case {case_id} does not exist.")
-        _delete(session, case, actor, _project_of(session, case.prompt_id))
+def delete_case(session: Session, case_id: int, *, actor: str) -> None:
+    case = fetch(session, TestCase, case_id)
+    _delete(session, case, actor, _project_of(session, case.prompt_id))
 
 
-def reorder_cases(engine: Engine, prompt_id: int, ordered_ids: Sequence[int], *, actor: str) -> None:
+def reorder_cases(session: Session, prompt_id: int, ordered_ids: Sequence[int], *, actor: str) -> None:
     """Put the prompt's cases in ``ordered_ids`` order; the list must name each case once."""
-    with session_scope(engine) as session:
-        project_id = _project_of(session, prompt_id)
-        cases = {c.id: c for c in session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id))}
-        if sorted(ordered_ids) != sorted(cases):
-            raise InvalidInput("The new order must list every test case of this prompt exactly once.")
-        before = [c.id for c in sorted(cases.values(), key=lambda c: (c.position, c.id))]
-        for position, case_id in enumerate(ordered_ids):
-            cases[case_id].position = position
-            session.add(cases[case_id])
-        audit.record(
-            session,
-            actor=actor,
-            action="test_case.reorder",
-            entity_type="prompt",
-            entity_id=prompt_id,
-            project_id=project_id,
-            before={"order": before},
-            after={"order": list(ordered_ids)},
-        )
+    project_id = _project_of(session, prompt_id)
+    cases = {c.id: c for c in session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id))}
+    if sorted(ordered_ids) != sorted(cases):
+        raise InvalidInput("The new order must list every test case of this prompt exactly once.")
+    before = [c.id for c in sorted(cases.values(), key=lambda c: (c.position, c.id))]
+    for position, case_id in enumerate(ordered_ids):
+        cases[case_id].position = position
+        session.add(cases[case_id])
+    audit.record(
+        session,
+        actor=actor,
+        action="test_case.reorder",
+        entity_type="prompt",
+        entity_id=prompt_id,
+        project_id=project_id,
+        before={"order": before},
+        after={"order": list(ordered_ids)},
+    )
 
 
 # ---- tables: the editor, CSV and XLSX ---------------------------------------------------------
@@ -256,7 +253,7 @@ def cases_frame(
 
 
 def save_table(
-    engine: Engine,
+    session: Session,
     prompt_id: int,
     frame: pd.DataFrame,
     *,
@@ -269,43 +266,42 @@ def save_table(
     in the table are deleted. Table order becomes case order. Cases someone else added since the
     table was shown are left alone (they follow the table's cases); on the same row the last
     save wins."""
-    required, allowed = template_variables(engine, prompt_id, version_id)
+    required, allowed = _variables(session, prompt_id, version_id)
     drafts = frame_to_drafts(
         frame, required=required, allowed=allowed, first_row=1, outcome="Nothing was saved"
     )
-    with session_scope(engine) as session:
-        project_id = _project_of(session, prompt_id)
-        query = select(TestCase).where(TestCase.prompt_id == prompt_id)
-        stored = {c.id: c for c in session.exec(query.order_by(col(TestCase.position), col(TestCase.id)))}
-        gone = [d for d in drafts if d.id is not None and d.id not in stored]
-        if gone:
-            raise InvalidInput(
-                f"Row {gone[0].row}: this case was deleted meanwhile. Nothing was saved; reload the page."
-            )
-        kept = {d.id for d in drafts}
-        shown = set(stored) if shown_ids is None else set(shown_ids)
-        deleted = [case for case_id, case in stored.items() if case_id in shown and case_id not in kept]
-        for case in deleted:
-            _delete(session, case, actor, project_id)
-        added = updated = 0
-        for position, draft in enumerate(drafts):
-            if draft.id is None:
-                _insert(session, prompt_id, project_id, draft.content(), actor, position)
-                added += 1
-                continue
-            case = stored[draft.id]
-            updated += _apply_update(session, case, draft.content(), actor, project_id)
-            case.position = position
-            session.add(case)
-        others = [c for i, c in stored.items() if i not in shown and i not in kept]
-        for position, case in enumerate(others, start=len(drafts)):
-            case.position = position
-            session.add(case)
-        return TableChange(added=added, updated=updated, deleted=len(deleted))
+    project_id = _project_of(session, prompt_id)
+    query = select(TestCase).where(TestCase.prompt_id == prompt_id)
+    stored = {c.id: c for c in session.exec(query.order_by(col(TestCase.position), col(TestCase.id)))}
+    gone = [d for d in drafts if d.id is not None and d.id not in stored]
+    if gone:
+        raise InvalidInput(
+            f"Row {gone[0].row}: this case was deleted meanwhile. Nothing was saved; reload the page."
+        )
+    kept = {d.id for d in drafts}
+    shown = set(stored) if shown_ids is None else set(shown_ids)
+    deleted = [case for case_id, case in stored.items() if case_id in shown and case_id not in kept]
+    for case in deleted:
+        _delete(session, case, actor, project_id)
+    added = updated = 0
+    for position, draft in enumerate(drafts):
+        if draft.id is None:
+            _insert(session, prompt_id, project_id, draft.content(), actor, position)
+            added += 1
+            continue
+        case = stored[draft.id]
+        updated += _apply_update(session, case, draft.content(), actor, project_id)
+        case.position = position
+        session.add(case)
+    others = [c for i, c in stored.items() if i not in shown and i not in kept]
+    for position, case in enumerate(others, start=len(drafts)):
+        case.position = position
+        session.add(case)
+    return TableChange(added=added, updated=updated, deleted=len(deleted))
 
 
 def import_cases(
-    engine: Engine,
+    session: Session,
     prompt_id: int,
     data: bytes,
     filename: str,
@@ -318,32 +314,31 @@ def import_cases(
 
     Every row is checked before anything is written; one problem anywhere refuses the file.
     """
-    required, allowed = template_variables(engine, prompt_id, version_id)
+    required, allowed = _variables(session, prompt_id, version_id)
     drafts = frame_to_drafts(read_table(data, filename), required=required, allowed=allowed)
     if not drafts:
         raise InvalidInput(
             f"'{filename}' has no test cases: add one row per case under the header.", field="file"
         )
-    with session_scope(engine) as session:
-        project_id = _project_of(session, prompt_id)
-        existing = list(session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id)))
-        if replace:
-            for case in existing:
-                _delete(session, case, actor, project_id)
-            session.flush()
-        start = 0 if replace else _next_position(session, prompt_id)
-        for offset, draft in enumerate(drafts):
-            _insert(session, prompt_id, project_id, draft.content(), actor, start + offset)
-        audit.record(
-            session,
-            actor=actor,
-            action="test_case.import",
-            entity_type="prompt",
-            entity_id=prompt_id,
-            project_id=project_id,
-            detail=filename,
-            after={"file": filename, "added": len(drafts), "replaced": len(existing) if replace else 0},
-        )
+    project_id = _project_of(session, prompt_id)
+    existing = list(session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id)))
+    if replace:
+        for case in existing:
+            _delete(session, case, actor, project_id)
+        session.flush()
+    start = 0 if replace else _next_position(session, prompt_id)
+    for offset, draft in enumerate(drafts):
+        _insert(session, prompt_id, project_id, draft.content(), actor, start + offset)
+    audit.record(
+        session,
+        actor=actor,
+        action="test_case.import",
+        entity_type="prompt",
+        entity_id=prompt_id,
+        project_id=project_id,
+        detail=filename,
+        after={"file": filename, "added": len(drafts), "replaced": len(existing) if replace else 0},
+    )
     return TableChange(added=len(drafts), deleted=len(existing) if replace else 0)
 
 

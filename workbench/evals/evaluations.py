@@ -9,6 +9,10 @@ what was really tested, even after cases were changed or deleted.
 Convention for whoever runs the matrix: outputs belong to runs with ``evaluation_id`` set,
 carry ``test_case_id`` and ``row_index`` = the case's position in ``config.cases`` (the
 fallback when a deleted case's link was cleared), and are scored with ``score_and_store``.
+
+Writes of the row (``create_evaluation``, ``store_results``, ``finish_evaluation``) take the
+caller's session and do not commit. ``score_and_store`` takes the engine: it calls the judge, a
+model, between reading and writing, and holds no transaction open while it waits.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput, NotFound, WorkbenchError
 from workbench.evals import scoring
@@ -37,6 +41,7 @@ from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Run, TestCase, utcnow
 
 FINAL_STATUSES = ("done", "cancelled", "failed")
@@ -45,44 +50,40 @@ FINAL_STATUSES = ("done", "cancelled", "failed")
 # ---- the Evaluation row -----------------------------------------------------------------------
 
 
-def create_evaluation(engine: Engine, config: EvaluationConfig, *, actor: str, name: str = "") -> Evaluation:
-    with session_scope(engine) as session:
-        prompt = session.get(Prompt, config.prompt_id)
-        if prompt is None:
-            raise NotFound(f"Prompt {config.prompt_id} does not exist.")
-        evaluation = Evaluation(
-            project_id=prompt.project_id,
-            prompt_id=prompt.id,
-            name=name.strip(),  # type: ignore[arg-type]
-            status="running",
-            config=config.to_json(),
-            created_by=actor,
-        )
-        session.add(evaluation)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="evaluation.create",
-            entity_type="evaluation",
-            entity_id=evaluation.id,
-            project_id=prompt.project_id,
-            after={
-                "name": evaluation.name,
-                "versions": [v.number for v in config.versions],
-                "models": [m.label for m in config.models],
-                "cases": len(config.cases),
-            },
-        )
-        return evaluation
+def create_evaluation(
+    session: Session, config: EvaluationConfig, *, actor: str, name: str = ""
+) -> Evaluation:
+    prompt = fetch(session, Prompt, config.prompt_id)
+    evaluation = Evaluation(
+        project_id=prompt.project_id,
+        prompt_id=prompt.id,
+        name=name.strip(),  # type: ignore[arg-type]
+        status="running",
+        config=config.to_json(),
+        created_by=actor,
+    )
+    session.add(evaluation)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="evaluation.create",
+        entity_type="evaluation",
+        entity_id=evaluation.id,
+        project_id=prompt.project_id,
+        after={
+            "name": evaluation.name,
+            "versions": [v.number for v in config.versions],
+            "models": [m.label for m in config.models],
+            "cases": len(config.cases),
+        },
+    )
+    return evaluation
 
 
 def get_evaluation(engine: Engine, evaluation_id: int) -> Evaluation:
     with session_scope(engine) as session:
-        evaluation = session.get(Evaluation, evaluation_id)
-        if evaluation is None:
-            raise NotFound(f"Evaluation {evaluation_id} does not exist.")
-        return evaluation
+        return fetch(session, Evaluation, evaluation_id)
 
 
 def list_evaluations(engine: Engine, prompt_id: int) -> list[Evaluation]:
@@ -96,50 +97,54 @@ def list_evaluations(engine: Engine, prompt_id: int) -> list[Evaluation]:
 
 def evaluation_outputs(engine: Engine, evaluation_id: int) -> list[Output]:
     with session_scope(engine) as session:
-        query = (
-            select(Output).join(Run, col(Run.id) == Output.run_id).where(Run.evaluation_id == evaluation_id)
-        )
-        return list(session.exec(query.order_by(col(Output.id))))
+        return _outputs(session, evaluation_id)
+
+
+def _outputs(session: Session, evaluation_id: int) -> list[Output]:
+    query = select(Output).join(Run, col(Run.id) == Output.run_id).where(Run.evaluation_id == evaluation_id)
+    return list(session.exec(query.order_by(col(Output.id))))
 
 
 def stored_results(engine: Engine, evaluation_id: int) -> list[AssertionResult]:
     with session_scope(engine) as session:
-        query = select(AssertionResult).where(AssertionResult.evaluation_id == evaluation_id)
-        return list(
-            session.exec(query.order_by(col(AssertionResult.output_id), col(AssertionResult.assertion_index)))
-        )
+        return _results(session, evaluation_id)
 
 
-def store_results(engine: Engine, evaluation_id: int, outcomes: list[scoring.Outcome]) -> int:
+def _results(session: Session, evaluation_id: int) -> list[AssertionResult]:
+    query = select(AssertionResult).where(AssertionResult.evaluation_id == evaluation_id)
+    return list(
+        session.exec(query.order_by(col(AssertionResult.output_id), col(AssertionResult.assertion_index)))
+    )
+
+
+def store_results(session: Session, evaluation_id: int, outcomes: list[scoring.Outcome]) -> int:
     """Write outcomes as AssertionResult rows; earlier results of the same outputs are replaced
     (a rescore with another judge leaves one verdict per assertion)."""
-    with session_scope(engine) as session:
-        if session.get(Evaluation, evaluation_id) is None:
-            raise NotFound(f"Evaluation {evaluation_id} does not exist.")
-        output_ids = {o.output_id for o in outcomes}
-        session.execute(
-            delete(AssertionResult).where(
-                col(AssertionResult.evaluation_id) == evaluation_id,
-                col(AssertionResult.output_id).in_(output_ids),
+    fetch(session, Evaluation, evaluation_id)
+    output_ids = {o.output_id for o in outcomes}
+    session.execute(
+        delete(AssertionResult).where(
+            col(AssertionResult.evaluation_id) == evaluation_id,
+            col(AssertionResult.output_id).in_(output_ids),
+        )
+    )
+    for o in outcomes:
+        if o.output_id is None:
+            raise InvalidInput("An outcome without a stored output cannot be saved.", field="output_id")
+        session.add(
+            AssertionResult(
+                evaluation_id=evaluation_id,
+                output_id=o.output_id,
+                test_case_id=o.test_case_id,
+                assertion_index=o.assertion_index,
+                assertion_type=o.assertion_type,
+                assertion=o.assertion,
+                passed=o.passed,
+                score=o.score,
+                reason=o.reason,
             )
         )
-        for o in outcomes:
-            if o.output_id is None:
-                raise InvalidInput("An outcome without a stored output cannot be saved.", field="output_id")
-            session.add(
-                AssertionResult(
-                    evaluation_id=evaluation_id,
-                    output_id=o.output_id,
-                    test_case_id=o.test_case_id,
-                    assertion_index=o.assertion_index,
-                    assertion_type=o.assertion_type,
-                    assertion=o.assertion,
-                    passed=o.passed,
-                    score=o.score,
-                    reason=o.reason,
-                )
-            )
-        return len(outcomes)
+    return len(outcomes)
 
 
 def judge_for(
@@ -191,7 +196,9 @@ def score_and_store(
     """Score outputs against the evaluation's snapshot of the cases, and store the results.
 
     An output finds its case by ``test_case_id``, else by ``row_index`` (a rerun of a case that
-    was deleted since); results link only to cases that still exist."""
+    was deleted since); results link only to cases that still exist. It takes the engine, not a
+    session: the judge's model calls come between the reads and the write, and no transaction
+    should stay open while they run; the results are written in one transaction of their own."""
     config = EvaluationConfig.from_json(get_evaluation(engine, evaluation_id).config)
     snapshot = config.test_cases()
     by_id = {case.id: case for case in snapshot}
@@ -206,7 +213,8 @@ def score_and_store(
     outcomes = scoring.score_pairs(pairs, judge, config.concurrency)
     existing = _existing_cases(engine, {o.test_case_id for o in outcomes if o.test_case_id is not None})
     outcomes = [o if o.test_case_id in existing else replace(o, test_case_id=None) for o in outcomes]
-    store_results(engine, evaluation_id, outcomes)
+    with session_scope(engine) as session:
+        store_results(session, evaluation_id, outcomes)
     return outcomes
 
 
@@ -238,7 +246,12 @@ class EvaluationReport:
 
 def report(engine: Engine, evaluation_id: int) -> EvaluationReport:
     """Reopen a stored evaluation: its config and the frames rebuilt from stored results."""
-    evaluation = get_evaluation(engine, evaluation_id)
+    with session_scope(engine) as session:
+        return _report(session, evaluation_id)
+
+
+def _report(session: Session, evaluation_id: int) -> EvaluationReport:
+    evaluation = fetch(session, Evaluation, evaluation_id)
     config = EvaluationConfig.from_json(evaluation.config)
     by_row = {i: case.id for i, case in enumerate(config.cases)}
 
@@ -247,8 +260,8 @@ def report(engine: Engine, evaluation_id: int) -> EvaluationReport:
 
     labels = config.labels()
     frame = scoring.case_frame(
-        evaluation_outputs(engine, evaluation_id),
-        stored_results(engine, evaluation_id),
+        _outputs(session, evaluation_id),
+        _results(session, evaluation_id),
         versions=labels["versions"],
         models=labels["models"],
         cases=labels["cases"],
@@ -258,23 +271,23 @@ def report(engine: Engine, evaluation_id: int) -> EvaluationReport:
     return EvaluationReport(evaluation, config, frame)
 
 
-def finish_evaluation(engine: Engine, evaluation_id: int, *, actor: str, status: str = "done") -> Evaluation:
+def finish_evaluation(
+    session: Session, evaluation_id: int, *, actor: str, status: str = "done"
+) -> Evaluation:
     """Close an evaluation, storing its summary (pass rates, regressions) on the row."""
     if status not in FINAL_STATUSES:
         raise InvalidInput(f"Status must be one of {', '.join(FINAL_STATUSES)}.", field="status")
-    figures = report(engine, evaluation_id).summary
-    with session_scope(engine) as session:
-        evaluation = session.get(Evaluation, evaluation_id)
-        assert evaluation is not None
-        evaluation.status, evaluation.summary, evaluation.finished_at = status, figures, utcnow()
-        session.add(evaluation)
-        audit.record(
-            session,
-            actor=actor,
-            action="evaluation.finish",
-            entity_type="evaluation",
-            entity_id=evaluation_id,
-            project_id=evaluation.project_id,
-            after={"status": status, "pass_rate": figures["pass_rate"], "total": figures["total"]},
-        )
-        return evaluation
+    found = _report(session, evaluation_id)
+    figures, evaluation = found.summary, found.evaluation
+    evaluation.status, evaluation.summary, evaluation.finished_at = status, figures, utcnow()
+    session.add(evaluation)
+    audit.record(
+        session,
+        actor=actor,
+        action="evaluation.finish",
+        entity_type="evaluation",
+        entity_id=evaluation_id,
+        project_id=evaluation.project_id,
+        after={"status": status, "pass_rate": figures["pass_rate"], "total": figures["total"]},
+    )
+    return evaluation

@@ -104,7 +104,8 @@ def _finish(
     evaluations.score_and_store(
         engine, evaluation_id, evaluations.evaluation_outputs(engine, evaluation_id), judge
     )
-    evaluations.finish_evaluation(engine, evaluation_id, actor=actor, status=status)
+    with session_scope(engine) as session:
+        evaluations.finish_evaluation(session, evaluation_id, actor=actor, status=status)
     return evaluations.report(engine, evaluation_id)
 
 
@@ -128,7 +129,8 @@ def _begin(
     """Everything checked and prepared before the evaluation row exists, then the row."""
     judge = _judge(engine, config, lookup, actor)
     cells = cells_for(engine, config)
-    evaluation = evaluations.create_evaluation(engine, config, actor=actor, name=name)
+    with session_scope(engine) as session:
+        evaluation = evaluations.create_evaluation(session, config, actor=actor, name=name)
     evaluation_id: int = evaluation.id  # type: ignore[assignment]
     if judge is not None:
         judge.evaluation_id = evaluation_id
@@ -141,7 +143,8 @@ def _failing_closes(engine: Engine, evaluation_id: int, actor: str) -> Iterator[
     try:
         yield
     except Exception:
-        evaluations.finish_evaluation(engine, evaluation_id, actor=actor, status="failed")
+        with session_scope(engine) as session:
+            evaluations.finish_evaluation(session, evaluation_id, actor=actor, status="failed")
         raise
 
 
@@ -258,8 +261,8 @@ def start_evaluation(
         except Exception as exc:
             log.exception("evaluation %s: scoring failed", evaluation_id)
             why = str(exc) if isinstance(exc, WorkbenchError) else type(exc).__name__
-            with contextlib.suppress(Exception):
-                evaluations.finish_evaluation(engine, evaluation_id, actor=actor, status="failed")
+            with contextlib.suppress(Exception), session_scope(engine) as session:
+                evaluations.finish_evaluation(session, evaluation_id, actor=actor, status="failed")
             progress.ended("failed", f"Checking the answers failed ({why}). The answers are saved.")
 
     threading.Thread(target=follow, name=f"workbench-eval-{evaluation_id}", daemon=True).start()

@@ -279,7 +279,11 @@ def _tables_at(engine: Engine, revision: str) -> dict[str, sa.Table]:
 
 
 def restore(engine: Engine, data: bytes, *, actor: str) -> dict[str, int]:
-    """Restore a backup into this (empty) database; returns the rows restored per table."""
+    """Restore a backup into this (empty) database; returns the rows restored per table.
+
+    It takes the engine and runs its own transactions on purpose: the schema is first taken to
+    the backup's revision and brought back to head afterwards (Alembic, one transaction per
+    migration), with the rows loaded in between, so no caller's transaction could span it."""
     backup = read_backup(data)
     revision = backup.get("schema_revision")
     _check_revision(revision)

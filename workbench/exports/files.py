@@ -48,7 +48,8 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
 def record_export(
     engine: Engine, *, actor: str, fmt: str, selection: Selection | None, counts: Mapping[str, Any]
 ) -> None:
-    """``export.<fmt>`` in the audit log, with what was selected and how much left."""
+    """``export.<fmt>`` in the audit log, with what was selected and how much left. An export
+    writes nothing else, so the event has a transaction of its own (``audit.record_now``)."""
     audit.record_now(
         engine,
         actor=actor,

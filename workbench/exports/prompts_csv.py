@@ -9,8 +9,8 @@ prompt is created with version 1 (several rows of one new prompt become v1, v2, 
 Every row is checked before anything is written: the project exists, the names fit, each
 template parses (the error names its message and line), the sample values are a JSON object
 and fill the template. One bad row refuses the whole file, listing every problem with its row
-and column (the header is row 1). The writes happen in one transaction with their audit events
-and an ``import.csv`` / ``import.xlsx`` event.
+and column (the header is row 1). The writes happen in the caller's transaction (``import_prompts``
+takes a session) with their audit events and an ``import.csv`` / ``import.xlsx`` event.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput, TemplateError
 from workbench.evals.spreadsheets import read_table, write_csv
@@ -144,7 +144,7 @@ def _check_row(
 
 
 def read_prompts(
-    engine: Engine, data: bytes, filename: str, allowed: set[int] | None = None
+    session: Session, data: bytes, filename: str, allowed: set[int] | None = None
 ) -> list[PromptRow]:
     """Every row checked; raises one InvalidInput listing each problem (nothing is written)."""
     frame = read_table(data, filename)
@@ -159,8 +159,7 @@ def read_prompts(
     if problems.items:
         problems.raise_if_any("Nothing was imported")
     frame.columns = headers
-    with session_scope(engine) as session:
-        projects = {name: pid for pid, name in session.exec(select(Project.id, Project.name))}
+    projects = {name: pid for pid, name in session.exec(select(Project.id, Project.name))}
     rows = []
     for offset, record in enumerate(frame.to_dict("records")):
         values = {k: cell_text(v) for k, v in record.items()}
@@ -178,51 +177,51 @@ def read_prompts(
 
 
 def import_prompts(
-    engine: Engine, data: bytes, filename: str, *, actor: str, allowed: set[int] | None = None
+    session: Session, data: bytes, filename: str, *, actor: str, allowed: set[int] | None = None
 ) -> dict[str, int]:
-    """Add the file's prompts and versions, all or nothing; returns what was added. ``allowed``
-    (``None``: any) fences the projects rows may write to."""
-    rows = read_prompts(engine, data, filename, allowed)
+    """Add the file's prompts and versions in the caller's transaction, all or nothing (every row
+    is checked before the first is written); returns what was added. ``allowed`` (``None``:
+    any) fences the projects rows may write to."""
+    rows = read_prompts(session, data, filename, allowed)
     fmt = PurePath(filename).suffix.lower().lstrip(".")
     created = added = labelled = 0
-    with session_scope(engine) as session:
-        for item in rows:
-            prompt = session.exec(
-                select(Prompt).where(Prompt.project_id == item.project_id, Prompt.name == item.prompt)
-            ).first()
-            if prompt is None:
-                prompt = versions.add_prompt(
-                    session,
-                    project_id=item.project_id,
-                    name=item.prompt,
-                    actor=actor,
-                    description=item.description,
-                )
-                created += 1
-            version = versions.add_version(
+    for item in rows:
+        prompt = session.exec(
+            select(Prompt).where(Prompt.project_id == item.project_id, Prompt.name == item.prompt)
+        ).first()
+        if prompt is None:
+            prompt = versions.add_prompt(
                 session,
-                prompt,
-                system_template=item.system,
-                user_template=item.user,
-                author=actor,
-                change_note=item.change_note or f"imported from {filename}",
-                sample_variables=item.sample_variables,
+                project_id=item.project_id,
+                name=item.prompt,
+                actor=actor,
+                description=item.description,
             )
-            added += 1
-            if item.label:
-                versions.record_label_move(
-                    session, prompt, item.label, version, actor, f"imported from {filename}", "label.move"
-                )
-                labelled += 1
-        counts = {"prompts_created": created, "versions_added": added, "labels_set": labelled}
-        audit.record(
+            created += 1
+        version = versions.add_version(
             session,
-            actor=actor,
-            action=f"import.{fmt}",
-            entity_type="prompt",
-            detail=filename,
-            after={"file": filename, **counts},
+            prompt,
+            system_template=item.system,
+            user_template=item.user,
+            author=actor,
+            change_note=item.change_note or f"imported from {filename}",
+            sample_variables=item.sample_variables,
         )
+        added += 1
+        if item.label:
+            versions.record_label_move(
+                session, prompt, item.label, version, actor, f"imported from {filename}", "label.move"
+            )
+            labelled += 1
+    counts = {"prompts_created": created, "versions_added": added, "labels_set": labelled}
+    audit.record(
+        session,
+        actor=actor,
+        action=f"import.{fmt}",
+        entity_type="prompt",
+        detail=filename,
+        after={"file": filename, **counts},
+    )
     return counts
 
 

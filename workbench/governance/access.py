@@ -19,6 +19,9 @@ Bootstrap rule: whoever switches sign-in on names the first admin, who becomes a
 project. If sign-in is on and nobody holds a role anywhere (switched on outside the app), the
 first person to sign in becomes admin of every project, once. Whoever creates a project while
 signed in becomes its admin. A project always keeps at least one admin.
+
+Writes (``set_signin``, ``create_project_as``, ``set_member``, ``remove_member``) take the
+caller's session and do not commit; only ``bootstrap`` owns its transaction (see there).
 """
 
 from __future__ import annotations
@@ -101,37 +104,40 @@ def _valid_email(email: str | None, field: str = "email") -> str:
 
 def signin_enabled(engine: Engine) -> bool:
     with session_scope(engine) as session:
-        row = session.get(AppSetting, SIGNIN_SETTING)
-        return bool(row and row.value)
+        return _signin_on(session)
 
 
-def set_signin(engine: Engine, *, enabled: bool, actor: str, first_admin: str | None = None) -> None:
+def _signin_on(session: Session) -> bool:
+    row = session.get(AppSetting, SIGNIN_SETTING)
+    return bool(row and row.value)
+
+
+def set_signin(session: Session, *, enabled: bool, actor: str, first_admin: str | None = None) -> None:
     """Switch sign-in on or off (audited). Switching on needs ``first_admin``, who becomes admin
     of every project, unless someone already administers every project."""
     admin = _valid_email(first_admin, "first_admin") if enabled and first_admin else None
-    with session_scope(engine) as session:
-        row = session.get(AppSetting, SIGNIN_SETTING) or AppSetting(key=SIGNIN_SETTING)
-        before = bool(row.value)
-        if enabled and admin is None and _projects_without_admin(session):
-            raise InvalidInput(
-                "Name the first admin (an e-mail that will sign in) before switching sign-in on; "
-                "otherwise nobody could manage the projects.",
-                field="first_admin",
-            )
-        row.value, row.updated_by, row.updated_at = enabled, actor, utcnow()
-        session.add(row)
-        audit.record(
-            session,
-            actor=actor,
-            action="settings.signin",
-            entity_type="app_setting",
-            entity_id=SIGNIN_SETTING,
-            before={"enabled": before},
-            after={"enabled": enabled, **({"first_admin": admin} if admin else {})},
+    row = session.get(AppSetting, SIGNIN_SETTING) or AppSetting(key=SIGNIN_SETTING)
+    before = bool(row.value)
+    if enabled and admin is None and _projects_without_admin(session):
+        raise InvalidInput(
+            "Name the first admin (an e-mail that will sign in) before switching sign-in on; "
+            "otherwise nobody could manage the projects.",
+            field="first_admin",
         )
-        if admin:
-            for project in session.exec(select(Project)):
-                _upsert(session, actor=actor, project_id=project.id, email=admin, role="admin")  # type: ignore[arg-type]
+    row.value, row.updated_by, row.updated_at = enabled, actor, utcnow()
+    session.add(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="settings.signin",
+        entity_type="app_setting",
+        entity_id=SIGNIN_SETTING,
+        before={"enabled": before},
+        after={"enabled": enabled, **({"first_admin": admin} if admin else {})},
+    )
+    if admin:
+        for project in session.exec(select(Project)):
+            _upsert(session, actor=actor, project_id=project.id, email=admin, role="admin")  # type: ignore[arg-type]
 
 
 def _projects_without_admin(session: Session) -> list[int]:
@@ -153,10 +159,14 @@ def role_of(engine: Engine, email: str | None, project_id: int) -> str | None:
 
 def roles_of(engine: Engine, email: str | None) -> dict[int, str]:
     with session_scope(engine) as session:
-        rows = session.exec(
-            select(Membership.project_id, Membership.role).where(Membership.email == normalise_email(email))
-        )
-        return dict(rows.all())
+        return _roles(session, email)
+
+
+def _roles(session: Session, email: str | None) -> dict[int, str]:
+    rows = session.exec(
+        select(Membership.project_id, Membership.role).where(Membership.email == normalise_email(email))
+    )
+    return dict(rows.all())
 
 
 def readable_projects(engine: Engine, email: str | None) -> set[int] | None:
@@ -222,27 +232,32 @@ def require_for_version(engine: Engine, email: str | None, version_id: int, acti
 def project_creation_denial(engine: Engine, email: str | None) -> str | None:
     """Anyone may create projects without sign-in; with it, admins of some project (or anyone
     while nobody administers anything yet)."""
-    if not signin_enabled(engine):
+    with session_scope(engine) as session:
+        return _creation_denial(session, email)
+
+
+def _creation_denial(session: Session, email: str | None) -> str | None:
+    if not _signin_on(session):
         return None
     if not email:
         return "Sign in to create a project."
-    with session_scope(engine) as session:
-        any_admin = session.exec(
-            select(func.count(col(Membership.id))).where(Membership.role == "admin")
-        ).one()
-    if any_admin and "admin" not in roles_of(engine, email).values():
+    any_admin = session.exec(select(func.count(col(Membership.id))).where(Membership.role == "admin")).one()
+    if any_admin and "admin" not in _roles(session, email).values():
         return "Only admins of a project can create new projects. Ask one to create it or to make you admin."
     return None
 
 
-def create_project_as(engine: Engine, email: str | None, *, actor: str, name: str, **values: Any) -> Project:
-    """Create a project; with sign-in on, the creator becomes its admin."""
-    reason = project_creation_denial(engine, email)
+def create_project_as(
+    session: Session, email: str | None, *, actor: str, name: str, **values: Any
+) -> Project:
+    """Create a project; with sign-in on, the creator becomes its admin (in the same transaction,
+    so a project never exists without its admin)."""
+    reason = _creation_denial(session, email)
     if reason:
         raise PermissionDenied(reason)
-    project = project_records.create_project(engine, actor=actor, name=name, **values)
-    if signin_enabled(engine) and email:
-        set_member(engine, actor=actor, project_id=project.id, email=email, role="admin")  # type: ignore[arg-type]
+    project = project_records.create_project(session, actor=actor, name=name, **values)
+    if _signin_on(session) and email:
+        set_member(session, actor=actor, project_id=project.id, email=email, role="admin")  # type: ignore[arg-type]
     return project
 
 
@@ -290,42 +305,43 @@ def _keep_an_admin(session: Session, project_id: int, leaving: str) -> None:
         )
 
 
-def set_member(engine: Engine, *, actor: str, project_id: int, email: str, role: str) -> Membership:
+def set_member(session: Session, *, actor: str, project_id: int, email: str, role: str) -> Membership:
     """Give ``email`` a role in the project (or change it). Audited."""
     address = _valid_email(email)
     if role not in ROLES:
         raise InvalidInput(f"Role must be one of {', '.join(ROLES)}.", field="role")
-    with session_scope(engine) as session:
-        if session.get(Project, project_id) is None:
-            raise NotFound(f"Project {project_id} does not exist.")
-        return _upsert(session, actor=actor, project_id=project_id, email=address, role=role)
+    fetch(session, Project, project_id)
+    return _upsert(session, actor=actor, project_id=project_id, email=address, role=role)
 
 
-def remove_member(engine: Engine, *, actor: str, project_id: int, email: str) -> None:
+def remove_member(session: Session, *, actor: str, project_id: int, email: str) -> None:
     address = normalise_email(email)
-    with session_scope(engine) as session:
-        row = session.exec(
-            select(Membership).where(Membership.project_id == project_id, Membership.email == address)
-        ).first()
-        if row is None:
-            raise NotFound(f"{address} has no role in this project.")
-        if row.role == "admin":
-            _keep_an_admin(session, project_id, address)
-        session.delete(row)
-        audit.record(
-            session,
-            actor=actor,
-            action="member.remove",
-            entity_type="membership",
-            entity_id=address,
-            project_id=project_id,
-            before={"role": row.role},
-        )
+    row = session.exec(
+        select(Membership).where(Membership.project_id == project_id, Membership.email == address)
+    ).first()
+    if row is None:
+        raise NotFound(f"{address} has no role in this project.")
+    if row.role == "admin":
+        _keep_an_admin(session, project_id, address)
+    session.delete(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="member.remove",
+        entity_type="membership",
+        entity_id=address,
+        project_id=project_id,
+        before={"role": row.role},
+    )
 
 
 def bootstrap(engine: Engine, email: str | None) -> bool:
     """Apply the first-sign-in rule: if sign-in is on and nobody holds any role, ``email``
-    becomes admin of every project. Happens at most once (a settings row is the lock)."""
+    becomes admin of every project. Happens at most once (a settings row is the lock).
+
+    It owns its transaction on purpose: two first sign-ins race on inserting that settings row,
+    and the loser learns it from the refused insert, which ends the transaction. Only the code
+    that opened it can roll back and answer "someone else was first" (False)."""
     if not email or not signin_enabled(engine):
         return False
     address = normalise_email(email)

@@ -187,7 +187,11 @@ def enforce(project: ProjectPolicy, target: Recipient, requests: Sequence[Sequen
 def record_decision(
     engine: Engine, *, actor: str, project_id: int | None, decision: Decision, action: str, detail: str = ""
 ) -> None:
-    """Audit what happened to a checked request: kinds and counts only, never the values."""
+    """Audit what happened to a checked request: kinds and counts only, never the values.
+
+    It owns its transaction on purpose: a blocked send is recorded although the action it
+    belonged to is refused (and whatever transaction that action had is rolled back), and the
+    runner records decisions from its own threads."""
     with session_scope(engine) as session:
         audit.record(
             session,

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput, NotFound
 from workbench.judging import feedback
 from workbench.prompts import versions
 from workbench.store.engine import session_scope
-from workbench.store.tables import Label, LabelMove
+from workbench.store.lookup import fetch
+from workbench.store.tables import Label, LabelMove, PromptVersion
 
 
 @dataclass(frozen=True)
@@ -137,31 +138,32 @@ def _require_actor(actor: str) -> str:
     return actor.strip()
 
 
-def move_label(engine: Engine, *, version_id: int, name: str, actor: str, note: str = "") -> Label:
+def move_label(session: Session, *, version_id: int, name: str, actor: str, note: str = "") -> Label:
     """Point label ``name`` at ``version_id`` (creating the label); the move is kept as history."""
     return versions.set_label(
-        engine, version_id=version_id, name=name, actor=_require_actor(actor), note=note
+        session, version_id=version_id, name=name, actor=_require_actor(actor), note=note
     )
 
 
 def roll_back(
-    engine: Engine, *, prompt_id: int, name: str, to_version_id: int, actor: str, note: str = ""
+    session: Session, *, prompt_id: int, name: str, to_version_id: int, actor: str, note: str = ""
 ) -> Label:
     """Move an existing label back to an older version. No version is changed or removed."""
     actor = _require_actor(actor)
-    current = next((s for s in label_states(engine, prompt_id) if s.name == name), None)
+    current = session.exec(select(Label).where(Label.prompt_id == prompt_id, Label.name == name)).first()
     if current is None:
         raise NotFound(f"This prompt has no label '{name}' to roll back.")
-    target = _numbers(engine, prompt_id).get(to_version_id)
-    if target is None:
+    target = session.get(PromptVersion, to_version_id)
+    if target is None or target.prompt_id != prompt_id:
         raise NotFound(f"Version {to_version_id} is not a version of this prompt.")
-    if target >= current.version_number:
+    current_number = fetch(session, PromptVersion, current.version_id).number
+    if target.number >= current_number:
         raise InvalidInput(
-            f"Roll back moves '{name}' to a version older than v{current.version_number}; "
+            f"Roll back moves '{name}' to a version older than v{current_number}; "
             "use Move label to point it at a newer one."
         )
     return versions.rollback_label(
-        engine,
+        session,
         prompt_id=prompt_id,
         name=name,
         to_version_id=to_version_id,

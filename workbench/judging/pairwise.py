@@ -83,7 +83,8 @@ def record_preference(
     engine: Engine, *, output_a_id: int, output_b_id: int, choice: str, rater: str, blind: bool = False
 ) -> PairwisePreference:
     """Store ``rater``'s verdict on two answers to one input; voting again on the same pair
-    replaces their earlier verdict, so repeated clicks cannot stuff the ballot."""
+    replaces their earlier verdict, so repeated clicks cannot stuff the ballot. Runs in a
+    transaction of its own, retried after a lock timeout (like ``ratings.rate_output``)."""
     rater = clean_rater(rater)
     if choice not in PAIRWISE_CHOICES:
         raise InvalidInput(

@@ -9,6 +9,11 @@ Every rating write starts by writing the output's row. That takes the database's
 SQLite (so concurrent raters queue behind ``busy_timeout`` instead of failing on a stale read)
 and a row lock on PostgreSQL (so two saves by the same rater cannot both insert), and it tells
 at once whether the output still exists.
+
+Unlike most writes in the core, ``rate_output`` (and ``pairwise.record_preference``) own their
+transaction: under many raters at once a save can time out on that lock, and it is then run
+again from the start, which only the code that opened the transaction can do. Other writes here
+(``set_project_tags``) take the caller's session.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sqlmodel import Session, col, select
 from workbench.errors import InvalidInput, NotFound
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import Output, Project, Rating, RatingTag, Run, utcnow
 
 KINDS = ("stars", "thumbs")
@@ -134,17 +140,13 @@ def lock_output(session: Session, output_id: int) -> Output:
         raise NotFound(
             f"Output {output_id} no longer exists (its run may have been deleted), so it cannot be rated."
         )
-    output = session.get(Output, output_id)
-    assert output is not None
-    return output
+    return fetch(session, Output, output_id)
 
 
 def project_of_output(session: Session, output: Output) -> Project:
-    run = session.get(Run, output.run_id)
-    project = session.get(Project, run.project_id) if run is not None else None
-    if project is None:
-        raise NotFound(f"The project of output {output.id} no longer exists.")
-    return project
+    missing = f"The project of output {output.id} no longer exists."
+    run = fetch(session, Run, output.run_id, missing=missing)
+    return fetch(session, Project, run.project_id, missing=missing)
 
 
 def rate_output(
@@ -158,7 +160,8 @@ def rate_output(
     tags: Iterable[str] = (),
     blind: bool = False,
 ) -> RatingView:
-    """Record (or change) ``rater``'s rating of an output; returns the stored rating."""
+    """Record (or change) ``rater``'s rating of an output; returns the stored rating. Runs in a
+    transaction of its own, retried after a lock timeout (see the module docstring)."""
     rater = clean_rater(rater)
     score = score_for(kind, value)
     comment = (comment or "").strip()
@@ -173,7 +176,8 @@ def rate_output(
 
 
 def write_with_retries(engine: Engine, work: Callable[[Session], T], *, what: str) -> T:
-    """Run ``work`` in a transaction, again after a lock timeout or a lost insert race."""
+    """Run ``work`` in a transaction, again after a lock timeout or a lost insert race. It opens
+    the transaction itself because a failed attempt must be rolled back and started afresh."""
     last_error: Exception | None = None
     for attempt in range(WRITE_ATTEMPTS):
         try:
@@ -273,42 +277,34 @@ def rated_output_ids(engine: Engine, output_ids: Sequence[int], rater: str) -> s
 
 def project_tags(engine: Engine, project_id: int) -> list[str]:
     with session_scope(engine) as session:
-        project = session.get(Project, project_id)
-        if project is None:
-            raise NotFound(f"Project {project_id} does not exist.")
-        return list(project.tags)
+        return list(fetch(session, Project, project_id).tags)
 
 
 def tags_for_output(engine: Engine, output_id: int) -> list[str]:
     """The tags a rater may pick for this output: its project's list."""
     with session_scope(engine) as session:
-        output = session.get(Output, output_id)
-        if output is None:
-            raise NotFound(f"Output {output_id} no longer exists.")
+        output = fetch(session, Output, output_id, missing=f"Output {output_id} no longer exists.")
         return list(project_of_output(session, output).tags)
 
 
-def set_project_tags(engine: Engine, project_id: int, tags: Iterable[str], *, actor: str) -> list[str]:
+def set_project_tags(session: Session, project_id: int, tags: Iterable[str], *, actor: str) -> list[str]:
     """Replace the tags offered to raters. Ratings keep the tags they already carry."""
     cleaned = clean_tags(tags)
-    with session_scope(engine) as session:
-        project = session.get(Project, project_id)
-        if project is None:
-            raise NotFound(f"Project {project_id} does not exist.")
-        before = list(project.tags)
-        if before == cleaned:
-            return cleaned
-        project.tags = cleaned
-        project.updated_at = utcnow()
-        session.add(project)
-        audit.record(
-            session,
-            actor=actor,
-            action="project.tags",
-            entity_type="project",
-            entity_id=project_id,
-            project_id=project_id,
-            before={"tags": before},
-            after={"tags": cleaned},
-        )
+    project = fetch(session, Project, project_id)
+    before = list(project.tags)
+    if before == cleaned:
         return cleaned
+    project.tags = cleaned
+    project.updated_at = utcnow()
+    session.add(project)
+    audit.record(
+        session,
+        actor=actor,
+        action="project.tags",
+        entity_type="project",
+        entity_id=project_id,
+        project_id=project_id,
+        before={"tags": before},
+        after={"tags": cleaned},
+    )
+    return cleaned

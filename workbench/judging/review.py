@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from workbench.errors import NotFound
 from workbench.judging.blind import shuffled
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import Output, Project, Prompt, PromptVersion, Rating, Run, TestCase
 
 
@@ -101,8 +101,7 @@ def review_queue(
     (blind review: a run of answers from one model would give the model away)."""
     rater = (rater or "").strip()
     with session_scope(engine) as session:
-        if session.get(PromptVersion, version_id) is None:
-            raise NotFound(f"Version {version_id} does not exist.")
+        fetch(session, PromptVersion, version_id)
         outputs = list(
             session.exec(
                 select(Output)
@@ -136,9 +135,7 @@ def review_queue(
 
 def describe_output(engine: Engine, output_id: int) -> QueueItem:
     with session_scope(engine) as session:
-        output = session.get(Output, output_id)
-        if output is None:
-            raise NotFound(f"Output {output_id} no longer exists.")
+        output = fetch(session, Output, output_id, missing=f"Output {output_id} no longer exists.")
         return _item(output, _case_names(session, [output]))
 
 

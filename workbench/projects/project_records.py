@@ -1,8 +1,9 @@
 """Projects: the use case a set of prompts serves.
 
-Convention for the whole core: functions take the ``Engine`` and run their own short
-transaction, so a page calls one function per user action and never holds a session across
-reruns. Returned rows are detached plain data.
+Writes take the caller's ``Session`` and never commit: the edge (a page, the CLI, the demo
+seeder, a test) opens the transaction with ``session_scope``, so a project created together
+with its first prompt lands together or not at all. Reads take the ``Engine`` and return
+detached plain data, never held across reruns.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from workbench.errors import InvalidInput, NotFound
+from workbench.errors import InvalidInput
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import SENSITIVITY_LEVELS, Project, utcnow
 
 EDITABLE_FIELDS = (
@@ -60,10 +62,12 @@ def list_projects(engine: Engine) -> list[Project]:
 
 def get_project(engine: Engine, project_id: int) -> Project:
     with session_scope(engine) as session:
-        project = session.get(Project, project_id)
-        if project is None:
-            raise NotFound(f"Project {project_id} does not exist (it may have been deleted).")
-        return project
+        return fetch(
+            session,
+            Project,
+            project_id,
+            missing=f"Project {project_id} does not exist (it may have been deleted).",
+        )
 
 
 def find_project(engine: Engine, name: str) -> Project | None:
@@ -71,53 +75,54 @@ def find_project(engine: Engine, name: str) -> Project | None:
         return session.exec(select(Project).where(Project.name == name)).first()
 
 
-def create_project(engine: Engine, *, actor: str, name: str, **values: Any) -> Project:
+def create_project(session: Session, *, actor: str, name: str, **values: Any) -> Project:
+    """Insert and audit a project in the caller's transaction. The insert is flushed here, so a
+    taken name is refused by name now rather than as a bare constraint error at commit."""
     values = {"name": name.strip(), **values}
     _validate(values)
     try:
-        with session_scope(engine) as session:
-            project = Project(**values)
-            session.add(project)
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="project.create",
-                entity_type="project",
-                entity_id=project.id,
-                project_id=project.id,
-                after=_snapshot(project),
-            )
-            return project
+        project = Project(**values)
+        session.add(project)
+        session.flush()
     except IntegrityError:
         raise InvalidInput(f"A project named '{name}' already exists.", field="name") from None
+    audit.record(
+        session,
+        actor=actor,
+        action="project.create",
+        entity_type="project",
+        entity_id=project.id,
+        project_id=project.id,
+        after=_snapshot(project),
+    )
+    return project
 
 
-def update_project(engine: Engine, project_id: int, *, actor: str, **values: Any) -> Project:
+def update_project(session: Session, project_id: int, *, actor: str, **values: Any) -> Project:
+    """Change project fields in the caller's transaction, auditing only what changed (flushed
+    here, like ``create_project``, so a taken name is refused by name)."""
     _validate(values)
+    project = fetch(session, Project, project_id)
+    before = _snapshot(project)
+    for key, value in values.items():
+        setattr(project, key, value)
+    project.updated_at = utcnow()
+    session.add(project)
     try:
-        with session_scope(engine) as session:
-            project = session.get(Project, project_id)
-            if project is None:
-                raise NotFound(f"Project {project_id} does not exist.")
-            before = _snapshot(project)
-            for key, value in values.items():
-                setattr(project, key, value)
-            project.updated_at = utcnow()
-            session.add(project)
-            after = _snapshot(project)
-            changed = {k for k in after if after[k] != before[k]}
-            if changed:
-                audit.record(
-                    session,
-                    actor=actor,
-                    action="project.update",
-                    entity_type="project",
-                    entity_id=project.id,
-                    project_id=project.id,
-                    before={k: before[k] for k in changed},
-                    after={k: after[k] for k in changed},
-                )
-            return project
+        session.flush()
     except IntegrityError:
         raise InvalidInput(f"A project named '{values.get('name')}' already exists.", field="name") from None
+    after = _snapshot(project)
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="project.update",
+            entity_type="project",
+            entity_id=project.id,
+            project_id=project.id,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return project

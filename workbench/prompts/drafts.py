@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from workbench.errors import InvalidInput, TemplateError
 from workbench.prompts import versions
@@ -84,7 +85,7 @@ def check_saveable(
 
 
 def save_draft(
-    engine: Engine,
+    session: Session,
     *,
     prompt_id: int,
     system: str,
@@ -98,7 +99,7 @@ def save_draft(
     """Save the draft as the next version of ``prompt_id``; refused (nothing written) unless it renders."""
     sample = check_saveable(system, user, values, author=author, change_note=change_note)
     return versions.save_version(
-        engine,
+        session,
         prompt_id=prompt_id,
         system_template=system,
         user_template=user,
@@ -121,7 +122,7 @@ def free_prompt_name(engine: Engine, project_id: int, name: str) -> str:
 
 
 def save_new_prompt(
-    engine: Engine,
+    session: Session,
     *,
     project_id: int,
     name: str,
@@ -133,16 +134,17 @@ def save_new_prompt(
     description: str = "",
     params: dict[str, Any] | None = None,
 ) -> PromptVersion:
-    """Create prompt ``name`` with the draft as version 1. Everything is checked before the
-    prompt row is written, so a refused draft leaves no empty prompt behind."""
+    """Create prompt ``name`` with the draft as version 1, in the caller's transaction. Everything
+    is checked before the prompt row is written, and both rows commit together, so a refused
+    draft leaves no empty prompt behind."""
     if not name.strip():
         raise InvalidInput("Give the new prompt a name, e.g. 'Late order reply'.")
     check_saveable(system, user, values, author=author, change_note=change_note)
     prompt = versions.create_prompt(
-        engine, project_id=project_id, name=name, actor=author.strip(), description=description
+        session, project_id=project_id, name=name, actor=author.strip(), description=description
     )
     return save_draft(
-        engine,
+        session,
         prompt_id=prompt.id,  # type: ignore[arg-type]
         system=system,
         user=user,

@@ -1,15 +1,18 @@
 """Prompts, their immutable versions, and the labels that point at them.
 
 A save never rewrites a version: it adds version N+1. Two people saving the same prompt at the
-same moment both get their own version, because numbering is serialised per prompt (a write
-lock on the prompt row is taken before the next number is read) and retried on a collision.
+same moment both get their own version, because numbering is serialised per prompt: a write
+lock on the prompt row is taken before the next number is read, and held until the caller's
+transaction ends, so the second save waits for the first instead of reading the same number.
 Labels (production, staging, ...) move between versions; each move is a ``LabelMove`` row and an
 audit event, and a rollback is simply a move back.
+
+Writes take the caller's ``Session`` and do not commit (``with session_scope(engine) as
+session: versions.save_version(session, ...)``); reads take the engine.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +24,8 @@ from workbench.errors import InvalidInput, NotFound
 from workbench.prompts.templates import Message, PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import Label, LabelMove, Project, Prompt, PromptVersion, utcnow
-
-SAVE_ATTEMPTS = 8
 
 
 def _version_snapshot(version: PromptVersion) -> dict[str, Any]:
@@ -55,15 +57,16 @@ def add_prompt(session: Session, *, project_id: int, name: str, actor: str, desc
     return prompt
 
 
-def create_prompt(engine: Engine, *, project_id: int, name: str, actor: str, description: str = "") -> Prompt:
+def create_prompt(
+    session: Session, *, project_id: int, name: str, actor: str, description: str = ""
+) -> Prompt:
+    """A new prompt of the project; a name the project already uses is refused by name."""
     name = name.strip()
     if not name:
         raise InvalidInput("A prompt needs a name.", field="name")
+    fetch(session, Project, project_id)
     try:
-        with session_scope(engine) as session:
-            if session.get(Project, project_id) is None:
-                raise NotFound(f"Project {project_id} does not exist.")
-            return add_prompt(session, project_id=project_id, name=name, actor=actor, description=description)
+        return add_prompt(session, project_id=project_id, name=name, actor=actor, description=description)
     except IntegrityError:
         raise InvalidInput(f"This project already has a prompt named '{name}'.", field="name") from None
 
@@ -82,10 +85,7 @@ def list_prompts(
 
 def get_prompt_row(engine: Engine, prompt_id: int) -> Prompt:
     with session_scope(engine) as session:
-        prompt = session.get(Prompt, prompt_id)
-        if prompt is None:
-            raise NotFound(f"Prompt {prompt_id} does not exist.")
-        return prompt
+        return fetch(session, Prompt, prompt_id)
 
 
 # ---- versions -------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def add_version(
 
 
 def save_version(
-    engine: Engine,
+    session: Session,
     *,
     prompt_id: int,
     system_template: str,
@@ -147,7 +147,11 @@ def save_version(
     sample_variables: dict[str, Any] | None = None,
     parent_id: int | None = None,
 ) -> PromptVersion:
-    """Store a new immutable version. A template that does not parse is refused unsaved."""
+    """Store a new immutable version. A template that does not parse is refused unsaved.
+
+    A concurrent save of the same prompt waits on the prompt row's lock (see the module
+    docstring); if the database stays locked beyond its busy timeout, the save is refused with
+    a message instead of a driver error, and the caller's transaction rolls back."""
     template = PromptTemplate(system=system_template, user=user_template)
     template.validate()  # raises TemplateError with line and message; nothing is written
     if not (system_template.strip() or user_template.strip()):
@@ -157,28 +161,21 @@ def save_version(
     if sample_variables:
         # A version whose own sample values do not render would fail for everyone who opens it.
         template.render({**dict.fromkeys(template.variables(), ""), **sample_variables})
-    last_error: Exception | None = None
-    for attempt in range(SAVE_ATTEMPTS):
-        try:
-            with session_scope(engine) as session:
-                prompt = session.get(Prompt, prompt_id)
-                if prompt is None:
-                    raise NotFound(f"Prompt {prompt_id} does not exist.")
-                return add_version(
-                    session,
-                    prompt,
-                    system_template=system_template,
-                    user_template=user_template,
-                    author=author,
-                    change_note=change_note,
-                    params=params,
-                    sample_variables=sample_variables,
-                    parent_id=parent_id,
-                )
-        except (IntegrityError, OperationalError) as exc:  # a concurrent save took the number
-            last_error = exc
-            time.sleep(0.01 * (attempt + 1))
-    raise InvalidInput(f"Could not save the version after {SAVE_ATTEMPTS} attempts: {last_error}") from None
+    prompt = fetch(session, Prompt, prompt_id)
+    try:
+        return add_version(
+            session,
+            prompt,
+            system_template=system_template,
+            user_template=user_template,
+            author=author,
+            change_note=change_note,
+            params=params,
+            sample_variables=sample_variables,
+            parent_id=parent_id,
+        )
+    except (IntegrityError, OperationalError) as exc:
+        raise InvalidInput(f"Could not save the version; try again in a moment ({exc.orig}).") from None
 
 
 def list_versions(engine: Engine, prompt_id: int) -> list[PromptVersion]:
@@ -194,10 +191,7 @@ def list_versions(engine: Engine, prompt_id: int) -> list[PromptVersion]:
 
 def get_version(engine: Engine, version_id: int) -> PromptVersion:
     with session_scope(engine) as session:
-        version = session.get(PromptVersion, version_id)
-        if version is None:
-            raise NotFound(f"Version {version_id} does not exist.")
-        return version
+        return fetch(session, PromptVersion, version_id)
 
 
 def latest_version(engine: Engine, prompt_id: int) -> PromptVersion | None:
@@ -250,31 +244,25 @@ def record_label_move(
     return label
 
 
-def set_label(engine: Engine, *, version_id: int, name: str, actor: str, note: str = "") -> Label:
+def set_label(session: Session, *, version_id: int, name: str, actor: str, note: str = "") -> Label:
     """Point label ``name`` of the version's prompt at ``version_id`` (creating the label)."""
     name = name.strip()
     if not name:
         raise InvalidInput("A label needs a name, e.g. production or staging.", field="label")
-    with session_scope(engine) as session:
-        version = session.get(PromptVersion, version_id)
-        if version is None:
-            raise NotFound(f"Version {version_id} does not exist.")
-        prompt = session.get(Prompt, version.prompt_id)
-        assert prompt is not None
-        return record_label_move(session, prompt, name, version, actor, note, "label.move")
+    version = fetch(session, PromptVersion, version_id)
+    prompt = fetch(session, Prompt, version.prompt_id)
+    return record_label_move(session, prompt, name, version, actor, note, "label.move")
 
 
 def rollback_label(
-    engine: Engine, *, prompt_id: int, name: str, to_version_id: int, actor: str, note: str = ""
+    session: Session, *, prompt_id: int, name: str, to_version_id: int, actor: str, note: str = ""
 ) -> Label:
     """Move a label back to an older version; versions themselves are untouched."""
-    with session_scope(engine) as session:
-        version = session.get(PromptVersion, to_version_id)
-        if version is None or version.prompt_id != prompt_id:
-            raise NotFound(f"Version {to_version_id} is not a version of this prompt.")
-        prompt = session.get(Prompt, prompt_id)
-        assert prompt is not None
-        return record_label_move(session, prompt, name, version, actor, note or "rollback", "label.rollback")
+    version = session.get(PromptVersion, to_version_id)
+    if version is None or version.prompt_id != prompt_id:
+        raise NotFound(f"Version {to_version_id} is not a version of this prompt.")
+    prompt = fetch(session, Prompt, prompt_id)
+    return record_label_move(session, prompt, name, version, actor, note or "rollback", "label.rollback")
 
 
 def labels_for_prompt(engine: Engine, prompt_id: int) -> list[Label]:
@@ -357,8 +345,7 @@ def resolve_release(
                 names = [lb.name for lb in session.exec(select(Label).where(Label.prompt_id == prompt.id))]
                 known = ", ".join(sorted(names)) or "none yet"
                 raise NotFound(f"Prompt '{name}' has no label '{label}' (labels: {known}).")
-            row = session.get(PromptVersion, found.version_id)
-            assert row is not None
+            row = fetch(session, PromptVersion, found.version_id)
             used_label = label
         return PromptRelease(
             name=prompt.name,

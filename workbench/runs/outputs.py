@@ -3,6 +3,11 @@
 The runner writes every output here the moment it finishes, each in its own short transaction,
 so what came back survives a closed tab or a crashed server. Pages and later capabilities
 (ratings, bench tests) read runs back through the same functions.
+
+Unlike most writes in the core, ``create_run``, ``finish_run`` and ``save_output`` take the
+engine and commit themselves: they are the runner's, called from its writer thread while the
+calls are still streaming, and each must be durable on its own, not wait for a caller's
+transaction that spans the whole run.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, func, select
 
-from workbench.errors import NotFound
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import Output, Run, utcnow
 
 # Statuses of a cell that has not finished yet (never stored; outputs are written when done).
@@ -86,9 +91,7 @@ def create_run(
 
 def finish_run(engine: Engine, run_id: int, status: str) -> None:
     with session_scope(engine) as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            raise NotFound(f"Run {run_id} does not exist.")
+        run = fetch(session, Run, run_id)
         run.status = status
         run.finished_at = utcnow()
         session.add(run)
@@ -96,10 +99,7 @@ def finish_run(engine: Engine, run_id: int, status: str) -> None:
 
 def get_run(engine: Engine, run_id: int) -> Run:
     with session_scope(engine) as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            raise NotFound(f"Run {run_id} does not exist.")
-        return run
+        return fetch(session, Run, run_id)
 
 
 # ---- outputs --------------------------------------------------------------------------------

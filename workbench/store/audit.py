@@ -91,7 +91,11 @@ def record(
 
 def record_now(engine: Engine, **fields: Any) -> None:
     """``record`` in a transaction of its own, for events with no other write (an export, a
-    download): ``audit.record_now(engine, actor=name, action="export.csv", after={"rows": 12})``."""
+    download): ``audit.record_now(engine, actor=name, action="export.csv", after={"rows": 12})``.
+
+    It owns its transaction on purpose: there is no change to commit it with, and an export's
+    long read should not sit inside a write transaction. Anything that also changes rows calls
+    ``record`` with the caller's session instead."""
     with session_scope(engine) as session:
         record(session, **fields)
 

@@ -113,6 +113,16 @@ def open_database(url: str) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A transaction: commits on success, rolls back on any exception.
 
+    The session rule: core functions that write take a ``Session`` and never commit; the edge
+    (a page or ui helper, the CLI, the demo seeder, a test, a benchmark) opens the transaction
+    here, so several writes of one user action land together or not at all::
+
+        with session_scope(engine) as session:
+            version = versions.save_version(session, prompt_id=..., ...)
+
+    Functions that only read may take the engine and open their own short scope. In a page,
+    call ``st.rerun()``/``st.stop()`` after the block: they raise, and the block would roll back.
+
     ``expire_on_commit=False`` keeps returned objects readable after the block, which is what
     callers want from plain data objects; they must not be carried across Streamlit reruns.
     """

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from workbench.insights import version_history as history
 from workbench.insights.version_history import LabelState, VersionRow
 from workbench.judging import feedback
+from workbench.store.engine import session_scope
 from workbench.ui.rating.charts import score_columns
 from workbench.ui.shell import auth, state
 
@@ -86,7 +87,8 @@ def _move(
     if st.button("Move label", key="versions_move", icon=":material/label:") and auth.allowed(
         "label.move", project_id
     ):
-        history.move_label(engine, version_id=target, name=name, actor=state.user_name(), note=note)
+        with session_scope(engine) as session:
+            history.move_label(session, version_id=target, name=name, actor=state.user_name(), note=note)
         del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
         st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)}."
         st.rerun()
@@ -121,7 +123,10 @@ def _roll_back(
     if st.button(f"Roll {chosen} back", key="versions_back", icon=":material/undo:") and auth.allowed(
         "label.move", project_id
     ):
-        history.roll_back(engine, prompt_id=prompt_id, name=chosen, to_version_id=to, actor=state.user_name())
+        with session_scope(engine) as session:
+            history.roll_back(
+                session, prompt_id=prompt_id, name=chosen, to_version_id=to, actor=state.user_name()
+            )
         st.session_state[LABEL_FLASH] = f"'{chosen}' rolled back to {label_of(to)}; no version was changed."
         st.rerun()
 

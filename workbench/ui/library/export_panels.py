@@ -20,6 +20,7 @@ from workbench.exports.files import ZIP_MIME
 from workbench.exports.key_scrub import Scrubber, scrubber
 from workbench.exports.scope import Selection
 from workbench.store import audit
+from workbench.store.engine import session_scope
 from workbench.ui.shell import state
 from workbench.ui.shell.key_lookup import lookup_key
 
@@ -159,9 +160,14 @@ def import_prompts_form(engine: Engine, allowed: set[int] | None) -> None:
     )
     upload = st.file_uploader("Prompts file", type=["csv", "xlsx"], key="import_prompts_file")
     if upload is not None and st.button("Import prompts", key="import_prompts_btn", type="primary"):
-        counts = prompts_csv.import_prompts(
-            engine, upload.getvalue(), upload.name, actor=state.user_name() or "anonymous", allowed=allowed
-        )
+        with session_scope(engine) as session:
+            counts = prompts_csv.import_prompts(
+                session,
+                upload.getvalue(),
+                upload.name,
+                actor=state.user_name() or "anonymous",
+                allowed=allowed,
+            )
         st.success(
             f"Imported {upload.name}: {counts['prompts_created']} prompts created, "
             f"{counts['versions_added']} versions added, {counts['labels_set']} labels set."
@@ -178,19 +184,20 @@ def import_cases_form(engine: Engine, prompts: dict[int, str]) -> None:
     upload = st.file_uploader("Test cases file", type=["csv", "xlsx"], key="import_cases_file")
     if upload is not None and st.button("Import test cases", key="import_cases_btn", type="primary"):
         actor = state.user_name() or "anonymous"
-        change = cases.import_cases(
-            engine, prompt_id, upload.getvalue(), upload.name, actor=actor, replace=replace
-        )
         fmt = upload.name.rsplit(".", 1)[-1].lower()
-        audit.record_now(
-            engine,
-            actor=actor,
-            action=f"import.{fmt}",
-            entity_type="prompt",
-            entity_id=prompt_id,
-            detail=upload.name,
-            after={"test_cases": change.added, "replaced": change.deleted},
-        )
+        with session_scope(engine) as session:
+            change = cases.import_cases(
+                session, prompt_id, upload.getvalue(), upload.name, actor=actor, replace=replace
+            )
+            audit.record(
+                session,
+                actor=actor,
+                action=f"import.{fmt}",
+                entity_type="prompt",
+                entity_id=prompt_id,
+                detail=upload.name,
+                after={"test_cases": change.added, "replaced": change.deleted},
+            )
         st.success(f"Imported {upload.name}: {change}.")
 
 

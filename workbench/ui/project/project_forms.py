@@ -14,6 +14,7 @@ from workbench.errors import WorkbenchError
 from workbench.governance import access
 from workbench.models import endpoints
 from workbench.projects import framing, kpis, project_records
+from workbench.store.engine import session_scope
 from workbench.store.tables import SENSITIVITY_LEVELS, Project
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.page import literal
@@ -34,7 +35,8 @@ def _save(engine: Engine, project: Project, action: str, message: str, **values:
         return
     if not state.user_name():
         st.caption("Tip: type your name in the sidebar so the audit log says who changed this.")
-    project_records.update_project(engine, project.id, actor=state.user_name(), **values)  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        project_records.update_project(session, project.id, actor=state.user_name(), **values)  # type: ignore[arg-type]
     st.session_state[FLASH] = message
     st.rerun()
 
@@ -145,7 +147,10 @@ def _create(engine: Engine) -> None:
     """Callback (runs before the script, so it may point the sidebar's picker at the new project)."""
     name = st.session_state.get("new_project:name", "")
     try:
-        project = access.create_project_as(engine, auth.current_email(), actor=state.user_name(), name=name)
+        with session_scope(engine) as session:
+            project = access.create_project_as(
+                session, auth.current_email(), actor=state.user_name(), name=name
+            )
     except WorkbenchError as exc:
         st.session_state[NEW_PROJECT_ERROR] = str(exc)
         return

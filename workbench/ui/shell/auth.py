@@ -3,7 +3,8 @@
 Pages call one function before each guarded action::
 
     if auth.allowed("version.save", project_id):   # shows why not when refused
-        versions.save_version(...)
+        with session_scope(engine) as session:
+            versions.save_version(session, ...)
 
 The router calls ``gate(engine)`` before building the menu: with sign-in switched on, a visitor
 who has not signed in sees only the sign-in screen. Sign-in uses Streamlit's ``st.login``
