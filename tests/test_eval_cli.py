@@ -225,3 +225,26 @@ def test_versions_run_oldest_first_whatever_order_they_are_named(seeded_engine: 
     chosen = selection.version_ids(seeded_engine, prompt, named)
     numbers = {v.id: v.number for v in versions.list_versions(seeded_engine, prompt.id)}
     assert [numbers[i] for i in chosen] == [1, 2]
+
+
+def test_the_eval_command_imports_only_what_it_uses(database: str, tmp_path: Path) -> None:
+    """pandas, Alembic, openpyxl, plotly and Streamlit stay out of the eval path; of the SDKs,
+    only the one the chosen endpoint speaks is loaded (its client is built)."""
+    script = (
+        "import sys\n"
+        "from workbench.cli import main\n"
+        f"code = main(['eval', *{HR!r}, '--models', 'fake-large', '--min-pass-rate', '0.9',"
+        f" '--database', {database!r}, '--json', {str(tmp_path / 'r.json')!r}])\n"
+        "heavy = {'pandas', 'alembic', 'openpyxl', 'plotly', 'streamlit', 'anthropic'} & set(sys.modules)\n"
+        "assert code == 0, code\n"
+        "assert not heavy, heavy\n"
+        "assert 'openai' in sys.modules\n"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "WORKBENCH_DATABASE_URL"
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["gate"] == "passed"

@@ -112,3 +112,27 @@ def test_upgrade_from_first_revision_keeps_every_row(storage_url: str) -> None:
                 for column, value in old_row.items():
                     assert _normalise(new_row[column]) == _normalise(value), f"{name}.{column} changed"
     engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    """Opening a current database skips Alembic by reading the head from the migration files;
+    that reading must agree with Alembic's own."""
+    from workbench.store.engine import head_from_files
+
+    assert head_from_files() == head_revision()
+
+
+def test_a_current_database_opens_without_alembic(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    migrate(make_engine(url))
+    code = (
+        "import sys\n"
+        "from workbench.store.engine import open_database\n"
+        f"open_database({url!r})\n"
+        "assert 'alembic' not in sys.modules, 'alembic imported for a current database'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -1,5 +1,3 @@
-import sys
+from workbench.cli.entry import run
 
-from workbench.cli.entry import main
-
-sys.exit(main())
+run()

@@ -236,7 +236,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
                 json.dumps(ci.as_json(result), indent=2, ensure_ascii=False), encoding="utf-8"
             )
         if result.answered == 0:
-            first = report.frame.failures.iloc[0] if not report.frame.empty else "no outputs"
+            first = report.rows[0]["failures"] if report.rows else "no outputs"
             return _fail(f"No call returned an answer, so nothing was tested: {first}")
         return EXIT_PASSED if result.passed else EXIT_BELOW
     finally:

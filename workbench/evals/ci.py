@@ -52,8 +52,7 @@ class GateResult:
 
     @property
     def answered(self) -> int:
-        frame = self.report.frame
-        return int((frame.status == "ok").sum()) if not frame.empty else 0
+        return sum(row["status"] == "ok" for row in self.report.rows)
 
 
 def gate(engine: Engine, report: EvaluationReport, min_pass_rate: float) -> GateResult:
@@ -100,17 +99,17 @@ def summary_text(result: GateResult, max_failures: int = 10) -> str:
         lines.append(
             f"Overall: {figures['passed']} of {figures['total']} passed ({figures['pass_rate']:.0%})."
         )
-    failing = report.frame[~report.frame.passed] if not report.frame.empty else report.frame
-    if len(failing):
+    failing = [row for row in report.rows if not row["passed"]]
+    if failing:
         lines.append(f"Failing ({len(failing)}):")
-        for row in failing.head(max_failures).itertuples():
-            lines.append(f"  - {row.case} [{row.version} · {row.model}]: {row.failures}")
+        for row in failing[:max_failures]:
+            lines.append(f"  - {row['case']} [{row['version']} · {row['model']}]: {row['failures']}")
         if len(failing) > max_failures:
             lines.append(f"  … and {len(failing) - max_failures} more (see the JUnit or JSON report).")
-    regressions = report.regressions
-    for row in regressions.itertuples():
+    for change in report.regression_rows:
         lines.append(
-            f"Regression: {row.case} passes in {row.from_version} but fails in {row.to_version} ({row.model})."
+            f"Regression: {change['case']} passes in {change['from_version']} but fails in "
+            f"{change['to_version']} ({change['model']})."
         )
     verdict = "PASSED" if result.passed else "FAILED"
     lines.append(
@@ -132,16 +131,16 @@ def as_json(result: GateResult) -> dict[str, Any]:
     config = report.config
     cases = [
         {
-            "case": row.case,
-            "version": row.version,
-            "model": row.model,
-            "passed": bool(row.passed),
-            "status": row.status,
-            "failures": [{"assertion": a, "reason": r} for a, r in result.failures.get(row.output_id, [])],
-            "latency_ms": _number(row.latency_ms),
-            "cost_usd": _number(row.cost_usd),
+            "case": row["case"],
+            "version": row["version"],
+            "model": row["model"],
+            "passed": bool(row["passed"]),
+            "status": row["status"],
+            "failures": [{"assertion": a, "reason": r} for a, r in result.failures.get(row["output_id"], [])],
+            "latency_ms": _number(row["latency_ms"]),
+            "cost_usd": _number(row["cost_usd"]),
         }
-        for row in report.frame.itertuples()
+        for row in report.rows
     ]
     return {
         "evaluation_id": report.evaluation.id,
@@ -167,7 +166,7 @@ def as_json(result: GateResult) -> dict[str, Any]:
             for c in result.cells
         ],
         "cases": cases,
-        "regressions": report.regressions.to_dict("records"),
+        "regressions": report.regression_rows,
     }
 
 
@@ -177,11 +176,13 @@ def as_json(result: GateResult) -> dict[str, Any]:
 def junit_xml(result: GateResult) -> bytes:
     report = result.report
     prompt = report.config.prompt_name
-    frame = report.frame
-    root = ET.Element("testsuites", name=f"{prompt} bench", tests=str(len(frame)))
+    root = ET.Element("testsuites", name=f"{prompt} bench", tests=str(len(report.rows)))
     totals = {"failures": 0, "errors": 0}
     for cell in result.cells:
-        rows = frame[(frame.version == cell.version) & (frame.model == cell.model)].sort_values("case_pos")
+        rows = sorted(
+            (r for r in report.rows if r["version"] == cell.version and r["model"] == cell.model),
+            key=lambda r: r["case_pos"],
+        )
         suite = ET.SubElement(
             root, "testsuite", name=f"{prompt} · {cell.version} · {cell.model}", tests=str(len(rows))
         )
@@ -194,23 +195,25 @@ def junit_xml(result: GateResult) -> bytes:
             ET.SubElement(properties, "property", name=name, value=str(value))
         counts = {"failures": 0, "errors": 0}
         seconds = 0.0
-        for row in rows.itertuples():
-            took = (_number(row.latency_ms) or 0.0) / 1000
+        for row in rows:
+            took = (_number(row["latency_ms"]) or 0.0) / 1000
             seconds += took
             case = ET.SubElement(
                 suite,
                 "testcase",
                 classname=f"{prompt}.{cell.version}.{cell.model}",
-                name=str(row.case),
+                name=str(row["case"]),
                 time=f"{took:.3f}",
             )
-            if row.status != "ok":
+            if row["status"] != "ok":
                 counts["errors"] += 1
-                error = ET.SubElement(case, "error", message=row.failures or row.status, type=row.status)
-                error.text = row.failures
-            elif not row.passed:
+                error = ET.SubElement(
+                    case, "error", message=row["failures"] or row["status"], type=row["status"]
+                )
+                error.text = row["failures"]
+            elif not row["passed"]:
                 counts["failures"] += 1
-                failed = result.failures.get(row.output_id, [])
+                failed = result.failures.get(row["output_id"], [])
                 first = f"{failed[0][0]}: {failed[0][1]}" if failed else "failed"
                 failure = ET.SubElement(case, "failure", message=first, type="assertion")
                 failure.text = "\n".join(f"{assertion}: {reason}" for assertion, reason in failed)

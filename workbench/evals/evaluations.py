@@ -18,10 +18,10 @@ model, between reading and writing, and holds no transaction open while it waits
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
@@ -43,6 +43,9 @@ from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.lookup import fetch
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Run, TestCase, utcnow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FINAL_STATUSES = ("done", "cancelled", "failed")
 
@@ -221,11 +224,19 @@ def score_and_store(
 # ---- reopening --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class EvaluationReport:
-    evaluation: Evaluation
-    config: EvaluationConfig
-    frame: pd.DataFrame  # scoring.case_frame: one row per output
+    """A stored evaluation reopened: its config and one case row per output. The figures a
+    gate needs come from the rows in plain Python; the frames behind the page's heatmap and grid
+    are built on first use (pandas is imported only then)."""
+
+    def __init__(self, evaluation: Evaluation, config: EvaluationConfig, rows: list[scoring.CaseRow]) -> None:
+        self.evaluation = evaluation
+        self.config = config
+        self.rows = rows
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        return scoring.frame_of(self.rows)
 
     @property
     def matrix(self) -> pd.DataFrame:
@@ -239,9 +250,13 @@ class EvaluationReport:
     def regressions(self) -> pd.DataFrame:
         return scoring.regressions(self.frame)
 
-    @property
+    @cached_property
+    def regression_rows(self) -> list[dict[str, str]]:
+        return scoring.regression_rows(self.rows)
+
+    @cached_property
     def summary(self) -> dict[str, Any]:
-        return scoring.summary(self.frame)
+        return scoring.summary(self.rows)
 
 
 def report(engine: Engine, evaluation_id: int) -> EvaluationReport:
@@ -259,7 +274,7 @@ def _report(session: Session, evaluation_id: int) -> EvaluationReport:
         return output.test_case_id if output.test_case_id is not None else by_row.get(output.row_index)
 
     labels = config.labels()
-    frame = scoring.case_frame(
+    rows = scoring.case_rows(
         _outputs(session, evaluation_id),
         _results(session, evaluation_id),
         versions=labels["versions"],
@@ -267,8 +282,7 @@ def _report(session: Session, evaluation_id: int) -> EvaluationReport:
         cases=labels["cases"],
         case_of=case_of,
     )
-    frame = frame.sort_values(["version_pos", "model_pos", "case_pos", "output_id"]).reset_index(drop=True)
-    return EvaluationReport(evaluation, config, frame)
+    return EvaluationReport(evaluation, config, rows)
 
 
 def finish_evaluation(

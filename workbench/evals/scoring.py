@@ -1,9 +1,14 @@
 """Scoring: every assertion of each case on each output, and the frames behind the views.
 
 Pure functions over plain rows: ``Output`` and ``TestCase`` rows (or anything with the same
-attributes) in, ``Outcome`` rows (shaped like ``AssertionResult``) and pandas frames out. They
+attributes) in, ``Outcome`` rows (shaped like ``AssertionResult``) and case rows out. They
 neither run models nor read the database, so an evaluation scores outputs as the runner
-delivers them, and a stored evaluation rebuilds the same frames from its stored results.
+delivers them, and a stored evaluation rebuilds the same rows from its stored results.
+
+Case rows are plain dicts (one per output), and the headline figures, regressions and the CI
+gate are computed from them in plain Python, so ``workbench eval`` never imports pandas (half a
+second of its start-up); the pandas frames behind the page's heatmap and grid are built from the
+same rows on demand.
 
 A case passes on an output when the call succeeded and every assertion passed; a failed call
 fails each of its assertions with the call's error as the reason. Where one version × model ×
@@ -16,14 +21,15 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Protocol
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.aio import run_sync
 from workbench.evals.assertions import Answer, Grader, arun_assertion, describe
 from workbench.evals.judge import Judge
 from workbench.store.tables import Output, TestCase
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PASS, FAIL = "✓ pass", "✗ fail"  # plain symbols: grids render without an emoji font
 
@@ -182,6 +188,8 @@ def check_answer(
         }
         for o in run_sync(run())
     ]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["assertion", "verdict", "score", "reason"])
 
 
@@ -213,7 +221,10 @@ def _failures(results: Sequence[ResultLike]) -> str:
     return " | ".join(f"{describe(r.assertion)}: {r.reason}" for r in results if not r.passed)
 
 
-def case_frame(
+CaseRow = dict[str, Any]  # the FRAME_COLUMNS of one output
+
+
+def case_rows(
     outputs: Sequence[Output],
     results: Sequence[ResultLike],
     *,
@@ -221,9 +232,10 @@ def case_frame(
     models: Mapping[int, str],
     cases: Mapping[int, str],
     case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
-) -> pd.DataFrame:
+) -> list[CaseRow]:
     """One row per output: its version, model and case (labels in the order of the mappings),
-    whether the case passed, and the failing assertions with their reasons."""
+    whether the case passed, and the failing assertions with their reasons; sorted by version,
+    model, case and output."""
     by_output: dict[Any, list[ResultLike]] = {}
     for result in results:
         by_output.setdefault(result.output_id, []).append(result)
@@ -238,18 +250,18 @@ def case_frame(
         own = sorted(by_output.get(output.id, []), key=lambda r: r.assertion_index)
         scores = [r.score for r in own if r.score is not None]
         failures = _failures(own) or ("" if output.status == "ok" else _failed_call(output))
-        model = models.get(output.model_id) if output.model_id is not None else None  # type: ignore[arg-type]
+        model = models.get(output.model_id) if output.model_id is not None else None
         rows.append(
             {
                 "output_id": output.id,
                 "version_id": output.prompt_version_id,
-                "version": versions[output.prompt_version_id],  # type: ignore[index]
+                "version": versions[output.prompt_version_id],
                 "version_pos": version_pos[output.prompt_version_id],
                 "model_id": output.model_id,
                 "model": model or f"{output.endpoint_name} · {output.model_name}",
                 "model_pos": model_pos.get(output.model_id, len(model_pos)),
                 "case_id": case_id,
-                "case": cases[case_id],  # type: ignore[index]
+                "case": cases[case_id],
                 "case_pos": case_pos[case_id],
                 "status": output.status,
                 "passed": output.status == "ok" and all(r.passed for r in own),
@@ -261,7 +273,34 @@ def case_frame(
                 "cost_usd": output.cost_usd,
             }
         )
-    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    rows.sort(key=lambda r: (r["version_pos"], r["model_pos"], r["case_pos"], r["output_id"] or 0))
+    return rows
+
+
+def frame_of(rows: Sequence[CaseRow]) -> pd.DataFrame:
+    """The rows as a pandas frame (for the page's tables and charts; pandas is imported here)."""
+    import pandas as pd
+
+    return pd.DataFrame(list(rows), columns=FRAME_COLUMNS)
+
+
+def case_frame(
+    outputs: Sequence[Output],
+    results: Sequence[ResultLike],
+    *,
+    versions: Mapping[int, str],
+    models: Mapping[int, str],
+    cases: Mapping[int, str],
+    case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
+) -> pd.DataFrame:
+    """``case_rows`` as a frame."""
+    return frame_of(
+        case_rows(outputs, results, versions=versions, models=models, cases=cases, case_of=case_of)
+    )
+
+
+def _records(rows: pd.DataFrame | Sequence[CaseRow]) -> list[CaseRow]:
+    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)  # type: ignore[arg-type,return-value]
 
 
 def _ordered(frame: pd.DataFrame, label: str) -> list[str]:
@@ -270,6 +309,8 @@ def _ordered(frame: pd.DataFrame, label: str) -> list[str]:
 
 def pass_rate_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     """Share of outputs passing, versions as rows and models as columns (for a heatmap)."""
+    import pandas as pd
+
     if frame.empty:
         return pd.DataFrame(dtype=float)
     matrix = frame.pivot_table(index="version", columns="model", values="passed", aggfunc="mean")
@@ -278,6 +319,8 @@ def pass_rate_matrix(frame: pd.DataFrame) -> pd.DataFrame:
 
 def cell_results(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per case × version × model: passed only if every output there passed."""
+    import pandas as pd
+
     keys = ["case", "case_pos", "version", "version_pos", "model", "model_pos"]
     if frame.empty:
         return pd.DataFrame(columns=[*keys, "passed", "outputs", "failures"])
@@ -291,6 +334,8 @@ def cell_results(frame: pd.DataFrame) -> pd.DataFrame:
 
 def case_grid(frame: pd.DataFrame) -> pd.DataFrame:
     """Cases as rows, one column per "version · model": ✓ pass, or ✗ fail with the failing reasons."""
+    import pandas as pd
+
     cells = cell_results(frame)
     if cells.empty:
         return pd.DataFrame()
@@ -304,60 +349,94 @@ def case_grid(frame: pd.DataFrame) -> pd.DataFrame:
     return grid.reindex(index=_ordered(frame, "case"), columns=list(order)).fillna("")
 
 
-def changes(frame: pd.DataFrame) -> pd.DataFrame:
+CHANGE_COLUMNS = ["model", "case", "from_version", "to_version", "change", "reason"]
+
+
+def _cells(rows: Sequence[CaseRow]) -> dict[tuple[str, str, str], tuple[bool, str]]:
+    """(version, model, case) -> (every output there passed, the first failure reason)."""
+    cells: dict[tuple[str, str, str], tuple[bool, str]] = {}
+    for row in rows:
+        key = (row["version"], row["model"], row["case"])
+        passed, reason = cells.get(key, (True, ""))
+        cells[key] = (passed and bool(row["passed"]), reason or row["failures"] or "")
+    return cells
+
+
+def change_rows(rows: pd.DataFrame | Sequence[CaseRow]) -> list[dict[str, str]]:
     """Cases whose verdict flips between one version and the next (per model, in version order)."""
-    columns = ["model", "case", "from_version", "to_version", "change", "reason"]
-    cells = cell_results(frame)
-    versions = _ordered(frame, "version") if not frame.empty else []
-    rows = []
+    records = _records(rows)
+    versions = [v for _, v in sorted({(r["version_pos"], r["version"]) for r in records})]
+    cases = [c for _, c in sorted({(r["case_pos"], r["case"]) for r in records})]
+    models = [m for _, m in sorted({(r["model_pos"], r["model"]) for r in records})]
+    cells = _cells(records)
+    found = []
     for earlier, later in pairwise(versions):
-        before = cells[cells.version == earlier].set_index(["model", "case"])
-        after = cells[cells.version == later].set_index(["model", "case"])
-        for key in before.index.intersection(after.index):
-            was, now = bool(before.at[key, "passed"]), bool(after.at[key, "passed"])
-            if was != now:
-                change = "regression" if was else "fix"
-                reason = after.at[key, "failures"] if was else ""
-                rows.append(
+        for model in models:
+            for case in cases:
+                before, after = cells.get((earlier, model, case)), cells.get((later, model, case))
+                if before is None or after is None or before[0] == after[0]:
+                    continue
+                regression = before[0]
+                found.append(
                     {
-                        "model": key[0],
-                        "case": key[1],
+                        "model": model,
+                        "case": case,
                         "from_version": earlier,
                         "to_version": later,
-                        "change": change,
-                        "reason": reason,
+                        "change": "regression" if regression else "fix",
+                        "reason": after[1] if regression else "",
                     }
                 )
-    return pd.DataFrame(rows, columns=columns)
+    return found
+
+
+def changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``change_rows`` as a frame."""
+    import pandas as pd
+
+    return pd.DataFrame(change_rows(frame), columns=CHANGE_COLUMNS)
+
+
+def regression_rows(rows: pd.DataFrame | Sequence[CaseRow]) -> list[dict[str, str]]:
+    """Cases that pass in one version and fail in the next, per model."""
+    return [
+        {k: v for k, v in c.items() if k != "change"}
+        for c in change_rows(rows)
+        if c["change"] == "regression"
+    ]
 
 
 def regressions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cases that pass in one version and fail in the next, per model."""
-    found = changes(frame)
-    return found[found.change == "regression"].drop(columns="change").reset_index(drop=True)
+    """``regression_rows`` as a frame."""
+    import pandas as pd
+
+    return pd.DataFrame(regression_rows(frame), columns=[c for c in CHANGE_COLUMNS if c != "change"])
 
 
-def summary(frame: pd.DataFrame) -> dict[str, Any]:
+def summary(rows: pd.DataFrame | Sequence[CaseRow]) -> dict[str, Any]:
     """Headline figures for ``Evaluation.summary`` and a CI gate (JSON-ready)."""
-    total = len(frame)
-    passed = int(frame.passed.sum()) if total else 0
-    cells = []
-    if total:
-        grouped = frame.groupby(["version_pos", "version", "model_pos", "model"], sort=True)["passed"]
-        for (_, version, _, model), values in grouped:
-            cells.append(
-                {
-                    "version": version,
-                    "model": model,
-                    "passed": int(values.sum()),
-                    "total": len(values),
-                    "pass_rate": round(float(values.mean()), 4),
-                }
-            )
+    records = _records(rows)
+    total = len(records)
+    passed = sum(bool(r["passed"]) for r in records)
+    groups: dict[tuple[int, str, int, str], list[bool]] = {}
+    for r in records:
+        groups.setdefault((r["version_pos"], r["version"], r["model_pos"], r["model"]), []).append(
+            bool(r["passed"])
+        )
+    cells = [
+        {
+            "version": version,
+            "model": model,
+            "passed": sum(values),
+            "total": len(values),
+            "pass_rate": round(sum(values) / len(values), 4),
+        }
+        for (_, version, _, model), values in sorted(groups.items())
+    ]
     return {
         "pass_rate": round(passed / total, 4) if total else None,
         "passed": passed,
         "total": total,
         "cells": cells,
-        "regressions": len(regressions(frame)),
+        "regressions": len(regression_rows(records)),
     }

@@ -215,10 +215,12 @@ class Gateway:
             raise self._broken[endpoint.name]
         if endpoint.name not in self._providers:
             try:
-                self._providers[endpoint.name] = build_provider(endpoint, self.lookup)
+                provider = build_provider(endpoint, self.lookup)
             except WorkbenchError as exc:
                 self._broken[endpoint.name] = exc
                 raise
+            provider.preload()
+            self._providers[endpoint.name] = provider
         return self._providers[endpoint.name]
 
     def adopt(self, providers: Mapping[str, Provider]) -> None:
@@ -325,6 +327,8 @@ class Gateway:
             return failed(exc)
         timer = _Timer()
         try:
+            if not provider.sdk_loaded():  # wait for its import off the event loop: other calls go on
+                await asyncio.to_thread(provider.load_sdk)
             async with limit or contextlib.nullcontext():
                 if on_start is not None:
                     on_start()

@@ -3,25 +3,32 @@
 SQLite is the embedded default; any SQLAlchemy URL works (PostgreSQL through psycopg 3). On
 SQLite every connection gets WAL (readers never block the writer), a busy timeout (concurrent
 writers wait instead of failing) and foreign keys (off by default in SQLite).
+
+Opening a database whose schema is already current does not import Alembic (a quarter of a
+second of every command's start-up): the head revision is read from the migration files'
+``revision``/``down_revision`` lines and compared with the ``alembic_version`` row. Alembic runs
+only when there is something to migrate.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from workbench.errors import ConfigError
 from workbench.store import tables  # noqa: F401  (registers every table on SQLModel.metadata)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -58,6 +65,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -68,19 +77,56 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     assert head is not None
     return head
 
 
+_REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"', re.M)
+_DOWN = re.compile(r'^down_revision(?:: [^=]+)? = (?:"([^"]+)"|None)', re.M)
+
+
+@cache
+def head_from_files() -> str | None:
+    """The head revision read from the migration files without Alembic (``None`` when the
+    files do not form one line, e.g. two heads: then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found, down = _REVISION.search(source), _DOWN.search(source)
+        if found is None or down is None:
+            return None
+        revisions.add(found.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The ``alembic_version`` row, read with plain SQL (``None`` for an empty database)."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
+
+
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``. Each migration runs in its own transaction."""
+    from alembic import command
+
     cfg = alembic_config(engine)
     try:
         with engine.begin() as conn:
@@ -105,7 +151,9 @@ def database_url(override: str | None = None) -> str:
 def open_database(url: str) -> Engine:
     """Engine for ``url`` with the schema migrated to head: the one way the app opens storage."""
     engine = make_engine(url)
-    migrate(engine)
+    head = head_from_files()
+    if head is None or stored_revision(engine) != head:
+        migrate(engine)
     return engine
 
 

@@ -28,6 +28,8 @@ class AnthropicProvider(Provider):
     )
     max_temperature = 1.0
 
+    sdk_module = "anthropic"
+
     @staticmethod
     def _sdk() -> Any:
         import anthropic

@@ -7,7 +7,10 @@ timing, cost, cache, persistence) belongs to the runner, so adapters stay small 
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +82,8 @@ class Provider(ABC):
     base_url_editable: ClassVar[bool] = False
     # Shown when the endpoint's models API cannot be reached.
     fallback_models: ClassVar[tuple[str, ...]] = ()
+    # The SDK module the adapter builds its client from, imported on first need (see ``preload``).
+    sdk_module: ClassVar[str | None] = None
     # What the provider's API accepts of the call settings (``unsupported`` says it plainly).
     max_temperature: ClassVar[float] = 2.0
     supports_seed: ClassVar[bool] = False
@@ -97,6 +102,23 @@ class Provider(ABC):
     def key_env(cls, config: EndpointConfig) -> str | None:
         """The variable that holds this endpoint's key: its own setting, else the provider default."""
         return config.api_key_env or cls.default_key_env
+
+    @classmethod
+    def sdk_loaded(cls) -> bool:
+        return cls.sdk_module is None or cls.sdk_module in sys.modules
+
+    @classmethod
+    def load_sdk(cls) -> None:
+        """Import the SDK (seconds for some), so building the first client costs nothing."""
+        if cls.sdk_module is not None:
+            importlib.import_module(cls.sdk_module)
+
+    def preload(self) -> None:
+        """Start importing the SDK in the background now that a call to it is coming: it then
+        overlaps with the rest of the preparation (and with other endpoints' calls) instead of
+        stalling the first call. Python's import lock makes a later import wait for this one."""
+        if not self.sdk_loaded():
+            threading.Thread(target=self.load_sdk, name=f"import-{self.sdk_module}", daemon=True).start()
 
     @classmethod
     def unsupported(cls, settings: CallSettings) -> str | None:

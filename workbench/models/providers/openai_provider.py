@@ -34,6 +34,8 @@ class OpenAIProvider(Provider):
     supports_seed = True
     supports_json_mode = True
 
+    sdk_module = "openai"
+
     @staticmethod
     def _sdk() -> Any:
         import openai
