@@ -31,8 +31,7 @@ system-deps:
 	@scripts/system_deps.sh
 
 run: install
-	$(PY) -m workbench migrate
-	$(PY) -m streamlit run workbench/ui/app.py --server.port $(PORT) --server.address localhost
+	$(PY) -m workbench.ui.serve --server.port $(PORT) --server.address localhost
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -48,7 +48,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.database:
         env["WORKBENCH_DATABASE_URL"] = args.database
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port)]
+    # The launcher starts `streamlit run` on the router and warms the database and imports.
+    command = [sys.executable, "-m", "workbench.ui.serve", "--server.port", str(args.port)]
     return subprocess.call(command, env=env, cwd=APP.parents[2])  # .streamlit/ is read from here
 
 

@@ -1,0 +1,131 @@
+"""How soon a newly started workbench answers, and how soon its first page is fully rendered.
+
+The server is started the way ``make run`` starts it (``python -m workbench.ui.serve``) on an
+installed checkout; timed from spawn: ``/_stcore/health`` answering ``ok``, then the home page
+fully rendered in Debian's Chromium (its title shown and the app's script state back at rest).
+Three figures, each the median of five interleaved starts:
+
+- fresh: an empty data folder, so the first start also migrates the database and seeds the demo;
+- second start: the same folder again (the database is current and seeded).
+
+Targets on this 2-core machine with nothing else running: health ≤ 2 s; first page ≤ 4 s fresh
+and ≤ 3 s on a second start. Usage: ``.venv/bin/python benchmarks/cold_start.py`` (exit 1 when a
+target is missed). Needs Chromium (``make test`` installs Debian's package).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+REPEATS = int(os.environ.get("COLD_START_REPEATS", "5"))
+TARGETS = {"health": 2.0, "first page, fresh": 4.0, "first page, second start": 3.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def machine_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def start(home: Path, browser: object) -> tuple[float, float]:
+    """(seconds to health, seconds to the first page rendered), from spawn."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update({"WORKBENCH_HOME": str(home), "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'workbench.db'}"})
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workbench.ui.serve",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.02)
+        health = time.perf_counter() - began
+        page = browser.new_page()
+        page.goto(url)
+        expect(page.locator("h1").first).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stApp")).to_have_attribute(
+            "data-test-script-state", "notRunning", timeout=60_000
+        )
+        rendered = time.perf_counter() - began
+        page.close()
+        return health, rendered
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    print(f"Cold start of the workbench server ({machine_load()}), median of {REPEATS} interleaved starts")
+    figures: dict[str, list[float]] = {name: [] for name in TARGETS}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        start(Path(tempfile.mkdtemp(prefix="wb-cold-warmup-")), browser)  # disk caches, .pyc files
+        for _ in range(REPEATS):
+            home = Path(tempfile.mkdtemp(prefix="wb-cold-"))
+            health, fresh = start(home, browser)
+            figures["health"].append(health)
+            figures["first page, fresh"].append(fresh)
+            _, again = start(home, browser)
+            figures["first page, second start"].append(again)
+            shutil.rmtree(home, ignore_errors=True)
+        browser.close()
+    missed = 0
+    for name, values in figures.items():
+        median, target = statistics.median(values), TARGETS[name]
+        ok = median <= target
+        missed += not ok
+        runs = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{name:<26} {median:6.2f} s   target ≤ {target:.1f} s   ratio {median / target:4.2f}   "
+              f"{'met' if ok else 'MISSED'}   (runs: {runs})")  # fmt: skip
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Start the workbench's server with the database ready and the heavy imports warm.
+
+``streamlit run`` runs the router only when a visitor connects, so on a plain start the first
+visitor pays for everything: migrating and seeding the database, and importing SQLModel, pandas,
+plotly and every page's widgets (most of the first page's seconds). This launcher starts the same
+server (``streamlit run workbench/ui/app.py`` with any options given) and, as soon as it answers,
+does that work in a background thread: the engine is built through the very cache the router
+uses (so the first visitor waits for it instead of doing it twice), then the modules the pages
+import are loaded. ``make run`` and ``workbench ui`` use it::
+
+    python -m workbench.ui.serve --server.port 8501
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import pkgutil
+import socket
+import sys
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+# Imported by the pages and their widgets; loading them before the first visitor is the point.
+WARM_MODULES = ("pandas", "plotly.graph_objects", "plotly.express", "numpy")
+SKIP = ("workbench.store.migrations", "workbench.__main__", "workbench.ui.serve", "workbench.ui.app")
+
+
+def _port(argv: list[str]) -> int:
+    for i, arg in enumerate(argv):
+        if arg.startswith("--server.port="):
+            return int(arg.split("=", 1)[1])
+        if arg == "--server.port" and i + 1 < len(argv):
+            return int(argv[i + 1])
+    return int(os.environ.get("STREAMLIT_SERVER_PORT") or 8501)
+
+
+def _wait_listening(port: int, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+
+
+def warm(port: int) -> None:
+    """Once the server answers: the engine (migrated, seeded) into the router's cache, then the
+    modules the pages use. Failures are logged, never raised: the router reports them itself."""
+    _wait_listening(port)
+    try:
+        from workbench.ui.shell.resources import get_engine
+
+        get_engine()
+    except Exception:  # the router shows the same problem to the first visitor, with its fix
+        log.warning("warming the database failed", exc_info=True)
+    import workbench
+
+    names = [*WARM_MODULES]
+    names += [
+        m.name for m in pkgutil.walk_packages(workbench.__path__, "workbench.") if not m.name.startswith(SKIP)
+    ]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            log.warning("warming %s failed", name, exc_info=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from streamlit.web import cli
+
+    from workbench.ui.shell.nav import APP_SCRIPT
+
+    options = list(sys.argv[1:] if argv is None else argv)
+    threading.Thread(target=warm, args=(_port(options),), name="workbench-warm", daemon=True).start()
+    sys.argv = ["streamlit", "run", str(APP_SCRIPT), *options]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()
