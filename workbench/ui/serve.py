@@ -52,6 +52,8 @@ def warm(port: int) -> None:
     """Once the server answers: the engine (migrated, seeded) into the router's cache, then the
     modules the pages use. Failures are logged, never raised: the router reports them itself."""
     _wait_listening(port)
+    # Outside a session, Streamlit's cache says "missing ScriptRunContext": expected here.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     try:
         from workbench.ui.shell.resources import get_engine
 
