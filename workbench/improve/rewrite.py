@@ -116,7 +116,7 @@ def collect_feedback(engine: Engine, prompt_id: int) -> Feedback:
     )
 
 
-def _feedback_text(feedback: Feedback) -> str:
+def feedback_text(feedback: Feedback) -> str:
     if not feedback.ratings:
         return "No ratings yet."
     lines = [f"{feedback.ratings} ratings, average {feedback.average} out of 5."]
@@ -143,12 +143,12 @@ def build_messages(
         f"<system_template>\n{system}\n</system_template>\n"
         f"<user_template>\n{user}\n</user_template>\n\n"
         f"<checklist>\n{found}\n</checklist>\n\n"
-        f"<feedback>\n{_feedback_text(feedback)}\n</feedback>"
+        f"<feedback>\n{feedback_text(feedback)}\n</feedback>"
     )
     return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": request}]
 
 
-def _tag(text: str, name: str) -> str | None:
+def tagged(text: str, name: str) -> str | None:
     matches = re.findall(rf"<{name}>\s*(.*?)\s*</{name}>", text, re.S | re.I)
     if not matches:
         return None
@@ -160,13 +160,13 @@ def _tag(text: str, name: str) -> str | None:
 def parse_proposal(text: str, *, current: PromptTemplate, model: str) -> Proposal:
     """The rewrite in ``text``; ``BadResponse`` when it has none, ``TemplateError`` when it
     does not parse as a template."""
-    user = _tag(text, "user_template")
+    user = tagged(text, "user_template")
     if user is None or not user.strip():
         raise BadResponse(
             f"{model} did not answer with a rewritten prompt (its answer has no <user_template> part), "
             "so nothing was changed. Try again, or pick a more capable model."
         )
-    system = _tag(text, "system_template")
+    system = tagged(text, "system_template")
     proposal = PromptTemplate(system=current.system if system is None else system, user=user)
     try:
         new_variables = proposal.variables()
@@ -180,7 +180,7 @@ def parse_proposal(text: str, *, current: PromptTemplate, model: str) -> Proposa
         old_variables = current.variables()
     except TemplateError:
         old_variables = []
-    note = (_tag(text, "change_note") or "").strip() or f"Rewritten by {model}."
+    note = (tagged(text, "change_note") or "").strip() or f"Rewritten by {model}."
     return Proposal(
         system=proposal.system,
         user=proposal.user,

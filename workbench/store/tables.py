@@ -372,3 +372,12 @@ class Membership(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     role: str = Field(default="viewer", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# "Improve on the bench" keeps its tables in their own module; importing them here puts them on
+# ``SQLModel.metadata`` for everyone who imports the store's tables (engine, Alembic).
+from workbench.store.optimization_tables import (  # noqa: E402, F401
+    Optimization,
+    OptimizationCandidate,
+    OptimizationResult,
+)
