@@ -70,7 +70,7 @@ class OptimizationCandidate(SQLModel, table=True):
     heldout_score: float | None = None
     cases_won: int = 0  # training cases on which no other candidate does better
     on_front: bool = False  # best on at least one training case and beaten by none everywhere
-    winner: bool = False
+    chosen: bool = False  # the best on training, taken on to the held-out cases
     created_at: datetime = Field(default_factory=utcnow)
 
 

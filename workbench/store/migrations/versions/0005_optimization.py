@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("heldout_score", sa.Float(), nullable=True),
         sa.Column("cases_won", sa.Integer(), nullable=False),
         sa.Column("on_front", sa.Boolean(), nullable=False),
-        sa.Column("winner", sa.Boolean(), nullable=False),
+        sa.Column("chosen", sa.Boolean(), nullable=False),
         sa.Column("created_at", WHEN(), nullable=False),
         sa.ForeignKeyConstraint(["optimization_id"], ["optimization.id"]),
         sa.ForeignKeyConstraint(["parent_id"], ["optimization_candidate.id"]),

@@ -1,0 +1,651 @@
+"""Improve on the bench: propose prompt edits, test them on the bench, keep only what scores.
+
+The loop, after ``optimization_plan`` has sized it and the person has accepted its ceiling:
+
+1. **Measure** the starting version on every case (one run through the runner).
+2. **Rounds.** Pick a parent from the Pareto front (round 1: the starting version); ask the
+   proposing model for candidate edits, showing it the parent's failing training cases with the
+   checks' and the judge's reasons, some passing ones, the reviewers' ratings, tags and comments,
+   and what was tried already; test every testable candidate on the training cases (one run per
+   round); update the front. A candidate that passes every training case with full marks ends
+   the search early.
+3. **Confirm** the best candidate on training (most cases passed, then the mean check score) on
+   the held-out cases, which no proposal ever saw. Only if it beats the starting version there
+   is it saved, as a new version labelled ``candidate``; ``production`` never moves.
+
+Every call goes through the one path to a model: answers through the runner (the data policy,
+per-endpoint limits, Cancel, each answer stored the moment it arrives, run kind ``optimize``,
+cells that carry their messages and belong to no version), requests for candidates through the
+gateway (purpose ``optimize``), grading through the bench's judge. Calls are counted at their
+most before each step (``budget``), so the run never exceeds its ceiling. Cancel stops the
+calls in flight; what was tested is scored and kept, and nothing is saved.
+
+Why not the ``gepa`` package (0.1.4, checked): its engine can take an adapter and a reflection
+callable, so our calls could go through the gateway, but it runs its own loop: one proposal per
+iteration scored on a minibatch and then on a validation set that it also uses to choose, a
+budget counted in metric calls and checked between iterations (not every model call, not a hard
+ceiling), its own state and progress. Several candidates per round tested concurrently through
+the runner, an unseen held-out share, a hard call ceiling and our own storage and Cancel would
+all sit around it rather than in it; the Pareto selection it contributes is a few lines here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+from collections.abc import Awaitable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from workbench.aio import run_sync
+from workbench.errors import WorkbenchError
+from workbench.evals import evaluations, scoring
+from workbench.evals.judge import Judge
+from workbench.evals.outbound import project_of
+from workbench.improve import candidates, optimization_runs, scoreboard
+from workbench.improve.optimization_plan import OptimizationPlan
+from workbench.improve.rewrite import collect_feedback
+from workbench.improve.scoreboard import CaseVerdict, Figures
+from workbench.models.endpoints import endpoint_config, find_endpoint, target_of_model
+from workbench.models.gateway import CallLog, CallRequest, CallResult, Gateway, Recorder
+from workbench.models.pricing import money
+from workbench.models.providers.interface import EndpointConfig, KeyLookup
+from workbench.models.providers.registry import env_lookup, key_env_for
+from workbench.prompts.templates import PromptTemplate
+from workbench.runs.plan import Cell
+from workbench.runs.runner import RunListener, RunOptions, run_cells
+from workbench.store.engine import session_scope
+from workbench.store.tables import Optimization, OptimizationCandidate, Output, TestCase
+
+log = logging.getLogger(__name__)
+POLL_S = 0.05
+
+
+# ---- progress ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchSnapshot:
+    optimization_id: int
+    phase: str
+    round: int
+    rounds: int
+    answers_done: int
+    answers_total: int
+    calls_used: int
+    max_calls: int
+    cost_usd: float
+    log: tuple[str, ...]
+    finished: bool
+    outcome: str | None
+    error: str | None
+    cancel_requested: bool
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.calls_used / self.max_calls) if self.max_calls else 1.0
+
+    @property
+    def text(self) -> str:
+        step = f" · {self.answers_done} of {self.answers_total} answers" if self.answers_total else ""
+        stop = " · cancelling…" if self.cancel_requested and not self.finished else ""
+        return (
+            f"{self.phase}{step} · {self.calls_used} of {self.max_calls} calls · {money(self.cost_usd)}{stop}"
+        )
+
+
+class SearchProgress(RunListener):
+    """What a page follows: the phase, the round, answers, calls and cost so far, one line per
+    finished step, and Cancel. Holds no rows and no keys."""
+
+    def __init__(self, optimization_id: int, max_calls: int, rounds: int) -> None:
+        self.optimization_id = optimization_id
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._state: dict[str, Any] = {
+            "phase": "Starting…",
+            "round": 0,
+            "rounds": rounds,
+            "answers_done": 0,
+            "answers_total": 0,
+            "calls_used": 0,
+            "max_calls": max_calls,
+            "cost_usd": 0.0,
+            "finished": False,
+            "outcome": None,
+            "error": None,
+        }
+        self._log: list[str] = []
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        return self._cancel
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cell_finished(self, cell: Cell, output: Output) -> None:
+        with self._lock:
+            self._state["answers_done"] += 1
+            if output.latency_ms is not None:  # the provider was called
+                self._state["calls_used"] += 1
+                self._state["cost_usd"] += output.cost_usd or 0.0
+
+    def step(self, phase: str, round_number: int, answers: int = 0) -> None:
+        with self._lock:
+            self._state.update(phase=phase, round=round_number, answers_done=0, answers_total=answers)
+
+    def settle(self, calls: int, cost: float) -> None:
+        with self._lock:
+            self._state.update(calls_used=calls, cost_usd=cost)
+
+    def note(self, line: str) -> None:
+        with self._lock:
+            self._log.append(line)
+
+    def ended(self, outcome: str, message: str, error: str | None = None) -> None:
+        with self._lock:
+            self._state.update(finished=True, outcome=outcome, phase=message, error=error, answers_total=0)
+
+    def snapshot(self) -> SearchSnapshot:
+        with self._lock:
+            return SearchSnapshot(
+                optimization_id=self.optimization_id,
+                log=tuple(self._log),
+                cancel_requested=self._cancel.is_set(),
+                **self._state,
+            )
+
+
+class _Tally:
+    """A recorder that counts the calls that reached a provider and their cost, then stores
+    them as the wrapped recorder does."""
+
+    def __init__(self, inner: Recorder) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.cost = 0.0
+
+    async def __call__(self, request: CallRequest, result: CallResult) -> Any:
+        if result.latency_ms is not None:
+            self.calls += 1
+            self.cost += result.cost_usd or 0.0
+        return await self.inner(request, result)
+
+
+def _frozen_lookup(lookup: KeyLookup, configs: Iterable[EndpointConfig]) -> KeyLookup:
+    """The keys the run needs, looked up now in the caller's thread (a page's secrets), kept in
+    memory for the run's life only."""
+    keys = {name: lookup(name) for name in (key_env_for(c) for c in configs) if name}
+    return keys.get
+
+
+# ---- the search --------------------------------------------------------------------------------
+
+
+class _Search:
+    def __init__(
+        self,
+        engine: Engine,
+        plan: OptimizationPlan,
+        optimization_id: int,
+        *,
+        actor: str,
+        lookup: KeyLookup,
+        progress: SearchProgress,
+    ) -> None:
+        self.engine, self.plan, self.id, self.actor = engine, plan, optimization_id, actor
+        self.progress, self.cancel = progress, progress.cancel_event
+        self.bench = plan.bench
+        self.cases = self.bench.test_cases()
+        self.names = {i: c.name or f"Case {i + 1}" for i, c in enumerate(self.bench.cases)}
+        self.settings = self.bench.call_settings(plan.version, plan.model)
+        self.project_id = project_of(engine, self.bench)
+        with session_scope(engine) as session:
+            ids = [c.id for c in self.bench.cases]
+            self.existing = set(session.exec(select(TestCase.id).where(col(TestCase.id).in_(ids))))
+        self.proposer, _ = target_of_model(engine, plan.proposer.model_id)
+        ends = [find_endpoint(engine, name) for name in self._endpoint_names()]
+        self.lookup = _frozen_lookup(lookup, [endpoint_config(e) for e in ends if e is not None])
+        self.proposals = _Tally(CallLog(engine))
+        self.gateway = Gateway(engine, lookup=self.lookup, recorder=self.proposals)
+        self.judge: Judge | None = None
+        self.grading = _Tally(CallLog(engine))
+        if self.bench.judge is not None:
+            self.judge = evaluations.judge_for(
+                engine, self.bench.judge, self.lookup, project_id=self.project_id, actor=actor
+            )
+            self.judge.gateway.recorder = self.grading
+        self.feedback = collect_feedback(engine, self.bench.prompt_id)
+        self.rng = random.Random(plan.search.seed)
+        self.train: dict[int, dict[int, CaseVerdict]] = {}  # candidate id -> case index -> verdict
+        self.heldout: dict[int, dict[int, CaseVerdict]] = {}
+        self.rows: dict[int, OptimizationCandidate] = {}
+        self.wins: dict[int, tuple[int, ...]] = {}
+        self.expanded: set[int] = set()
+        self.reserved = 0  # calls counted at their most, for the ceiling
+        self.answer_calls, self.answer_cost = 0, 0.0
+
+    def _endpoint_names(self) -> list[str]:
+        names = [self.plan.model.endpoint, self.plan.proposer.endpoint]
+        return names + ([self.bench.judge.endpoint] if self.bench.judge else [])
+
+    # ---- counting ------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> int:
+        """Calls that reached a provider: answers, requests for candidates, grading."""
+        return self.answer_calls + self.proposals.calls + self.grading.calls
+
+    @property
+    def cost(self) -> float:
+        return self.answer_cost + self.proposals.cost + self.grading.cost
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def note(self, line: str) -> None:
+        self.progress.note(line)
+
+    # ---- steps ---------------------------------------------------------------------------------
+
+    def _evaluate(self, rows: list[OptimizationCandidate], shares: Mapping[str, tuple[int, ...]]) -> None:
+        """Every candidate in ``rows`` on the cases of ``shares`` (one run), then their verdicts."""
+        cells, share_of = [], {}
+        for column, row in enumerate(rows):
+            render = PromptTemplate(row.system_template, row.user_template).renderer()
+            for share, indices in shares.items():
+                for index in indices:
+                    case = self.bench.cases[index]
+                    share_of[(column, index)] = share
+                    cells.append(
+                        Cell(
+                            prompt_version_id=None,
+                            model_id=self.plan.model.id,
+                            variables=dict(case.variables),
+                            settings=self.settings,
+                            row_index=index,
+                            column=column,
+                            test_case_id=case.id if case.id in self.existing else None,
+                            messages=tuple(render(case.variables)),
+                        )
+                    )
+        options = RunOptions(
+            project_id=self.project_id,
+            actor=self.actor,
+            kind="optimize",
+            max_concurrency=max(1, self.bench.concurrency),
+            settings={"optimization_id": self.id, "candidates": [r.id for r in rows]},
+        )
+        report = run_cells(
+            self.engine, cells, options, lookup=self.lookup, listener=self.progress, cancel=self.cancel
+        )
+        reached = [o for o in report.outputs if o.latency_ms is not None]
+        self.answer_calls += len(reached)
+        self.answer_cost += sum(o.cost_usd or 0.0 for o in reached)
+        done = [(c, o) for c, o in zip(cells, report.outputs, strict=True) if o.status != "cancelled"]
+        outcomes = scoring.score_pairs(
+            [(o, self.cases[c.row_index]) for c, o in done], self.judge, self.bench.concurrency
+        )
+        found = scoreboard.verdicts(
+            [(o, c.row_index) for c, o in done],
+            outcomes,
+            case_names=self.names,
+            model_labels={self.plan.model.id: self.plan.model.label},
+        )
+        column_of = {o.id: c.column for c, o in done}
+        with session_scope(self.engine) as session:
+            for column, row in enumerate(rows):
+                for share in shares:
+                    mine = [
+                        v
+                        for v in found
+                        if column_of[v.output_id] == column and share_of[(column, v.case_index)] == share
+                    ]
+                    board = self.train if share == "train" else self.heldout
+                    board[row.id] = {v.case_index: v for v in mine}  # type: ignore[index]
+                    shown = scoreboard.figures(mine)
+                    self.rows[row.id] = optimization_runs.record_verdicts(session, row.id, share, mine, shown)  # type: ignore[arg-type]
+        self.progress.settle(self.calls, self.cost)
+
+    def _figures(self, candidate_id: int, share: str = "train") -> Figures:
+        board = self.train if share == "train" else self.heldout
+        return scoreboard.figures(board.get(candidate_id, {}).values())
+
+    def _update_front(self) -> None:
+        table = {cid: {i: v.key for i, v in verdicts.items()} for cid, verdicts in self.train.items()}
+        self.wins = scoreboard.front(table, self.plan.train)
+        with session_scope(self.engine) as session:
+            optimization_runs.mark_front(session, self.id, self.wins)
+
+    def _parent(self, round_number: int, start: OptimizationCandidate) -> OptimizationCandidate:
+        """Round 1 improves the starting version; later rounds a member of the front, one not
+        yet improved on first, drawn in proportion to the training cases it is best on."""
+        if round_number == 1 or not self.wins:
+            return start
+        pool = [cid for cid in self.wins if cid not in self.expanded] or list(self.wins)
+        chosen = self.rng.choices(pool, weights=[max(1, len(self.wins[c])) for c in pool])[0]
+        return self.rows[chosen]
+
+    def _request(self, parent: OptimizationCandidate, wanted: int) -> list[dict[str, str]]:
+        verdicts = self.train[parent.id]  # type: ignore[index]
+        evidence = [
+            candidates.CaseEvidence(
+                self.names[i],
+                self.bench.cases[i].variables,
+                self.bench.cases[i].expected,
+                v.answer,
+                v.passed,
+                v.failures,
+            )
+            for i, v in sorted(verdicts.items())
+        ]
+        here = PromptTemplate(parent.system_template, parent.user_template)
+        tried = [
+            candidates.TriedCandidate(
+                candidates.changed_lines(here, PromptTemplate(r.system_template, r.user_template)),
+                r.reason,
+                r.train_passed or 0,
+                r.train_total or 0,
+                tuple(self.names[i] for i in self.wins.get(cid, ())),
+            )
+            for cid, r in self.rows.items()
+            if r.round > 0 and cid != parent.id
+        ]
+        return candidates.proposal_messages(
+            system=parent.system_template,
+            user=parent.user_template,
+            failing=[e for e in evidence if not e.passed],
+            passing=[e for e in evidence if e.passed],
+            feedback=self.feedback,
+            tried=tried,
+            wanted=wanted,
+        )
+
+    async def _until_cancelled(self, call: Awaitable[CallResult]) -> CallResult | None:
+        task = asyncio.ensure_future(call)
+        try:
+            while not task.done():
+                if self.cancelled:
+                    task.cancel()
+                await asyncio.wait({task}, timeout=POLL_S)
+            return task.result()
+        except asyncio.CancelledError:
+            return None
+        finally:
+            await self.gateway.aclose()
+
+    def _propose(
+        self, parent: OptimizationCandidate, round_number: int, wanted: int
+    ) -> list[OptimizationCandidate]:
+        """Ask for ``wanted`` candidates; store every one (refused ones with why); return the
+        testable ones."""
+        self.expanded.add(parent.id)  # type: ignore[arg-type]
+        label = self.plan.proposer.label
+        self.progress.step(
+            f"Round {round_number} of {self.plan.search.rounds}: asking {label} for candidates", round_number
+        )
+        request = CallRequest(
+            self.proposer,
+            tuple(self._request(parent, wanted)),
+            candidates.PROPOSE_CALL,
+            purpose="optimize",
+            project_id=self.project_id,
+            actor=self.actor,
+        )
+        self.reserved += 1
+        result = run_sync(self._until_cancelled(self.gateway.call(request)))
+        self.progress.settle(self.calls, self.cost)
+        if result is None or result.status == "cancelled":
+            return []
+        if not result.ok:
+            self.note(f"Round {round_number}: asking {label} for candidates failed: {result.error_message}")
+            return []
+        proposed = candidates.parse_candidates(
+            result.text,
+            current=PromptTemplate(parent.system_template, parent.user_template),
+            cases=[c.variables for c in self.bench.cases],
+            known=[(r.system_template, r.user_template) for r in self.rows.values()],
+        )
+        made, call_id = [], getattr(result.record, "id", None)
+        with session_scope(self.engine) as session:
+            for position, item in enumerate(proposed):
+                problem = item.problem or (None if len(made) < wanted else "More candidates than asked for.")
+                row = optimization_runs.add_candidate(
+                    session,
+                    optimization_id=self.id,
+                    round_number=round_number,
+                    position=position,
+                    system=item.system,
+                    user=item.user,
+                    reason=item.reason,
+                    parent_id=parent.id,
+                    proposal_call_id=call_id,
+                    problem=problem,
+                )
+                if problem is None:
+                    made.append(row)
+        refused = len(proposed) - len(made)
+        if not made:
+            why = "its answer held no candidate" if not proposed else f"all {refused} could not be tested"
+            self.note(f"Round {round_number}: {label} proposed nothing to test ({why}).")
+        return made
+
+    def _best(self) -> OptimizationCandidate | None:
+        full = len(self.plan.train)
+        tested = [r for cid, r in self.rows.items() if r.round > 0 and self._figures(cid).total == full]
+        if not tested:
+            return None
+        return max(
+            tested,
+            key=lambda r: (self._figures(r.id).key, len(self.wins.get(r.id, ())), -r.id),  # type: ignore[arg-type]
+        )
+
+    # ---- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> Optimization:
+        plan, search = self.plan, self.plan.search
+        version = plan.version
+        with session_scope(self.engine) as session:
+            start = optimization_runs.add_candidate(
+                session,
+                optimization_id=self.id,
+                round_number=0,
+                position=0,
+                system=version.system_template,
+                user=version.user_template,
+                reason=f"v{version.number}, the version you started from.",
+            )
+        self.progress.step(f"Measuring v{version.number} on all {len(self.cases)} cases", 0, len(self.cases))
+        self.reserved += plan.shape.baseline
+        self._evaluate([start], {"train": plan.train, "heldout": plan.heldout})
+        self._update_front()
+        base = self._figures(start.id)  # type: ignore[arg-type]
+        self.note(
+            f"v{version.number} passes {base.short()} training cases (mean check score {base.score or 0:.2f})."
+        )
+        if self.cancelled:
+            return self._end("cancelled", self._cancelled_message(0))
+        if base.perfect:
+            return self._end(
+                "no_improvement",
+                f"Nothing to improve on the bench: v{version.number} already passes every training case "
+                "with full marks. Nothing was saved or labelled.",
+            )
+        for number in range(1, search.rounds + 1):
+            wanted = plan.shape.affordable(ceiling=plan.max_calls, used=self.reserved)
+            if wanted == 0:
+                self.note(
+                    f"Round {number} not started: the ceiling of {plan.max_calls} calls leaves room only for "
+                    "the final check on held-out cases."
+                )
+                break
+            made = self._propose(self._parent(number, self.rows[start.id]), number, wanted)  # type: ignore[index]
+            if self.cancelled:
+                return self._end("cancelled", self._cancelled_message(number))
+            if not made:
+                continue
+            self.progress.step(
+                f"Round {number} of {search.rounds}: testing {len(made)} candidate{'s' if len(made) > 1 else ''} "
+                f"on {len(plan.train)} training cases",
+                number,
+                len(made) * len(plan.train),
+            )
+            self.reserved += len(made) * plan.shape.per_candidate
+            self._evaluate(made, {"train": plan.train})
+            self._update_front()
+            top = max((self._figures(r.id) for r in made), key=lambda f: f.key)  # type: ignore[arg-type]
+            self.note(
+                f"Round {number}: {len(made)} candidate{'s' if len(made) > 1 else ''} tested; the best passes "
+                f"{top.short()} training cases; {len(self.wins)} on the front."
+            )
+            if self.cancelled:
+                return self._end("cancelled", self._cancelled_message(number))
+            if top.perfect:
+                self.note("A candidate passes every training case with full marks: the search stops early.")
+                break
+        return self._confirm(start)
+
+    def _confirm(self, start: OptimizationCandidate) -> Optimization:
+        plan, number = self.plan, self.plan.version.number
+        best = self._best()
+        base = self._figures(start.id)  # type: ignore[arg-type]
+        tried = sum(r.round > 0 for r in self.rows.values())
+        if best is None or not self._figures(best.id).beats(base):  # type: ignore[arg-type]
+            return self._end(
+                "no_improvement",
+                f"No improvement found: none of the {tried} candidates tested did better than v{number} on "
+                f"the training cases (v{number} passes {base.short()}). Nothing was saved or labelled.",
+            )
+        with session_scope(self.engine) as session:
+            optimization_runs.choose(session, best.id)  # type: ignore[arg-type]
+        self.progress.step(
+            f"Confirming the best candidate on {len(plan.heldout)} held-out cases",
+            plan.search.rounds,
+            len(plan.heldout),
+        )
+        self.reserved += plan.shape.confirmation
+        self._evaluate([best], {"heldout": plan.heldout})
+        if self.cancelled:
+            return self._end("cancelled", self._cancelled_message(plan.search.rounds))
+        before, after = self._figures(start.id, "heldout"), self._figures(best.id, "heldout")  # type: ignore[arg-type]
+        trained = self._figures(best.id)  # type: ignore[arg-type]
+        if not after.beats(before) or after.total < before.total:
+            return self._end(
+                "no_improvement",
+                f"No improvement found: the best candidate passes {trained.short()} training cases against "
+                f"{base.short()} for v{number}, but on the held-out cases it passes {after.short()} against "
+                f"{before.short()}, so it may only fit the cases it was tuned on. Nothing was saved or labelled.",
+            )
+        with session_scope(self.engine) as session:
+            row = session.get(Optimization, self.id)
+            version = optimization_runs.save_winner(session, row, self.rows[best.id], self.actor)  # type: ignore[arg-type, index]
+            message = (
+                f"Found a better version: on the held-out cases, which no proposal saw, it passes "
+                f"{after.short()} against {before.short()} for v{number}. It is saved as v{version.number} "
+                f"with the label '{optimization_runs.CANDIDATE_LABEL}'; production is unchanged: promote it on "
+                "the Versions page once you are satisfied."
+            )
+            return self._close(session, "improved", message, version.id)
+
+    def _cancelled_message(self, round_number: int) -> str:
+        tested = sum(r.round > 0 and r.status == "evaluated" for r in self.rows.values())
+        return (
+            f"Cancelled in round {round_number}: the {tested} candidates tested so far are kept below. Nothing "
+            "was saved: the best one was not confirmed on held-out cases."
+        )
+
+    def _end(self, outcome: str, message: str) -> Optimization:
+        with session_scope(self.engine) as session:
+            return self._close(session, outcome, message)
+
+    def _close(self, session: Any, outcome: str, message: str, saved: int | None = None) -> Optimization:
+        snap = self.progress.snapshot()
+        row = optimization_runs.finish_optimization(
+            session,
+            self.id,
+            outcome=outcome,
+            message=message,
+            calls_used=self.calls,
+            cost_usd=self.cost,
+            summary={"log": list(snap.log), "reserved_calls": self.reserved},
+            actor=self.actor,
+            saved_version_id=saved,
+        )
+        self.progress.settle(self.calls, self.cost)
+        self.progress.ended(outcome, message)
+        return row
+
+
+# ---- starting ----------------------------------------------------------------------------------
+
+
+def _open(engine: Engine, plan: OptimizationPlan, actor: str, lookup: KeyLookup) -> _Search:
+    with session_scope(engine) as session:
+        row = optimization_runs.create_optimization(
+            session,
+            prompt_id=plan.bench.prompt_id,
+            version_id=plan.version.id,
+            config=plan.to_json(),
+            max_calls=plan.max_calls,
+            actor=actor,
+        )
+    progress = SearchProgress(row.id, plan.max_calls, plan.search.rounds)  # type: ignore[arg-type]
+    try:
+        return _Search(engine, plan, row.id, actor=actor, lookup=lookup, progress=progress)  # type: ignore[arg-type]
+    except Exception as exc:
+        _fail(engine, row.id, actor, progress, exc)  # type: ignore[arg-type]
+        raise
+
+
+def _fail(engine: Engine, optimization_id: int, actor: str, progress: SearchProgress, exc: Exception) -> None:
+    why = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
+    message = f"The run stopped unexpectedly ({why}). What was tested so far is kept."
+    snap = progress.snapshot()
+    with session_scope(engine) as session:
+        optimization_runs.finish_optimization(
+            session,
+            optimization_id,
+            outcome="failed",
+            message=message,
+            calls_used=snap.calls_used,
+            cost_usd=snap.cost_usd,
+            summary={"log": list(snap.log)},
+            actor=actor,
+        )
+    progress.ended("failed", message, error=message)
+
+
+def _guarded(engine: Engine, search: _Search) -> Optimization:
+    try:
+        return search.run()
+    except Exception as exc:
+        log.exception("optimization %s failed", search.id)
+        _fail(engine, search.id, search.actor, search.progress, exc)
+        return optimization_runs.get_optimization(engine, search.id)
+
+
+def run_optimization(
+    engine: Engine, plan: OptimizationPlan, *, actor: str, lookup: KeyLookup = env_lookup
+) -> Optimization:
+    """Run the whole search and return the finished run (the CLI, scripts, tests)."""
+    return _guarded(engine, _open(engine, plan, actor, lookup))
+
+
+def start_optimization(
+    engine: Engine, plan: OptimizationPlan, *, actor: str, lookup: KeyLookup = env_lookup
+) -> SearchProgress:
+    """Start the search in a background thread and return its progress at once (pages). Keys
+    are looked up here, in the caller's thread; the run goes on if the tab closes."""
+    search = _open(engine, plan, actor, lookup)
+    thread = threading.Thread(
+        target=_guarded, args=(engine, search), name=f"workbench-optimize-{search.id}", daemon=True
+    )
+    thread.start()
+    return search.progress
