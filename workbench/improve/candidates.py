@@ -135,7 +135,7 @@ def proposal_messages(
         f"<user_template>\n{user}\n</user_template>\n\n"
         f"<failing_cases>\n{failed}\n</failing_cases>\n\n"
         f"<passing_cases>\n{passed}\n</passing_cases>\n\n"
-        f"<feedback>\n{feedback_text(feedback)}\n</feedback>\n\n"
+        f"<feedback>\n{feedback_text(feedback, reasons=True)}\n</feedback>\n\n"
         f"<tried>\n{_tried(tried)}\n</tried>"
     )
     return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": request}]

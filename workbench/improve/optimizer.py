@@ -221,7 +221,7 @@ class _Search:
                 engine, self.bench.judge, self.lookup, project_id=self.project_id, actor=actor
             )
             self.judge.gateway.recorder = self.grading
-        self.feedback = collect_feedback(engine, self.bench.prompt_id)
+        self.feedback = collect_feedback(engine, self.bench.prompt_id, plan.version.id)
         self.rng = random.Random(plan.search.seed)
         self.train: dict[int, dict[int, CaseVerdict]] = {}  # candidate id -> case index -> verdict
         self.heldout: dict[int, dict[int, CaseVerdict]] = {}

@@ -77,13 +77,14 @@ class Proposal:
     dropped_variables: tuple[str, ...] = ()
 
 
-def collect_feedback(engine: Engine, prompt_id: int) -> Feedback:
-    """Ratings, comments and low-rated outputs of every version of ``prompt_id``.
+def collect_feedback(engine: Engine, prompt_id: int, version_id: int | None = None) -> Feedback:
+    """Ratings, comments and low-rated outputs of every version of ``prompt_id`` (or of one
+    version, for the optimizer, which improves that version).
 
     Read through ``workbench.judging.feedback`` (the one place ratings are aggregated): comments and tags
     newest first, and the answers averaging ``LOW_SCORE`` or less, worst first.
     """
-    frame = feedback.ratings_frame(engine, prompt_id=prompt_id)
+    frame = feedback.ratings_frame(engine, prompt_id=prompt_id, version_id=version_id)
     if frame.empty:
         return Feedback()
     newest = frame.sort_values(["updated_at", "rating_id"], ascending=False)
@@ -116,7 +117,9 @@ def collect_feedback(engine: Engine, prompt_id: int) -> Feedback:
     )
 
 
-def feedback_text(feedback: Feedback) -> str:
+def feedback_text(feedback: Feedback, *, reasons: bool = False) -> str:
+    """The feedback as the model reads it; ``reasons`` adds each low-rated answer's tags and
+    comments (the optimizer shows them next to the answer they judge)."""
     if not feedback.ratings:
         return "No ratings yet."
     lines = [f"{feedback.ratings} ratings, average {feedback.average} out of 5."]
@@ -130,7 +133,11 @@ def feedback_text(feedback: Feedback) -> str:
     if feedback.low_rated:
         lines.append("Low-rated outputs:")
         for item in feedback.low_rated:
-            lines.append(f"- version {item.version}, {item.score:g}/5: {item.output}")
+            why = ""
+            if reasons and (item.tags or item.comment):
+                tags = f" [{', '.join(item.tags)}]" if item.tags else ""
+                why = f"{tags} {item.comment}".rstrip() + " —"
+            lines.append(f"- version {item.version}, {item.score:g}/5:{why} {item.output}")
     return "\n".join(lines)
 
 
