@@ -151,13 +151,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _fail(f"The database could not be used ({type(exc).__name__}): {str(exc).splitlines()[0]}")
 
 
-def _check_keys(engine: Any, config: Any) -> None:
-    """Refuse up front when a key is missing, rather than report every case as failed."""
+def check_keys(engine: Any, config: Any, also: tuple[str, ...] = ()) -> None:
+    """Refuse up front when a key is missing, rather than report every case as failed
+    (``also``: more endpoint names the command calls, e.g. the optimizer's proposer)."""
     from workbench.errors import ConfigError
     from workbench.models import endpoints
     from workbench.models.providers.registry import is_configured, key_env_for
 
-    names = {m.endpoint for m in config.models} | ({config.judge.endpoint} if config.judge else set())
+    names = (
+        {m.endpoint for m in config.models} | ({config.judge.endpoint} if config.judge else set()) | set(also)
+    )
     for name in sorted(names):
         endpoint = endpoints.find_endpoint(engine, name)
         settings = endpoints.endpoint_config(endpoint) if endpoint else None
@@ -165,7 +168,7 @@ def _check_keys(engine: Any, config: Any) -> None:
             raise ConfigError(f"Set {key_env_for(settings)} in the environment to call {name}.")
 
 
-def _policy(engine: Any, config: Any, args: argparse.Namespace) -> Any:
+def apply_policy(engine: Any, config: Any, args: argparse.Namespace) -> Any:
     """Apply the project's data policy as the page would, without a person to ask."""
     from workbench.errors import PolicyBlocked
     from workbench.evals import outbound
@@ -221,8 +224,8 @@ def _run(args: argparse.Namespace, url: str) -> int:
             concurrency=args.concurrency,
             min_pass_rate=args.min_pass_rate,
         )
-        _check_keys(engine, config)
-        config = _policy(engine, config, args)
+        check_keys(engine, config)
+        config = apply_policy(engine, config, args)
         print(f"Running '{config.prompt_name}': {config.size}, {args.concurrency} at once…", flush=True)
         report = matrix.run_evaluation(engine, config, actor=args.actor, name="workbench eval")
         result = ci.gate(engine, report, args.min_pass_rate)

@@ -22,13 +22,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from workbench.errors import InvalidInput
+from workbench.evals import outbound
 from workbench.evals.judge import JUDGE_SYSTEM
 from workbench.evals.snapshot import EvaluationConfig, JudgeSettings, snapshot_config
 from workbench.governance import data_policy
 from workbench.improve import budget, candidates
 from workbench.improve.rewrite import Feedback
 from workbench.models.endpoints import target_named, target_of_model
-from workbench.prompts.templates import PromptTemplate
+from workbench.prompts.templates import Message, PromptTemplate
 from workbench.store.engine import session_scope
 from workbench.store.tables import Output
 
@@ -269,3 +270,33 @@ def plan_optimization(
     estimate = _estimate(engine, bench, proposer, shape)
     plan = OptimizationPlan(bench, search, proposer, train, heldout, estimate, shape.full)
     return plan.with_ceiling(shape.full if max_calls is None else max_calls)
+
+
+def proposal_preview(plan: OptimizationPlan) -> list[Message]:
+    """What a request for candidates sends (the prompt, every training case with its values and
+    expected answer): the input to the data-policy check before a run starts."""
+    version = plan.version
+    evidence = [
+        candidates.CaseEvidence(c.name, c.variables, c.expected, "", False)
+        for c in (plan.bench.cases[i] for i in plan.train)
+    ]
+    return candidates.proposal_messages(
+        system=version.system_template,
+        user=version.user_template,
+        failing=evidence,
+        passing=[],
+        feedback=Feedback(),
+        tried=[],
+        wanted=plan.search.per_round,
+    )
+
+
+def requests_by_destination(
+    engine: Engine, plan: OptimizationPlan
+) -> dict[outbound.Destination, list[list[Message]]]:
+    """Every endpoint a run would call (the answering model, the judge, the proposer) with what
+    it would send there, for the data policy to decide on before anything is sent."""
+    found = outbound.requests_by_destination(engine, plan.bench)
+    proposer = outbound.Destination(plan.proposer.endpoint, plan.proposer.provider)
+    found[proposer] = [*found.get(proposer, []), proposal_preview(plan)]
+    return found

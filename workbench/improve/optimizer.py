@@ -35,154 +35,29 @@ import asyncio
 import logging
 import random
 import threading
-from collections.abc import Awaitable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
 
 from workbench.aio import run_sync
 from workbench.errors import WorkbenchError
-from workbench.evals import evaluations, scoring
-from workbench.evals.judge import Judge
-from workbench.evals.outbound import project_of
 from workbench.improve import candidates, optimization_runs, scoreboard
 from workbench.improve.optimization_plan import OptimizationPlan
 from workbench.improve.rewrite import collect_feedback
 from workbench.improve.scoreboard import CaseVerdict, Figures
+from workbench.improve.search_progress import SearchProgress, Tally, frozen_lookup
+from workbench.improve.trials import Trials
 from workbench.models.endpoints import endpoint_config, find_endpoint, target_of_model
-from workbench.models.gateway import CallLog, CallRequest, CallResult, Gateway, Recorder
-from workbench.models.pricing import money
-from workbench.models.providers.interface import EndpointConfig, KeyLookup
-from workbench.models.providers.registry import env_lookup, key_env_for
+from workbench.models.gateway import CallLog, CallRequest, CallResult, Gateway
+from workbench.models.providers.interface import KeyLookup
+from workbench.models.providers.registry import env_lookup
 from workbench.prompts.templates import PromptTemplate
-from workbench.runs.plan import Cell
-from workbench.runs.runner import RunListener, RunOptions, run_cells
 from workbench.store.engine import session_scope
-from workbench.store.tables import Optimization, OptimizationCandidate, Output, TestCase
+from workbench.store.tables import Optimization, OptimizationCandidate
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05
-
-
-# ---- progress ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchSnapshot:
-    optimization_id: int
-    phase: str
-    round: int
-    rounds: int
-    answers_done: int
-    answers_total: int
-    calls_used: int
-    max_calls: int
-    cost_usd: float
-    log: tuple[str, ...]
-    finished: bool
-    outcome: str | None
-    error: str | None
-    cancel_requested: bool
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.calls_used / self.max_calls) if self.max_calls else 1.0
-
-    @property
-    def text(self) -> str:
-        step = f" · {self.answers_done} of {self.answers_total} answers" if self.answers_total else ""
-        stop = " · cancelling…" if self.cancel_requested and not self.finished else ""
-        return (
-            f"{self.phase}{step} · {self.calls_used} of {self.max_calls} calls · {money(self.cost_usd)}{stop}"
-        )
-
-
-class SearchProgress(RunListener):
-    """What a page follows: the phase, the round, answers, calls and cost so far, one line per
-    finished step, and Cancel. Holds no rows and no keys."""
-
-    def __init__(self, optimization_id: int, max_calls: int, rounds: int) -> None:
-        self.optimization_id = optimization_id
-        self._lock = threading.Lock()
-        self._cancel = threading.Event()
-        self._state: dict[str, Any] = {
-            "phase": "Starting…",
-            "round": 0,
-            "rounds": rounds,
-            "answers_done": 0,
-            "answers_total": 0,
-            "calls_used": 0,
-            "max_calls": max_calls,
-            "cost_usd": 0.0,
-            "finished": False,
-            "outcome": None,
-            "error": None,
-        }
-        self._log: list[str] = []
-
-    @property
-    def cancel_event(self) -> threading.Event:
-        return self._cancel
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def cell_finished(self, cell: Cell, output: Output) -> None:
-        with self._lock:
-            self._state["answers_done"] += 1
-            if output.latency_ms is not None:  # the provider was called
-                self._state["calls_used"] += 1
-                self._state["cost_usd"] += output.cost_usd or 0.0
-
-    def step(self, phase: str, round_number: int, answers: int = 0) -> None:
-        with self._lock:
-            self._state.update(phase=phase, round=round_number, answers_done=0, answers_total=answers)
-
-    def settle(self, calls: int, cost: float) -> None:
-        with self._lock:
-            self._state.update(calls_used=calls, cost_usd=cost)
-
-    def note(self, line: str) -> None:
-        with self._lock:
-            self._log.append(line)
-
-    def ended(self, outcome: str, message: str, error: str | None = None) -> None:
-        with self._lock:
-            self._state.update(finished=True, outcome=outcome, phase=message, error=error, answers_total=0)
-
-    def snapshot(self) -> SearchSnapshot:
-        with self._lock:
-            return SearchSnapshot(
-                optimization_id=self.optimization_id,
-                log=tuple(self._log),
-                cancel_requested=self._cancel.is_set(),
-                **self._state,
-            )
-
-
-class _Tally:
-    """A recorder that counts the calls that reached a provider and their cost, then stores
-    them as the wrapped recorder does."""
-
-    def __init__(self, inner: Recorder) -> None:
-        self.inner = inner
-        self.calls = 0
-        self.cost = 0.0
-
-    async def __call__(self, request: CallRequest, result: CallResult) -> Any:
-        if result.latency_ms is not None:
-            self.calls += 1
-            self.cost += result.cost_usd or 0.0
-        return await self.inner(request, result)
-
-
-def _frozen_lookup(lookup: KeyLookup, configs: Iterable[EndpointConfig]) -> KeyLookup:
-    """The keys the run needs, looked up now in the caller's thread (a page's secrets), kept in
-    memory for the run's life only."""
-    keys = {name: lookup(name) for name in (key_env_for(c) for c in configs) if name}
-    return keys.get
 
 
 # ---- the search --------------------------------------------------------------------------------
@@ -202,25 +77,17 @@ class _Search:
         self.engine, self.plan, self.id, self.actor = engine, plan, optimization_id, actor
         self.progress, self.cancel = progress, progress.cancel_event
         self.bench = plan.bench
-        self.cases = self.bench.test_cases()
         self.names = {i: c.name or f"Case {i + 1}" for i, c in enumerate(self.bench.cases)}
-        self.settings = self.bench.call_settings(plan.version, plan.model)
-        self.project_id = project_of(engine, self.bench)
-        with session_scope(engine) as session:
-            ids = [c.id for c in self.bench.cases]
-            self.existing = set(session.exec(select(TestCase.id).where(col(TestCase.id).in_(ids))))
         self.proposer, _ = target_of_model(engine, plan.proposer.model_id)
-        ends = [find_endpoint(engine, name) for name in self._endpoint_names()]
-        self.lookup = _frozen_lookup(lookup, [endpoint_config(e) for e in ends if e is not None])
-        self.proposals = _Tally(CallLog(engine))
+        judged = [self.bench.judge.endpoint] if self.bench.judge else []
+        ends = [find_endpoint(engine, n) for n in [plan.model.endpoint, plan.proposer.endpoint, *judged]]
+        self.lookup = frozen_lookup(lookup, [endpoint_config(e) for e in ends if e is not None])
+        self.trials = Trials(
+            engine, plan, optimization_id, actor=actor, lookup=self.lookup, progress=progress
+        )
+        self.project_id = self.trials.project_id
+        self.proposals = Tally(CallLog(engine))
         self.gateway = Gateway(engine, lookup=self.lookup, recorder=self.proposals)
-        self.judge: Judge | None = None
-        self.grading = _Tally(CallLog(engine))
-        if self.bench.judge is not None:
-            self.judge = evaluations.judge_for(
-                engine, self.bench.judge, self.lookup, project_id=self.project_id, actor=actor
-            )
-            self.judge.gateway.recorder = self.grading
         self.feedback = collect_feedback(engine, self.bench.prompt_id, plan.version.id)
         self.rng = random.Random(plan.search.seed)
         self.train: dict[int, dict[int, CaseVerdict]] = {}  # candidate id -> case index -> verdict
@@ -229,22 +96,17 @@ class _Search:
         self.wins: dict[int, tuple[int, ...]] = {}
         self.expanded: set[int] = set()
         self.reserved = 0  # calls counted at their most, for the ceiling
-        self.answer_calls, self.answer_cost = 0, 0.0
-
-    def _endpoint_names(self) -> list[str]:
-        names = [self.plan.model.endpoint, self.plan.proposer.endpoint]
-        return names + ([self.bench.judge.endpoint] if self.bench.judge else [])
 
     # ---- counting ------------------------------------------------------------------------------
 
     @property
     def calls(self) -> int:
-        """Calls that reached a provider: answers, requests for candidates, grading."""
-        return self.answer_calls + self.proposals.calls + self.grading.calls
+        """Calls that reached a provider: answers, grading, requests for candidates."""
+        return self.trials.calls + self.proposals.calls
 
     @property
     def cost(self) -> float:
-        return self.answer_cost + self.proposals.cost + self.grading.cost
+        return self.trials.cost + self.proposals.cost
 
     @property
     def cancelled(self) -> bool:
@@ -256,62 +118,17 @@ class _Search:
     # ---- steps ---------------------------------------------------------------------------------
 
     def _evaluate(self, rows: list[OptimizationCandidate], shares: Mapping[str, tuple[int, ...]]) -> None:
-        """Every candidate in ``rows`` on the cases of ``shares`` (one run), then their verdicts."""
-        cells, share_of = [], {}
-        for column, row in enumerate(rows):
-            render = PromptTemplate(row.system_template, row.user_template).renderer()
-            for share, indices in shares.items():
-                for index in indices:
-                    case = self.bench.cases[index]
-                    share_of[(column, index)] = share
-                    cells.append(
-                        Cell(
-                            prompt_version_id=None,
-                            model_id=self.plan.model.id,
-                            variables=dict(case.variables),
-                            settings=self.settings,
-                            row_index=index,
-                            column=column,
-                            test_case_id=case.id if case.id in self.existing else None,
-                            messages=tuple(render(case.variables)),
-                        )
-                    )
-        options = RunOptions(
-            project_id=self.project_id,
-            actor=self.actor,
-            kind="optimize",
-            max_concurrency=max(1, self.bench.concurrency),
-            settings={"optimization_id": self.id, "candidates": [r.id for r in rows]},
-        )
-        report = run_cells(
-            self.engine, cells, options, lookup=self.lookup, listener=self.progress, cancel=self.cancel
-        )
-        reached = [o for o in report.outputs if o.latency_ms is not None]
-        self.answer_calls += len(reached)
-        self.answer_cost += sum(o.cost_usd or 0.0 for o in reached)
-        done = [(c, o) for c, o in zip(cells, report.outputs, strict=True) if o.status != "cancelled"]
-        outcomes = scoring.score_pairs(
-            [(o, self.cases[c.row_index]) for c, o in done], self.judge, self.bench.concurrency
-        )
-        found = scoreboard.verdicts(
-            [(o, c.row_index) for c, o in done],
-            outcomes,
-            case_names=self.names,
-            model_labels={self.plan.model.id: self.plan.model.label},
-        )
-        column_of = {o.id: c.column for c, o in done}
+        """Every candidate in ``rows`` on the cases of ``shares``; their verdicts stored at once."""
+        found = self.trials.run(rows, shares, self.cancel)
         with session_scope(self.engine) as session:
-            for column, row in enumerate(rows):
-                for share in shares:
-                    mine = [
-                        v
-                        for v in found
-                        if column_of[v.output_id] == column and share_of[(column, v.case_index)] == share
-                    ]
+            for row in rows:
+                for share, verdicts in found[row.id].items():  # type: ignore[index]
                     board = self.train if share == "train" else self.heldout
-                    board[row.id] = {v.case_index: v for v in mine}  # type: ignore[index]
-                    shown = scoreboard.figures(mine)
-                    self.rows[row.id] = optimization_runs.record_verdicts(session, row.id, share, mine, shown)  # type: ignore[arg-type]
+                    board[row.id] = {v.case_index: v for v in verdicts}  # type: ignore[index]
+                    shown = scoreboard.figures(verdicts)
+                    self.rows[row.id] = optimization_runs.record_verdicts(
+                        session, row.id, share, verdicts, shown
+                    )  # type: ignore[arg-type, index]
         self.progress.settle(self.calls, self.cost)
 
     def _figures(self, candidate_id: int, share: str = "train") -> Figures:
@@ -462,7 +279,8 @@ class _Search:
                 user=version.user_template,
                 reason=f"v{version.number}, the version you started from.",
             )
-        self.progress.step(f"Measuring v{version.number} on all {len(self.cases)} cases", 0, len(self.cases))
+        count = len(self.bench.cases)
+        self.progress.step(f"Measuring v{version.number} on all {count} cases", 0, count)
         self.reserved += plan.shape.baseline
         self._evaluate([start], {"train": plan.train, "heldout": plan.heldout})
         self._update_front()
