@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -18,6 +19,20 @@ def database_url(args: argparse.Namespace) -> str:
     from workbench.store.engine import database_url as resolve
 
     return resolve(getattr(args, "database", None))
+
+
+def missing_database(url: str) -> str | None:
+    """Why ``url`` names no database to use (a command that reads one must not create an empty
+    one by mistake), or ``None``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return f"'{url}' is not a database URL."
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        return f"There is no database at {parsed.database}. Pass --database or set WORKBENCH_DATABASE_URL."
+    return None
 
 
 def open_engine(args: argparse.Namespace) -> Engine:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_database_option, database_url, default_actor
+from workbench.cli.common import add_database_option, database_url, default_actor, missing_database
 
 EXIT_PASSED, EXIT_BELOW, EXIT_NOT_RUN = 0, 1, 2
 
@@ -55,7 +55,7 @@ class _Select(argparse.Action):
         namespace.selectors = [*(getattr(namespace, "selectors", None) or []), (kind, value)]
 
 
-def _rate(text: str) -> float:
+def rate(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -65,7 +65,7 @@ def _rate(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -98,14 +98,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--min-pass-rate",
-        type=_rate,
+        type=rate,
         default=1.0,
         metavar="RATE",
         help="0 to 1 (default 1: every case must pass)",
     )
-    p.add_argument("--concurrency", type=_positive, default=8, metavar="N", help="calls at once (default 8)")
+    p.add_argument("--concurrency", type=positive, default=8, metavar="N", help="calls at once (default 8)")
     p.add_argument("--temperature", type=float, help="override the versions' temperature")
-    p.add_argument("--max-tokens", type=_positive, metavar="N", help="override the versions' max tokens")
+    p.add_argument("--max-tokens", type=positive, metavar="N", help="override the versions' max tokens")
     p.add_argument(
         "--judge", metavar="MODEL", help="the judge model for llm_judge checks (same syntax as --models)"
     )
@@ -129,20 +129,14 @@ def _fail(message: str) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from workbench.errors import WorkbenchError
 
     url = database_url(args)
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return _fail(f"'{url}' is not a database URL.")
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
-        return _fail(
-            f"There is no database at {parsed.database}. Pass --database or set WORKBENCH_DATABASE_URL."
-        )
+    problem = missing_database(url)
+    if problem:
+        return _fail(problem)
     try:
         return _run(args, url)
     except WorkbenchError as exc:
