@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from workbench.aio import run_sync
-from workbench.errors import WorkbenchError
+from workbench.errors import InvalidInput, WorkbenchError
 from workbench.improve import candidates, optimization_runs, scoreboard
 from workbench.improve.optimization_plan import OptimizationPlan
 from workbench.improve.rewrite import collect_feedback
@@ -405,6 +405,8 @@ class _Search:
 
 
 def _open(engine: Engine, plan: OptimizationPlan, actor: str, lookup: KeyLookup) -> _Search:
+    if not actor.strip():  # the run may save a version and move a label: both name who did it
+        raise InvalidInput("Type your name in the sidebar, so the history shows who ran the improvement.")
     with session_scope(engine) as session:
         row = optimization_runs.create_optimization(
             session,

@@ -2,7 +2,7 @@
 candidate prompt it tried, and one per candidate × bench case it scored.
 
 Kept apart from ``tables`` so that module stays readable; ``tables`` imports this one, so every
-table is on ``SQLModel.metadata`` whoever imports the store.
+table is on ``SQLModel.metadata`` whoever imports the store's tables.
 
 - A candidate is not a prompt version: it is a pair of templates with its parent and the reason
   the proposing model gave. Only the run's winner becomes a version (labelled ``candidate``), so
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from workbench.store.tables import _json, utcnow
+from workbench.store.columns import json_column, utcnow
 
 
 class Optimization(SQLModel, table=True):
@@ -33,8 +33,8 @@ class Optimization(SQLModel, table=True):
     status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed
     # improved | no_improvement | cancelled | failed ("" while running)
     outcome: str = Field(default="", max_length=30)
-    config: dict[str, Any] = _json(dict)
-    summary: dict[str, Any] = _json(dict)
+    config: dict[str, Any] = json_column(dict)
+    summary: dict[str, Any] = json_column(dict)
     message: str = ""  # the verdict in plain words
     calls_used: int = 0
     max_calls: int = 0

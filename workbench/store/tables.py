@@ -14,11 +14,13 @@ Design rules that the rest of the code relies on:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from workbench.store.columns import json_column, utcnow
 
 SENSITIVITY_LEVELS = ("public", "internal", "confidential", "restricted")
 DEFAULT_RATING_TAGS = (
@@ -36,12 +38,7 @@ PAIRWISE_CHOICES = ("a", "b", "tie", "both_bad")
 ROLES = ("viewer", "editor", "admin")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _json(default_factory: Any, nullable: bool = False) -> Any:
-    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=nullable))
+_json = json_column
 
 
 class Project(SQLModel, table=True):

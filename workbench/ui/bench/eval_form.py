@@ -57,7 +57,8 @@ def _pick_versions(engine: Engine, prompt_id: int) -> list[PromptVersion]:
     return sorted((by_id[i] for i in chosen), key=lambda v: v.number)
 
 
-def _pick_judge(engine: Engine, cases: list[TestCase]) -> JudgeSettings | None:
+def pick_judge(engine: Engine, cases: list[TestCase], key: str = f"{KEY}_judge") -> JudgeSettings | None:
+    """The judge for the bench's rubric checks, asked only when a case has one."""
     judged = sum(any(a.get("type") == "llm_judge" for a in c.assertions) for c in cases)
     if not judged:
         return None
@@ -65,7 +66,7 @@ def _pick_judge(engine: Engine, cases: list[TestCase]) -> JudgeSettings | None:
     label = st.selectbox(
         f"Judge model ({judged} case{'s' if judged > 1 else ''} with a rubric)",
         list(choices),
-        key=f"{KEY}_judge",
+        key=key,
         help="Grades the rubric (llm_judge) checks of every answer with pass/fail, a score and a reason.",
     )
     return choices.get(label) if label else None
@@ -85,7 +86,7 @@ def evaluation_inputs(engine: Engine, prompt_id: int, cases: list[TestCase]) -> 
     )
     out.model_ids = [c.model_id for c, _ in models]
     out.model_params = {c.model_id: c.settings.to_dict() for c, _ in models}
-    out.judge = _pick_judge(engine, cases)
+    out.judge = pick_judge(engine, cases)
     with st.expander("Run settings"):
         left, right = st.columns(2)
         out.concurrency = int(left.number_input("Calls at once", 1, 32, 8, key=f"{KEY}_concurrency"))
