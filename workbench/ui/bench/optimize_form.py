@@ -52,12 +52,19 @@ def _pick_models(engine: Engine, project_id: int) -> tuple[int | None, int | Non
         return None, None
     proven = [i for i in outputs.models_that_answered(engine) if i in models]
     order = [*proven, *(i for i in models if i not in proven)]
+
+    def follow_model() -> None:  # the proposer is the same model unless the person picks another
+        chosen = st.session_state.get(f"{KEY}_model")
+        if chosen in writers:
+            st.session_state[f"{KEY}_proposer"] = chosen
+
     left, right = st.columns(2)
     model_id = left.selectbox(
         "Model the prompt runs on",
         order,
         format_func=models.__getitem__,
         key=f"{KEY}_model",
+        on_change=follow_model,
         help="Every candidate is tested on this model, with the version's own settings.",
     )
     ask = [model_id, *(i for i in writers if i != model_id)] if model_id in writers else list(writers)
@@ -126,7 +133,7 @@ def budget(plan: OptimizationPlan) -> OptimizationPlan:
             "at the prices in Settings."
         )
         st.caption(
-            f"{shape.breakdown().capitalize()}. Cases: {shape.train} to learn from, {shape.heldout} held out."
+            f"{shape.breakdown()[0].upper()}{shape.breakdown()[1:]}. Cases: {shape.train} to learn from, {shape.heldout} held out."
         )
         ceiling = st.number_input(
             "Most calls this run may make",
