@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -47,3 +49,31 @@ def default_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+EXIT_NOT_RUN = 2  # a command that could not run: bad input, no database, a refused send
+
+
+def fail(message: str) -> int:
+    """Say why on stderr; the exit code of a command that could not run."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_NOT_RUN
+
+
+def run_on_database(args: argparse.Namespace, run: Callable[[argparse.Namespace, str], int]) -> int:
+    """``run(args, url)`` on the command's database: a missing database, a ``WorkbenchError`` or a
+    database error is said plainly and exits 2, never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from workbench.errors import WorkbenchError
+
+    url = database_url(args)
+    problem = missing_database(url)
+    if problem:
+        return fail(problem)
+    try:
+        return run(args, url)
+    except WorkbenchError as exc:
+        return fail(str(exc))
+    except SQLAlchemyError as exc:
+        return fail(f"The database could not be used ({type(exc).__name__}): {str(exc).splitlines()[0]}")

@@ -13,9 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_database_option, database_url, default_actor, missing_database
+from workbench.cli.common import (
+    EXIT_NOT_RUN,  # noqa: F401  (one of this command's exit codes)
+    add_database_option,
+    default_actor,
+    fail,
+    run_on_database,
+)
 
-EXIT_PASSED, EXIT_BELOW, EXIT_NOT_RUN = 0, 1, 2
+EXIT_PASSED, EXIT_BELOW = 0, 1
 
 DESCRIPTION = """\
 Run the bench test cases of a prompt on one or more versions and models, print a summary,
@@ -123,26 +129,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval, selectors=[])
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_NOT_RUN
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from workbench.errors import WorkbenchError
-
-    url = database_url(args)
-    problem = missing_database(url)
-    if problem:
-        return _fail(problem)
-    try:
-        return _run(args, url)
-    except WorkbenchError as exc:
-        return _fail(str(exc))
-    except SQLAlchemyError as exc:
-        return _fail(f"The database could not be used ({type(exc).__name__}): {str(exc).splitlines()[0]}")
+    return run_on_database(args, _run)
 
 
 def check_keys(engine: Any, config: Any, also: tuple[str, ...] = ()) -> None:
@@ -234,7 +222,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
             )
         if result.answered == 0:
             first = report.frame.failures.iloc[0] if not report.frame.empty else "no outputs"
-            return _fail(f"No call returned an answer, so nothing was tested: {first}")
+            return fail(f"No call returned an answer, so nothing was tested: {first}")
         return EXIT_PASSED if result.passed else EXIT_BELOW
     finally:
         engine.dispose()

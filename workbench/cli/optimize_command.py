@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_database_option, database_url, default_actor, missing_database
+from workbench.cli.common import EXIT_NOT_RUN, add_database_option, default_actor, run_on_database
 from workbench.cli.eval_command import positive, rate
 
-EXIT_IMPROVED, EXIT_NONE_FOUND, EXIT_NOT_RUN = 0, 1, 2
+EXIT_IMPROVED, EXIT_NONE_FOUND = 0, 1
 POLL_S = 0.2
 
 DESCRIPTION = """\
@@ -100,26 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_optimize)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_NOT_RUN
-
-
 def cmd_optimize(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from workbench.errors import WorkbenchError
-
-    url = database_url(args)
-    problem = missing_database(url)
-    if problem:
-        return _fail(problem)
-    try:
-        return _run(args, url)
-    except WorkbenchError as exc:
-        return _fail(str(exc))
-    except SQLAlchemyError as exc:
-        return _fail(f"The database could not be used ({type(exc).__name__}): {str(exc).splitlines()[0]}")
+    return run_on_database(args, _run)
 
 
 def _plan(engine: Any, args: argparse.Namespace) -> Any:

@@ -11,9 +11,9 @@ from workbench.improve import rewrite
 from workbench.improve.optimization_plan import LIMITS, OptimizationPlan, SearchSettings, plan_optimization
 from workbench.models import endpoints
 from workbench.models.pricing import money
-from workbench.prompts import versions
 from workbench.runs import outputs
 from workbench.store.tables import TestCase
+from workbench.ui.authoring.prompt_picker import version_choices
 from workbench.ui.bench.eval_form import pick_judge
 
 KEY = "optimize"
@@ -21,21 +21,11 @@ KEY = "optimize"
 
 def _pick_version(engine: Engine, prompt_id: int) -> int:
     """Production by default, else the newest: the version people use is the one to improve."""
-    rows = versions.list_versions(engine, prompt_id)  # newest first
-    labels: dict[int, list[str]] = {}
-    for label in versions.labels_for_prompt(engine, prompt_id):
-        labels.setdefault(label.version_id, []).append(label.name)
-    by_id = {v.id: v for v in rows}
+    choices = version_choices(engine, prompt_id)
     key = f"{KEY}_version_{prompt_id}"
-    if st.session_state.get(key) not in by_id:
-        st.session_state[key] = next((v.id for v in rows if "production" in labels.get(v.id, [])), rows[0].id)
-
-    def describe(version_id: int) -> str:
-        v = by_id[version_id]
-        tags = f" [{', '.join(sorted(labels[version_id]))}]" if version_id in labels else ""
-        return f"v{v.number}{tags} — {v.change_note[:60] or 'no note'}"
-
-    return st.selectbox("Version to improve", list(by_id), format_func=describe, key=key)  # type: ignore[return-value]
+    if st.session_state.get(key) not in choices.by_id:
+        st.session_state[key] = next(iter(choices.labelled("production")), choices.rows[0].id)
+    return st.selectbox("Version to improve", list(choices.by_id), format_func=choices.title, key=key)  # type: ignore[return-value]
 
 
 def _pick_models(engine: Engine, project_id: int) -> tuple[int | None, int | None]:

@@ -18,7 +18,7 @@ from workbench.evals import outbound
 from workbench.improve import optimizer
 from workbench.improve.optimization_plan import OptimizationPlan, requests_by_destination
 from workbench.improve.search_progress import SearchProgress
-from workbench.ui.admin.policy_check import send_gate
+from workbench.ui.admin.policy_check import gate_destinations
 from workbench.ui.shell import state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal
@@ -47,20 +47,10 @@ def start_when_allowed(engine: Engine, project_id: int) -> None:
     if not data:
         return
     plan = OptimizationPlan.from_json(data)
-    ready, redact = True, False
-    for target, requests in requests_by_destination(engine, plan).items():
-        sent = send_gate(
-            engine,
-            project_id=project_id,
-            endpoint=target,
-            requests=requests,
-            key=f"optimize_gate:{target.name}",
-        )
-        if sent is None:
-            ready = False
-        elif sent != [list(r) for r in requests]:
-            redact = True
-    if not ready:
+    redact = gate_destinations(
+        engine, project_id=project_id, destinations=requests_by_destination(engine, plan), key="optimize_gate"
+    )
+    if redact is None:
         if st.button("Don't run", key="optimize_drop"):
             del st.session_state[PENDING]
             st.rerun()
