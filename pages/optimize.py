@@ -77,6 +77,6 @@ st.subheader("Results")
 lines = {row.id: optimization_runs.line(row) for row in past}
 if st.session_state.get(optimize_run.SHOWN) not in lines:
     st.session_state[optimize_run.SHOWN] = past[0].id
-shown = st.selectbox("Run", list(lines), format_func=lines.__getitem__, key=optimize_run.SHOWN)
+shown = int(st.selectbox("Run", list(lines), format_func=lines.__getitem__, key=optimize_run.SHOWN) or 0)
 with shows_errors():
     optimize_report.show(report(engine, shown))

@@ -110,6 +110,7 @@ def _plan(engine: Any, args: argparse.Namespace) -> Any:
     from workbench.prompts import versions
 
     prompt = naming.find_prompt(engine, args.prompt, args.project)
+    assert prompt.id is not None
     selector = ("version", args.version) if args.version is not None else ("label", args.label)
     (version_id,) = naming.version_ids(engine, prompt, [selector])
     (model_id,) = naming.model_ids(engine, [args.model])

@@ -73,7 +73,7 @@ class OptimizationReport:
     def figures(self, candidate: OptimizationCandidate | None, share: str) -> Figures:
         if candidate is None:
             return Figures(0, 0, None)
-        return scoreboard.figures(self.verdicts.get(candidate.id, {}).get(share, {}).values())  # type: ignore[arg-type]
+        return scoreboard.figures(self.verdicts.get(candidate.id or 0, {}).get(share, {}).values())
 
     # ---- what changed --------------------------------------------------------------------------
 
@@ -92,8 +92,8 @@ class OptimizationReport:
             return []
         out = []
         for share, cases in (("train", self.plan.train), ("heldout", self.plan.heldout)):
-            before = self.verdicts.get(self.start.id, {}).get(share, {})  # type: ignore[arg-type]
-            after = self.verdicts.get(self.chosen.id, {}).get(share, {})  # type: ignore[arg-type]
+            before = self.verdicts.get(self.start.id or 0, {}).get(share, {})
+            after = self.verdicts.get(self.chosen.id or 0, {}).get(share, {})
             for change in scoreboard.case_changes(before, after, cases):
                 case = self.plan.bench.cases[change.case_index]
                 out.append((share, case.name or f"Case {change.case_index + 1}", change))

@@ -134,7 +134,7 @@ def mark_front(session: Session, optimization_id: int, wins: dict[int, tuple[int
     )
     for row in rows:
         row.on_front = row.id in wins
-        row.cases_won = len(wins.get(row.id, ()))  # type: ignore[arg-type]
+        row.cases_won = len(wins.get(row.id or 0, ()))
         session.add(row)
 
 

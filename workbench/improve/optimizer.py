@@ -31,33 +31,37 @@ all sit around it rather than in it; the Pareto selection it contributes is a fe
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
 
-from workbench.aio import run_sync
 from workbench.errors import InvalidInput, WorkbenchError
 from workbench.improve import candidates, optimization_runs, scoreboard
 from workbench.improve.optimization_plan import OptimizationPlan
+from workbench.improve.proposals import Proposals, request_messages
 from workbench.improve.rewrite import collect_feedback
 from workbench.improve.scoreboard import CaseVerdict, Figures
-from workbench.improve.search_progress import SearchProgress, Tally, frozen_lookup
+from workbench.improve.search_progress import SearchProgress, frozen_lookup
 from workbench.improve.trials import Trials
-from workbench.models.endpoints import endpoint_config, find_endpoint, target_of_model
-from workbench.models.gateway import CallLog, CallRequest, CallResult, Gateway
+from workbench.models.endpoints import endpoint_config, find_endpoint
 from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import Optimization, OptimizationCandidate
 
 log = logging.getLogger(__name__)
-POLL_S = 0.05
+
+
+def _id(row: OptimizationCandidate) -> int:
+    """A stored candidate's id (rows are flushed before the search sees them)."""
+    assert row.id is not None
+    return row.id
 
 
 # ---- the search --------------------------------------------------------------------------------
@@ -78,7 +82,6 @@ class _Search:
         self.progress, self.cancel = progress, progress.cancel_event
         self.bench = plan.bench
         self.names = {i: c.name or f"Case {i + 1}" for i, c in enumerate(self.bench.cases)}
-        self.proposer, _ = target_of_model(engine, plan.proposer.model_id)
         judged = [self.bench.judge.endpoint] if self.bench.judge else []
         ends = [find_endpoint(engine, n) for n in [plan.model.endpoint, plan.proposer.endpoint, *judged]]
         self.lookup = frozen_lookup(lookup, [endpoint_config(e) for e in ends if e is not None])
@@ -86,8 +89,9 @@ class _Search:
             engine, plan, optimization_id, actor=actor, lookup=self.lookup, progress=progress
         )
         self.project_id = self.trials.project_id
-        self.proposals = Tally(CallLog(engine))
-        self.gateway = Gateway(engine, lookup=self.lookup, recorder=self.proposals)
+        self.proposals = Proposals(
+            engine, plan, project_id=self.project_id, actor=actor, lookup=self.lookup, cancel=self.cancel
+        )
         self.feedback = collect_feedback(engine, self.bench.prompt_id, plan.version.id)
         self.rng = random.Random(plan.search.seed)
         self.train: dict[int, dict[int, CaseVerdict]] = {}  # candidate id -> case index -> verdict
@@ -102,11 +106,11 @@ class _Search:
     @property
     def calls(self) -> int:
         """Calls that reached a provider: answers, grading, requests for candidates."""
-        return self.trials.calls + self.proposals.calls
+        return self.trials.calls + self.proposals.tally.calls
 
     @property
     def cost(self) -> float:
-        return self.trials.cost + self.proposals.cost
+        return self.trials.cost + self.proposals.tally.cost
 
     @property
     def cancelled(self) -> bool:
@@ -122,13 +126,12 @@ class _Search:
         found = self.trials.run(rows, shares, self.cancel)
         with session_scope(self.engine) as session:
             for row in rows:
-                for share, verdicts in found[row.id].items():  # type: ignore[index]
+                cid = _id(row)
+                for share, verdicts in found[cid].items():
                     board = self.train if share == "train" else self.heldout
-                    board[row.id] = {v.case_index: v for v in verdicts}  # type: ignore[index]
+                    board[cid] = {v.case_index: v for v in verdicts}
                     shown = scoreboard.figures(verdicts)
-                    self.rows[row.id] = optimization_runs.record_verdicts(
-                        session, row.id, share, verdicts, shown
-                    )  # type: ignore[arg-type, index]
+                    self.rows[cid] = optimization_runs.record_verdicts(session, cid, share, verdicts, shown)
         self.progress.settle(self.calls, self.cost)
 
     def _figures(self, candidate_id: int, share: str = "train") -> Figures:
@@ -150,74 +153,27 @@ class _Search:
         chosen = self.rng.choices(pool, weights=[max(1, len(self.wins[c])) for c in pool])[0]
         return self.rows[chosen]
 
-    def _request(self, parent: OptimizationCandidate, wanted: int) -> list[dict[str, str]]:
-        verdicts = self.train[parent.id]  # type: ignore[index]
-        evidence = [
-            candidates.CaseEvidence(
-                self.names[i],
-                self.bench.cases[i].variables,
-                self.bench.cases[i].expected,
-                v.answer,
-                v.passed,
-                v.failures,
-            )
-            for i, v in sorted(verdicts.items())
-        ]
-        here = PromptTemplate(parent.system_template, parent.user_template)
-        tried = [
-            candidates.TriedCandidate(
-                candidates.changed_lines(here, PromptTemplate(r.system_template, r.user_template)),
-                r.reason,
-                r.train_passed or 0,
-                r.train_total or 0,
-                tuple(self.names[i] for i in self.wins.get(cid, ())),
-            )
-            for cid, r in self.rows.items()
-            if r.round > 0 and cid != parent.id
-        ]
-        return candidates.proposal_messages(
-            system=parent.system_template,
-            user=parent.user_template,
-            failing=[e for e in evidence if not e.passed],
-            passing=[e for e in evidence if e.passed],
-            feedback=self.feedback,
-            tried=tried,
-            wanted=wanted,
-        )
-
-    async def _until_cancelled(self, call: Awaitable[CallResult]) -> CallResult | None:
-        task = asyncio.ensure_future(call)
-        try:
-            while not task.done():
-                if self.cancelled:
-                    task.cancel()
-                await asyncio.wait({task}, timeout=POLL_S)
-            return task.result()
-        except asyncio.CancelledError:
-            return None
-        finally:
-            await self.gateway.aclose()
-
     def _propose(
         self, parent: OptimizationCandidate, round_number: int, wanted: int
     ) -> list[OptimizationCandidate]:
         """Ask for ``wanted`` candidates; store every one (refused ones with why); return the
         testable ones."""
-        self.expanded.add(parent.id)  # type: ignore[arg-type]
+        self.expanded.add(_id(parent))
         label = self.plan.proposer.label
         self.progress.step(
             f"Round {round_number} of {self.plan.search.rounds}: asking {label} for candidates", round_number
         )
-        request = CallRequest(
-            self.proposer,
-            tuple(self._request(parent, wanted)),
-            candidates.PROPOSE_CALL,
-            purpose="optimize",
-            project_id=self.project_id,
-            actor=self.actor,
+        messages = request_messages(
+            self.plan,
+            parent,
+            self.train[_id(parent)],
+            tried=self.rows,
+            wins=self.wins,
+            feedback=self.feedback,
+            wanted=wanted,
         )
         self.reserved += 1
-        result = run_sync(self._until_cancelled(self.gateway.call(request)))
+        result = self.proposals.ask(messages)
         self.progress.settle(self.calls, self.cost)
         if result is None or result.status == "cancelled":
             return []
@@ -230,7 +186,8 @@ class _Search:
             cases=[c.variables for c in self.bench.cases],
             known=[(r.system_template, r.user_template) for r in self.rows.values()],
         )
-        made, call_id = [], getattr(result.record, "id", None)
+        made: list[OptimizationCandidate] = []
+        call_id = getattr(result.record, "id", None)
         with session_scope(self.engine) as session:
             for position, item in enumerate(proposed):
                 problem = item.problem or (None if len(made) < wanted else "More candidates than asked for.")
@@ -261,7 +218,7 @@ class _Search:
             return None
         return max(
             tested,
-            key=lambda r: (self._figures(r.id).key, len(self.wins.get(r.id, ())), -r.id),  # type: ignore[arg-type]
+            key=lambda r: (self._figures(_id(r)).key, len(self.wins.get(_id(r), ())), -_id(r)),
         )
 
     # ---- the loop ------------------------------------------------------------------------------
@@ -284,7 +241,7 @@ class _Search:
         self.reserved += plan.shape.baseline
         self._evaluate([start], {"train": plan.train, "heldout": plan.heldout})
         self._update_front()
-        base = self._figures(start.id)  # type: ignore[arg-type]
+        base = self._figures(_id(start))
         self.note(
             f"v{version.number} passes {base.short()} training cases (mean check score {base.score or 0:.2f})."
         )
@@ -304,7 +261,7 @@ class _Search:
                     "the final check on held-out cases."
                 )
                 break
-            made = self._propose(self._parent(number, self.rows[start.id]), number, wanted)  # type: ignore[index]
+            made = self._propose(self._parent(number, self.rows[_id(start)]), number, wanted)
             if self.cancelled:
                 return self._end("cancelled", self._cancelled_message(number))
             if not made:
@@ -318,7 +275,7 @@ class _Search:
             self.reserved += len(made) * plan.shape.per_candidate
             self._evaluate(made, {"train": plan.train})
             self._update_front()
-            top = max((self._figures(r.id) for r in made), key=lambda f: f.key)  # type: ignore[arg-type]
+            top = max((self._figures(_id(r)) for r in made), key=lambda f: f.key)
             self.note(
                 f"Round {number}: {len(made)} candidate{'s' if len(made) > 1 else ''} tested; the best passes "
                 f"{top.short()} training cases; {len(self.wins)} on the front."
@@ -333,16 +290,16 @@ class _Search:
     def _confirm(self, start: OptimizationCandidate) -> Optimization:
         plan, number = self.plan, self.plan.version.number
         best = self._best()
-        base = self._figures(start.id)  # type: ignore[arg-type]
+        base = self._figures(_id(start))
         tried = sum(r.round > 0 for r in self.rows.values())
-        if best is None or not self._figures(best.id).beats(base):  # type: ignore[arg-type]
+        if best is None or not self._figures(_id(best)).beats(base):
             return self._end(
                 "no_improvement",
                 f"No improvement found: none of the {tried} candidates tested did better than v{number} on "
                 f"the training cases (v{number} passes {base.short()}). Nothing was saved or labelled.",
             )
         with session_scope(self.engine) as session:
-            optimization_runs.choose(session, best.id)  # type: ignore[arg-type]
+            optimization_runs.choose(session, _id(best))
         self.progress.step(
             f"Confirming the best candidate on {len(plan.heldout)} held-out cases",
             plan.search.rounds,
@@ -352,8 +309,8 @@ class _Search:
         self._evaluate([best], {"heldout": plan.heldout})
         if self.cancelled:
             return self._end("cancelled", self._cancelled_message(plan.search.rounds))
-        before, after = self._figures(start.id, "heldout"), self._figures(best.id, "heldout")  # type: ignore[arg-type]
-        trained = self._figures(best.id)  # type: ignore[arg-type]
+        before, after = self._figures(_id(start), "heldout"), self._figures(_id(best), "heldout")
+        trained = self._figures(_id(best))
         if not after.beats(before) or after.total < before.total:
             return self._end(
                 "no_improvement",
@@ -362,8 +319,8 @@ class _Search:
                 f"{before.short()}, so it may only fit the cases it was tuned on. Nothing was saved or labelled.",
             )
         with session_scope(self.engine) as session:
-            row = session.get(Optimization, self.id)
-            version = optimization_runs.save_winner(session, row, self.rows[best.id], self.actor)  # type: ignore[arg-type, index]
+            row = fetch(session, Optimization, self.id)
+            version = optimization_runs.save_winner(session, row, self.rows[_id(best)], self.actor)
             message = (
                 f"Found a better version: on the held-out cases, which no proposal saw, it passes "
                 f"{after.short()} against {before.short()} for v{number}. It is saved as v{version.number} "
@@ -416,11 +373,13 @@ def _open(engine: Engine, plan: OptimizationPlan, actor: str, lookup: KeyLookup)
             max_calls=plan.max_calls,
             actor=actor,
         )
-    progress = SearchProgress(row.id, plan.max_calls, plan.search.rounds)  # type: ignore[arg-type]
+    run_id = row.id
+    assert run_id is not None
+    progress = SearchProgress(run_id, plan.max_calls, plan.search.rounds)
     try:
-        return _Search(engine, plan, row.id, actor=actor, lookup=lookup, progress=progress)  # type: ignore[arg-type]
+        return _Search(engine, plan, run_id, actor=actor, lookup=lookup, progress=progress)
     except Exception as exc:
-        _fail(engine, row.id, actor, progress, exc)  # type: ignore[arg-type]
+        _fail(engine, run_id, actor, progress, exc)
         raise
 
 

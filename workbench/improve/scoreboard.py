@@ -96,8 +96,8 @@ def verdicts(
     case_of = {output.id: index for output, index in outputs}
     frame = scoring.case_frame(
         [output for output, _ in outputs],
-        outcomes,
-        versions={None: "candidate"},  # type: ignore[dict-item]  (a candidate is not a version)
+        outcomes,  # type: ignore[arg-type]
+        versions={None: "candidate"},  # type: ignore[dict-item]  # a candidate is not a version
         models=model_labels,
         cases=case_names,
         case_of=lambda output: case_of.get(output.id),

@@ -121,7 +121,7 @@ class Trials:
             options,
             lookup=self.lookup,
             listener=self.progress,
-            cancel=cancel,  # type: ignore[arg-type]
+            cancel=cancel,
         )
         reached = [o for o in report.outputs if o.latency_ms is not None]  # the provider was called
         self.answer_calls += len(reached)
@@ -137,8 +137,9 @@ class Trials:
             model_labels={self.plan.model.id: self.plan.model.label},
         )
         column_of = {o.id: c.column for c, o in done}
-        found: Found = {row.id: {share: [] for share in shares} for row in rows}  # type: ignore[misc]
+        ids = [row.id or 0 for row in rows]  # stored rows: every one has its id
+        found: Found = {cid: {share: [] for share in shares} for cid in ids}
         for verdict in verdicts:
             column = column_of[verdict.output_id]
-            found[rows[column].id][share_of[(column, verdict.case_index)]].append(verdict)  # type: ignore[index]
+            found[ids[column]][share_of[(column, verdict.case_index)]].append(verdict)
         return found

@@ -25,7 +25,7 @@ def _pick_version(engine: Engine, prompt_id: int) -> int:
     key = f"{KEY}_version_{prompt_id}"
     if st.session_state.get(key) not in choices.by_id:
         st.session_state[key] = next(iter(choices.labelled("production")), choices.rows[0].id)
-    return st.selectbox("Version to improve", list(choices.by_id), format_func=choices.title, key=key)  # type: ignore[return-value]
+    return int(st.selectbox("Version to improve", list(choices.by_id), format_func=choices.title, key=key))
 
 
 def _pick_models(engine: Engine, project_id: int) -> tuple[int | None, int | None]:
