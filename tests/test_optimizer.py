@@ -22,6 +22,7 @@ from tests.optimizer_support import (
     partial_handbook,
     wire,
 )
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput
 from workbench.evals import cases
 from workbench.evals.snapshot import JudgeSettings
@@ -44,8 +45,10 @@ def version_count(engine: Engine) -> int:
 
 
 def test_it_finds_the_instruction_that_fixes_the_failing_cases(
-    seeded_engine: Engine, fake_server: FakeLLMServer
+    storage_engine: Engine, fake_server: FakeLLMServer
 ) -> None:
+    seed_demo(storage_engine)  # on SQLite, and on PostgreSQL when the test run has one
+    seeded_engine = storage_engine
     ids = wire(seeded_engine, fake_server)
     start = partial_handbook(seeded_engine, lines=(0, 1, 2, 3))  # held-out 0 and 2 pass, 4, 6, 9 fail
     prompt = hr_prompt(seeded_engine)
