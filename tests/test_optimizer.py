@@ -29,6 +29,7 @@ from workbench.evals.snapshot import JudgeSettings
 from workbench.improve import optimization_runs, optimizer
 from workbench.improve.optimization_plan import SearchSettings, plan_optimization
 from workbench.improve.optimization_report import report
+from workbench.models import endpoints
 from workbench.prompts import versions
 from workbench.store.tables import ModelCall, Output, PromptVersion, Run
 
@@ -244,3 +245,23 @@ def test_an_unreadable_proposal_is_reported_not_raised(
         == "Round 1: Local fake server · fake-lazy proposed nothing to test (its answer held no candidate)."
     )
     assert run.calls_used == 10 + 2  # the starting version on every case, two requests
+
+
+def test_a_model_that_never_answers_stops_the_run_after_the_first_measure(
+    seeded_engine: Engine, fake_server: FakeLLMServer
+) -> None:
+    wire(seeded_engine, fake_server)
+    prompt, v1 = hr_prompt(seeded_engine), hr_version(seeded_engine, 1)
+    local = endpoints.find_endpoint(seeded_engine, "Local fake server")
+    (broken,) = endpoints.add_models(seeded_engine, actor="t", endpoint_id=local.id, models=["fake-500"])  # type: ignore[union-attr, arg-type]
+    plan = plan_optimization(
+        seeded_engine,
+        prompt_id=prompt.id,  # type: ignore[arg-type]
+        version_id=v1.id,  # type: ignore[arg-type]
+        model_id=broken.id,  # type: ignore[arg-type]
+        proposer_model_id=wire(seeded_engine, fake_server)["fake-large"],
+    )
+    run = optimizer.run_optimization(seeded_engine, plan, actor="dana")
+    assert run.outcome == "failed" and run.status == "failed" and run.saved_version_id is None
+    assert run.message.startswith("No call returned an answer, so nothing was tried: the call ended 'error'")
+    assert run.calls_used == len(fake_server.chat_requests()) == 10  # no request for candidates

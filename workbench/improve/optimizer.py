@@ -247,6 +247,10 @@ class _Search:
         )
         if self.cancelled:
             return self._end("cancelled", self._cancelled_message(0))
+        measured = [*self.train[_id(start)].values(), *self.heldout[_id(start)].values()]
+        if measured and not any(v.answered for v in measured):
+            why = measured[0].failures.split("No answer to check: ", 1)[-1].split(" | ")[0]
+            return self._end("failed", f"No call returned an answer, so nothing was tried: {why}")
         if base.perfect:
             return self._end(
                 "no_improvement",

@@ -33,6 +33,7 @@ class CaseVerdict:
     failures: str
     output_id: int
     answer: str
+    answered: bool = True  # False: the call itself failed (no key, an outage, the data policy)
 
     @property
     def key(self) -> tuple[bool, float]:
@@ -111,6 +112,7 @@ def verdicts(
             failures=str(row.failures or ""),
             output_id=int(row.output_id),
             answer=texts.get(int(row.output_id), ""),
+            answered=row.status == "ok",
         )
         for row in frame.itertuples(index=False)
     ]
