@@ -167,3 +167,11 @@ def test_the_budget_keeps_the_final_check_aside() -> None:
     )
     assert kind.cost(kind.typical_out) == pytest.approx(10 * (3000 + 1500) / 1e6)
     assert budget.approx_tokens("x" * 400) == 100
+
+
+def test_a_longer_prompt_gets_room_for_every_candidate() -> None:
+    assert candidates.propose_settings("Short.", "{{ question }}", 4).max_tokens == 4000
+    long = "A rule the prompt states at length. " * 200  # about 1,800 tokens
+    settings = candidates.propose_settings(long, "{{ question }}", 4)
+    assert settings.max_tokens > 4 * 1800 and settings.temperature == 0.7
+    assert candidates.propose_settings(long * 10, "", 8).max_tokens == candidates.MAX_PROPOSAL_TOKENS

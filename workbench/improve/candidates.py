@@ -19,17 +19,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.errors import TemplateError
 from workbench.evals.metrics import quote
+from workbench.improve.budget import approx_tokens
 from workbench.improve.rewrite import Feedback, feedback_text, tagged
 from workbench.models.settings import CallSettings
 from workbench.prompts.templates import Message, PromptTemplate
 
 # Different ideas per request need some variety; a whole prompt per candidate needs room.
 PROPOSE_CALL = CallSettings(temperature=0.7, max_tokens=4000)
+MAX_PROPOSAL_TOKENS = 16_000
 MAX_FAILING, MAX_PASSING, MAX_TRIED = 12, 4, 16
 MAX_VALUE_CHARS = 600
 MAX_REASON_CHARS = 300
@@ -139,6 +141,13 @@ def proposal_messages(
         f"<tried>\n{_tried(tried)}\n</tried>"
     )
     return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": request}]
+
+
+def propose_settings(system: str, user: str, wanted: int) -> CallSettings:
+    """``PROPOSE_CALL`` with room for ``wanted`` whole prompts of about this length (a longer
+    prompt gets a longer limit, so the last candidate is not cut off)."""
+    room = wanted * (approx_tokens(system + user) * 3 // 2 + 120)
+    return replace(PROPOSE_CALL, max_tokens=min(MAX_PROPOSAL_TOKENS, max(PROPOSE_CALL.max_tokens, room)))
 
 
 def changed_lines(old: PromptTemplate, new: PromptTemplate) -> tuple[str, ...]:

@@ -208,8 +208,10 @@ def _estimate(
         proposals=budget.CallKind(
             shape.rounds,
             budget.approx_tokens(str(request)),
-            min(candidates.PROPOSE_CALL.max_tokens, shape.per_round * (prompt_tokens + 40)),
-            candidates.PROPOSE_CALL.max_tokens,
+            shape.per_round * (prompt_tokens + 40),
+            candidates.propose_settings(
+                version.system_template, version.user_template, shape.per_round
+            ).max_tokens,
             proposer.price_in,
             proposer.price_out,
         ),

@@ -173,7 +173,7 @@ class _Search:
             wanted=wanted,
         )
         self.reserved += 1
-        result = self.proposals.ask(messages)
+        result = self.proposals.ask(messages, parent, wanted)
         self.progress.settle(self.calls, self.cost)
         if result is None or result.status == "cancelled":
             return []

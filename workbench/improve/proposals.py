@@ -91,12 +91,13 @@ class Proposals:
         self.gateway = Gateway(engine, lookup=lookup, recorder=self.tally)
         self.project_id, self.actor, self.cancel = project_id, actor, cancel
 
-    def ask(self, messages: list[Message]) -> CallResult | None:
-        """Send one request; ``None`` when Cancel stopped it before it was sent."""
+    def ask(self, messages: list[Message], parent: OptimizationCandidate, wanted: int) -> CallResult | None:
+        """Send one request for ``wanted`` candidates improving ``parent``; ``None`` when Cancel
+        stopped it before it was sent."""
         request = CallRequest(
             self.target,
             tuple(messages),
-            candidates.PROPOSE_CALL,
+            candidates.propose_settings(parent.system_template, parent.user_template, wanted),
             purpose="optimize",
             project_id=self.project_id,
             actor=self.actor,
