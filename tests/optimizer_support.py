@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from tests.fakes.replies import _handbook
+from tests.fakes.replies import handbook_lines
 from tests.fakes.server import FakeLLMServer
 from workbench.evals import cases
 from workbench.models import endpoints
@@ -52,7 +52,7 @@ def hr_version(engine: Engine, number: int) -> PromptVersion:
 def partial_handbook(engine: Engine, lines: tuple[int, ...] = (0, 1, 2, 3)) -> PromptVersion:
     """A new HR version that quotes only some handbook lines (the seeded bench's cases 0-9 ask
     about lines 0-9 in order)."""
-    excerpt = "\n".join(_handbook()[i] for i in lines)
+    excerpt = "\n".join(handbook_lines()[i] for i in lines)
     return versions.save_version(
         engine,
         prompt_id=hr_prompt(engine).id,  # type: ignore[arg-type]

@@ -145,7 +145,7 @@ def improver_reply(messages: list[dict[str, str]]) -> str:
 
 
 @functools.cache
-def _handbook() -> list[str]:
+def handbook_lines() -> list[str]:
     """The handbook the fake models know: the lines of the demo's HR excerpt."""
     from workbench.demo.seed import demo_data
 
@@ -192,7 +192,7 @@ def answer(model: str, messages: list[dict[str, str]]) -> str:
     question = _last_question(messages)
     want = _words(question)
     best, best_score = "", 0.0
-    known = _handbook() if HANDBOOK_CUE in text.lower() else []
+    known = handbook_lines() if HANDBOOK_CUE in text.lower() else []
     for sentence in [*_sentences(text), *known]:
         if sentence.strip() == question:
             continue

@@ -20,13 +20,9 @@ gateway (purpose ``optimize``), grading through the bench's judge. Calls are cou
 most before each step (``budget``), so the run never exceeds its ceiling. Cancel stops the
 calls in flight; what was tested is scored and kept, and nothing is saved.
 
-Why not the ``gepa`` package (0.1.4, checked): its engine can take an adapter and a reflection
-callable, so our calls could go through the gateway, but it runs its own loop: one proposal per
-iteration scored on a minibatch and then on a validation set that it also uses to choose, a
-budget counted in metric calls and checked between iterations (not every model call, not a hard
-ceiling), its own state and progress. Several candidates per round tested concurrently through
-the runner, an unseen held-out share, a hard call ceiling and our own storage and Cancel would
-all sit around it rather than in it; the Pareto selection it contributes is a few lines here.
+The ``gepa`` package was considered and not used: it runs its own loop and budget around our
+calls rather than inside our runner, ceiling, storage and Cancel (``docs/improve-on-the-bench.md``
+says why in full); its Pareto selection is ``scoreboard.front``.
 """
 
 from __future__ import annotations
