@@ -8,7 +8,7 @@ from workbench.prompts import diffs, versions
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
 from workbench.ui.authoring.prompt_picker import pick_prompt
-from workbench.ui.authoring.version_panels import history_table, label_panels
+from workbench.ui.authoring.version_panels import PROMPT_KEY, history_table, label_panels, take_asked_move
 from workbench.ui.shell import state
 from workbench.ui.shell.nav import page_script, spec
 from workbench.ui.shell.page import header, shows_errors
@@ -22,8 +22,9 @@ if project_id is None:
     st.stop()
 
 with shows_errors():
+    take_asked_move()  # "Promote" on another page opens the label move ready to press
     prompt_id = pick_prompt(
-        engine, project_id, current=state.active_prompt_id(), key="w_versions_prompt", allow_new=False
+        engine, project_id, current=state.active_prompt_id(), key=PROMPT_KEY, allow_new=False
     )
     if prompt_id is None:
         st.info("This project has no prompts yet. Write one on the Draft page.")

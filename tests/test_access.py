@@ -21,6 +21,7 @@ EXPECTED = {
         "prompt.create",
         "version.save",
         "prompt.improve",
+        "prompt.optimize",
         "run.start",
         "evaluation.run",
         "testcase.edit",

@@ -4,6 +4,14 @@
   compares the graded answer with the expected one by word overlap.
 - An improver request gets a rewritten prompt with the missing pieces a checklist asks for
   (``fake-lazy`` answers it without the tags, like a weak model, to exercise that failure).
+- An optimizer's request for candidate edits (``<candidate>`` blocks asked for) gets as many
+  candidates as it asks for: the prompt plus one line each from ``EDITS``, in order, skipping
+  lines the prompt already has and edits the request lists as tried. Exactly one of those lines,
+  ``HANDBOOK_EDIT``, changes what the fake models answer (see below), so a test can watch an
+  optimizer find the one instruction that fixes the failing cases.
+- The fake models know Northwind's employee handbook (the demo's HR excerpt), the way a model
+  knows facts from its training, but they use it only when the prompt tells them to answer from
+  the company handbook (``HANDBOOK_CUE``); otherwise they guess from the prompt alone.
 - Everything else is answered extractively: the sentence of the context that best matches the
   question, so the seeded HR bench passes on a good prompt. ``fake-lazy`` gives the seed's
   bad, generic answer instead, so a model matrix shows real differences.
@@ -11,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -61,6 +70,19 @@ STOP = {
 }
 
 LAZY_REPLY = "Your request is being handled. Unforeseen circumstances may apply."
+
+# The one instruction that makes the fake models use what they know of the handbook.
+HANDBOOK_CUE = "from the company handbook"
+HANDBOOK_EDIT = "Answer from the company handbook and quote the exact figure it gives."
+# The optimizer's candidate edits, in the order the fake proposer offers them: (line, reason).
+EDITS: tuple[tuple[str, str], ...] = (
+    ("Answer in one or two sentences.", "Short answers are easier to read and to check."),
+    ("Write in plain, friendly English.", "A friendlier tone for employees."),
+    (HANDBOOK_EDIT, "The failing answers give no figure: point the model at the handbook."),
+    ("If you are unsure, say so instead of guessing.", "Guesses read as facts; ask for honesty."),
+    ("Start with the direct answer, then any condition that applies.", "Lead with what was asked."),
+    ("Do not add greetings or sign-offs.", "Reviewers called the pleasantries noise."),
+)
 
 
 def count_tokens(text: str) -> int:
@@ -122,8 +144,45 @@ def improver_reply(messages: list[dict[str, str]]) -> str:
     )
 
 
+@functools.cache
+def handbook_lines() -> list[str]:
+    """The handbook the fake models know: the lines of the demo's HR excerpt."""
+    from workbench.demo.seed import demo_data
+
+    for project in demo_data()["projects"]:
+        for prompt in project["prompts"]:
+            for version in prompt["versions"]:
+                _, found, excerpt = version["system"].partition("Handbook excerpt:")
+                if found:
+                    return [line.strip() for line in excerpt.splitlines() if line.strip()]
+    return []
+
+
+def proposer_reply(messages: list[dict[str, str]]) -> str:
+    """Candidate edits: the prompt in the request, each with one more line from ``EDITS``."""
+    text = "\n".join(m["content"] for m in messages if m.get("role") == "user")
+    system = re.search(r"<system_template>\n?(.*?)\n?</system_template>", text, re.S)
+    user = re.search(r"<user_template>\n?(.*?)\n?</user_template>", text, re.S)
+    tried = re.search(r"<tried>(.*?)</tried>", text, re.S)
+    wanted = re.search(r"exactly (\d+) candidate", text)
+    old_system = system.group(1) if system else ""
+    old_user = user.group(1) if user else ""
+    skip = (old_system + old_user + (tried.group(1) if tried else "")).lower()
+    fresh = [(line, why) for line, why in EDITS if line.lower() not in skip]
+    blocks = []
+    for line, why in fresh[: int(wanted.group(1)) if wanted else 4]:
+        new_system = f"{old_system}\n{line}" if old_system.strip() else line
+        blocks.append(
+            f"<candidate>\n<reason>{why}</reason>\n<system_template>\n{new_system}\n</system_template>\n"
+            f"<user_template>\n{old_user}\n</user_template>\n</candidate>"
+        )
+    return "\n".join(blocks) or "I have no further ideas."
+
+
 def answer(model: str, messages: list[dict[str, str]]) -> str:
     text = "\n".join(m.get("content", "") for m in messages)
+    if "<candidate>" in text and "<failing_cases>" in text and "lazy" not in model:
+        return proposer_reply(messages)
     if "<answer>" in text and ("verdict" in text.lower() or "rubric" in text.lower()):
         return judge_reply(messages)
     if "lazy" in model:  # also for improver requests: an answer without tags, as weak models give
@@ -133,7 +192,8 @@ def answer(model: str, messages: list[dict[str, str]]) -> str:
     question = _last_question(messages)
     want = _words(question)
     best, best_score = "", 0.0
-    for sentence in _sentences(text):
+    known = handbook_lines() if HANDBOOK_CUE in text.lower() else []
+    for sentence in [*_sentences(text), *known]:
         if sentence.strip() == question:
             continue
         words = _words(sentence)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -20,6 +23,20 @@ def database_url(args: argparse.Namespace) -> str:
     return resolve(getattr(args, "database", None))
 
 
+def missing_database(url: str) -> str | None:
+    """Why ``url`` names no database to use (a command that reads one must not create an empty
+    one by mistake), or ``None``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return f"'{url}' is not a database URL."
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        return f"There is no database at {parsed.database}. Pass --database or set WORKBENCH_DATABASE_URL."
+    return None
+
+
 def open_engine(args: argparse.Namespace) -> Engine:
     from workbench.store.engine import open_database
 
@@ -32,3 +49,31 @@ def default_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+EXIT_NOT_RUN = 2  # a command that could not run: bad input, no database, a refused send
+
+
+def fail(message: str) -> int:
+    """Say why on stderr; the exit code of a command that could not run."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_NOT_RUN
+
+
+def run_on_database(args: argparse.Namespace, run: Callable[[argparse.Namespace, str], int]) -> int:
+    """``run(args, url)`` on the command's database: a missing database, a ``WorkbenchError`` or a
+    database error is said plainly and exits 2, never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from workbench.errors import WorkbenchError
+
+    url = database_url(args)
+    problem = missing_database(url)
+    if problem:
+        return fail(problem)
+    try:
+        return run(args, url)
+    except WorkbenchError as exc:
+        return fail(str(exc))
+    except SQLAlchemyError as exc:
+        return fail(f"The database could not be used ({type(exc).__name__}): {str(exc).splitlines()[0]}")

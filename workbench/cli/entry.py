@@ -1,5 +1,5 @@
 """The ``workbench`` command: open the UI, migrate the database, and (as capabilities land)
-run bench tests, export and import headless.
+run bench tests, improve a prompt on its bench, export and import headless.
 
 Each subcommand is one small function registered in ``COMMANDS``; they print plain text and
 return a process exit code.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench import __version__
-from workbench.cli import eval_command, export_commands
+from workbench.cli import eval_command, export_commands, optimize_command
 from workbench.cli.common import add_database_option, database_url
 from workbench.config import load_settings
 from workbench.errors import WorkbenchError
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     export_commands.register,
     eval_command.register,
+    optimize_command.register,
 ]
 
 

@@ -13,9 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli.common import add_database_option, database_url, default_actor
+from workbench.cli.common import (
+    EXIT_NOT_RUN,  # noqa: F401  (one of this command's exit codes)
+    add_database_option,
+    default_actor,
+    fail,
+    run_on_database,
+)
 
-EXIT_PASSED, EXIT_BELOW, EXIT_NOT_RUN = 0, 1, 2
+EXIT_PASSED, EXIT_BELOW = 0, 1
 
 DESCRIPTION = """\
 Run the bench test cases of a prompt on one or more versions and models, print a summary,
@@ -55,7 +61,7 @@ class _Select(argparse.Action):
         namespace.selectors = [*(getattr(namespace, "selectors", None) or []), (kind, value)]
 
 
-def _rate(text: str) -> float:
+def rate(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -65,7 +71,7 @@ def _rate(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -98,14 +104,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--min-pass-rate",
-        type=_rate,
+        type=rate,
         default=1.0,
         metavar="RATE",
         help="0 to 1 (default 1: every case must pass)",
     )
-    p.add_argument("--concurrency", type=_positive, default=8, metavar="N", help="calls at once (default 8)")
+    p.add_argument("--concurrency", type=positive, default=8, metavar="N", help="calls at once (default 8)")
     p.add_argument("--temperature", type=float, help="override the versions' temperature")
-    p.add_argument("--max-tokens", type=_positive, metavar="N", help="override the versions' max tokens")
+    p.add_argument("--max-tokens", type=positive, metavar="N", help="override the versions' max tokens")
     p.add_argument(
         "--judge", metavar="MODEL", help="the judge model for llm_judge checks (same syntax as --models)"
     )
@@ -123,41 +129,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval, selectors=[])
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_NOT_RUN
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from workbench.errors import WorkbenchError
-
-    url = database_url(args)
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return _fail(f"'{url}' is not a database URL.")
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
-        return _fail(
-            f"There is no database at {parsed.database}. Pass --database or set WORKBENCH_DATABASE_URL."
-        )
-    try:
-        return _run(args, url)
-    except WorkbenchError as exc:
-        return _fail(str(exc))
-    except SQLAlchemyError as exc:
-        return _fail(f"The database could not be used ({type(exc).__name__}): {str(exc).splitlines()[0]}")
+    return run_on_database(args, _run)
 
 
-def _check_keys(engine: Any, config: Any) -> None:
-    """Refuse up front when a key is missing, rather than report every case as failed."""
+def check_keys(engine: Any, config: Any, also: tuple[str, ...] = ()) -> None:
+    """Refuse up front when a key is missing, rather than report every case as failed
+    (``also``: more endpoint names the command calls, e.g. the optimizer's proposer)."""
     from workbench.errors import ConfigError
     from workbench.models import endpoints
     from workbench.models.providers.registry import is_configured, key_env_for
 
-    names = {m.endpoint for m in config.models} | ({config.judge.endpoint} if config.judge else set())
+    names = (
+        {m.endpoint for m in config.models} | ({config.judge.endpoint} if config.judge else set()) | set(also)
+    )
     for name in sorted(names):
         endpoint = endpoints.find_endpoint(engine, name)
         settings = endpoints.endpoint_config(endpoint) if endpoint else None
@@ -165,7 +150,7 @@ def _check_keys(engine: Any, config: Any) -> None:
             raise ConfigError(f"Set {key_env_for(settings)} in the environment to call {name}.")
 
 
-def _policy(engine: Any, config: Any, args: argparse.Namespace) -> Any:
+def apply_policy(engine: Any, config: Any, args: argparse.Namespace) -> Any:
     """Apply the project's data policy as the page would, without a person to ask."""
     from workbench.errors import PolicyBlocked
     from workbench.evals import outbound
@@ -221,8 +206,8 @@ def _run(args: argparse.Namespace, url: str) -> int:
             concurrency=args.concurrency,
             min_pass_rate=args.min_pass_rate,
         )
-        _check_keys(engine, config)
-        config = _policy(engine, config, args)
+        check_keys(engine, config)
+        config = apply_policy(engine, config, args)
         print(f"Running '{config.prompt_name}': {config.size}, {args.concurrency} at once…", flush=True)
         report = matrix.run_evaluation(engine, config, actor=args.actor, name="workbench eval")
         result = ci.gate(engine, report, args.min_pass_rate)
@@ -237,7 +222,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
             )
         if result.answered == 0:
             first = report.rows[0]["failures"] if report.rows else "no outputs"
-            return _fail(f"No call returned an answer, so nothing was tested: {first}")
+            return fail(f"No call returned an answer, so nothing was tested: {first}")
         return EXIT_PASSED if result.passed else EXIT_BELOW
     finally:
         engine.dispose()

@@ -70,7 +70,7 @@ def gate(engine: Engine, report: EvaluationReport, min_pass_rate: float) -> Gate
 # ---- text -------------------------------------------------------------------------------------
 
 
-def _table(rows: list[list[str]], right: set[int]) -> list[str]:
+def text_table(rows: list[list[str]], right: set[int]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(
@@ -93,7 +93,7 @@ def summary_text(result: GateResult, max_failures: int = 10) -> str:
     for cell in result.cells:
         verdict = "ok" if cell.rate >= result.min_pass_rate else "BELOW"
         rows.append([cell.version, cell.model, f"{cell.passed}/{cell.total}", f"{cell.rate:.0%}", verdict])
-    lines = [head, "", *_table(rows, right={2, 3}), ""]
+    lines = [head, "", *text_table(rows, right={2, 3}), ""]
     figures = report.summary
     if figures["total"]:
         lines.append(

@@ -77,13 +77,14 @@ class Proposal:
     dropped_variables: tuple[str, ...] = ()
 
 
-def collect_feedback(engine: Engine, prompt_id: int) -> Feedback:
-    """Ratings, comments and low-rated outputs of every version of ``prompt_id``.
+def collect_feedback(engine: Engine, prompt_id: int, version_id: int | None = None) -> Feedback:
+    """Ratings, comments and low-rated outputs of every version of ``prompt_id`` (or of one
+    version, for the optimizer, which improves that version).
 
     Read through ``workbench.judging.feedback`` (the one place ratings are aggregated): comments and tags
     newest first, and the answers averaging ``LOW_SCORE`` or less, worst first.
     """
-    frame = feedback.ratings_frame(engine, prompt_id=prompt_id)
+    frame = feedback.ratings_frame(engine, prompt_id=prompt_id, version_id=version_id)
     if frame.empty:
         return Feedback()
     newest = frame.sort_values(["updated_at", "rating_id"], ascending=False)
@@ -116,7 +117,9 @@ def collect_feedback(engine: Engine, prompt_id: int) -> Feedback:
     )
 
 
-def _feedback_text(feedback: Feedback) -> str:
+def feedback_text(feedback: Feedback, *, reasons: bool = False) -> str:
+    """The feedback as the model reads it; ``reasons`` adds each low-rated answer's tags and
+    comments (the optimizer shows them next to the answer they judge)."""
     if not feedback.ratings:
         return "No ratings yet."
     lines = [f"{feedback.ratings} ratings, average {feedback.average} out of 5."]
@@ -130,7 +133,11 @@ def _feedback_text(feedback: Feedback) -> str:
     if feedback.low_rated:
         lines.append("Low-rated outputs:")
         for item in feedback.low_rated:
-            lines.append(f"- version {item.version}, {item.score:g}/5: {item.output}")
+            why = ""
+            if reasons and (item.tags or item.comment):
+                tags = f" [{', '.join(item.tags)}]" if item.tags else ""
+                why = f"{tags} {item.comment}".rstrip() + " —"
+            lines.append(f"- version {item.version}, {item.score:g}/5:{why} {item.output}")
     return "\n".join(lines)
 
 
@@ -143,12 +150,12 @@ def build_messages(
         f"<system_template>\n{system}\n</system_template>\n"
         f"<user_template>\n{user}\n</user_template>\n\n"
         f"<checklist>\n{found}\n</checklist>\n\n"
-        f"<feedback>\n{_feedback_text(feedback)}\n</feedback>"
+        f"<feedback>\n{feedback_text(feedback)}\n</feedback>"
     )
     return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": request}]
 
 
-def _tag(text: str, name: str) -> str | None:
+def tagged(text: str, name: str) -> str | None:
     matches = re.findall(rf"<{name}>\s*(.*?)\s*</{name}>", text, re.S | re.I)
     if not matches:
         return None
@@ -160,13 +167,13 @@ def _tag(text: str, name: str) -> str | None:
 def parse_proposal(text: str, *, current: PromptTemplate, model: str) -> Proposal:
     """The rewrite in ``text``; ``BadResponse`` when it has none, ``TemplateError`` when it
     does not parse as a template."""
-    user = _tag(text, "user_template")
+    user = tagged(text, "user_template")
     if user is None or not user.strip():
         raise BadResponse(
             f"{model} did not answer with a rewritten prompt (its answer has no <user_template> part), "
             "so nothing was changed. Try again, or pick a more capable model."
         )
-    system = _tag(text, "system_template")
+    system = tagged(text, "system_template")
     proposal = PromptTemplate(system=current.system if system is None else system, user=user)
     try:
         new_variables = proposal.variables()
@@ -180,7 +187,7 @@ def parse_proposal(text: str, *, current: PromptTemplate, model: str) -> Proposa
         old_variables = current.variables()
     except TemplateError:
         old_variables = []
-    note = (_tag(text, "change_note") or "").strip() or f"Rewritten by {model}."
+    note = (tagged(text, "change_note") or "").strip() or f"Rewritten by {model}."
     return Proposal(
         system=proposal.system,
         user=proposal.user,

@@ -64,6 +64,7 @@ PURPOSES = (
     "eval",
     "judge",
     "improve",
+    "optimize",
     "connection_test",
 )
 

@@ -6,6 +6,8 @@ editable prices live on ``ModelEntry`` rows, and these are only the starting val
 
 from __future__ import annotations
 
+import math
+
 # model id -> (USD per million input tokens, USD per million output tokens)
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gpt-4.1": (2.00, 8.00),
@@ -39,3 +41,14 @@ def cost_usd(
     if tokens_in is None and tokens_out is None:
         return None
     return ((tokens_in or 0) * price_in + (tokens_out or 0) * price_out) / 1_000_000
+
+
+def money(value: float | None) -> str:
+    """Dollars with two significant digits below a cent ($0.00024), cents above ($1.25)."""
+    if value is None:
+        return "cost n/a"
+    if value == 0:
+        return "$0"
+    if value >= 0.01:
+        return f"${value:.2f}"
+    return f"${value:.{max(2, 1 - math.floor(math.log10(value)))}f}"

@@ -14,11 +14,13 @@ Design rules that the rest of the code relies on:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from workbench.store.columns import json_column, utcnow
 
 SENSITIVITY_LEVELS = ("public", "internal", "confidential", "restricted")
 DEFAULT_RATING_TAGS = (
@@ -36,12 +38,7 @@ PAIRWISE_CHOICES = ("a", "b", "tie", "both_bad")
 ROLES = ("viewer", "editor", "admin")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _json(default_factory: Any, nullable: bool = False) -> Any:
-    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=nullable))
+_json = json_column
 
 
 class Project(SQLModel, table=True):
@@ -170,7 +167,7 @@ class Run(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_version_id: int | None = Field(default=None, foreign_key="prompt_version.id", index=True)
     evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
-    kind: str = Field(default="compare", max_length=20)  # compare | eval | improve | judge
+    kind: str = Field(default="compare", max_length=20)  # compare | eval | optimize
     status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed
     settings: dict[str, Any] = _json(dict)
     created_by: str = ""
@@ -372,3 +369,12 @@ class Membership(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     role: str = Field(default="viewer", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# "Improve on the bench" keeps its tables in their own module; importing them here puts them on
+# ``SQLModel.metadata`` for everyone who imports the store's tables (engine, Alembic).
+from workbench.store.optimization_tables import (  # noqa: E402, F401
+    Optimization,
+    OptimizationCandidate,
+    OptimizationResult,
+)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -153,3 +153,25 @@ def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: s
         else:
             settled.update(zip(group.keys, ready, strict=True))
     return None if waiting else plan.with_messages(cells, settled)
+
+
+def gate_destinations(
+    engine: Engine,
+    *,
+    project_id: int,
+    destinations: Mapping[Recipient, Sequence[Sequence[Message]]],
+    key: str,
+) -> bool | None:
+    """``send_gate`` for every endpoint a run would call (an evaluation, an optimization): ``None``
+    while any is blocked or waits for a choice, else whether the person chose to redact somewhere
+    (the caller then redacts at the source, e.g. the cases' values)."""
+    ready, redact = True, False
+    for target, requests in destinations.items():
+        sent = send_gate(
+            engine, project_id=project_id, endpoint=target, requests=requests, key=f"{key}:{target.name}"
+        )
+        if sent is None:
+            ready = False
+        elif sent != [list(r) for r in requests]:
+            redact = True
+    return redact if ready else None

@@ -22,6 +22,7 @@ from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.page import shows_errors
 
 PROPOSAL = draft_state.PROPOSAL
@@ -47,6 +48,12 @@ def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None
         f"{rated if feedback.ratings else 'its ratings (none yet)'} to the model you pick. "
         "You see the rewrite next to your draft before anything is saved."
     )
+    if origin.prompt_id:
+        st.page_link(
+            page_script("pages/optimize.py"),
+            label="Or improve it on its bench: edits tested on the test cases, only a better one kept",
+            icon=":material/auto_fix_high:",
+        )
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     model_id = left.selectbox("Model", list(models), format_func=models.__getitem__, key="improver_model")
     if right.button(

@@ -1,11 +1,15 @@
-"""Choosing which prompt of the active project to work on (shared by Draft and Versions)."""
+"""Choosing which prompt of the active project to work on (shared by Draft and Versions), and
+how its versions are named in pickers (Compare, Evaluate, Improve on the bench)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.prompts import versions
+from workbench.store.tables import PromptVersion
 from workbench.ui.shell import state
 
 NEW_LABEL = "➕ New prompt"
@@ -35,3 +39,32 @@ def pick_prompt(
     if chosen != -1:
         state.set_active_prompt(chosen)
     return chosen
+
+
+@dataclass(frozen=True)
+class VersionChoices:
+    """A prompt's versions (newest first) with the labels pointing at each."""
+
+    rows: list[PromptVersion]
+    labels: dict[int, list[str]]
+
+    @property
+    def by_id(self) -> dict[int, PromptVersion]:
+        return {v.id: v for v in self.rows}  # type: ignore[misc]
+
+    def labelled(self, name: str) -> list[int]:
+        return [v.id for v in self.rows if name in self.labels.get(v.id, [])]  # type: ignore[misc]
+
+    def title(self, version_id: int, *, note: bool = True) -> str:
+        """ "v2 [production, staging] — its change note" """
+        v = self.by_id[version_id]
+        tags = f" [{', '.join(sorted(self.labels[version_id]))}]" if version_id in self.labels else ""
+        text = f" — {v.change_note[:60]}" if note and v.change_note else ""
+        return f"v{v.number}{tags}{text}"
+
+
+def version_choices(engine: Engine, prompt_id: int) -> VersionChoices:
+    labels: dict[int, list[str]] = {}
+    for label in versions.labels_for_prompt(engine, prompt_id):
+        labels.setdefault(label.version_id, []).append(label.name)
+    return VersionChoices(versions.list_versions(engine, prompt_id), labels)

@@ -72,6 +72,27 @@ def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) ->
 
 
 LABEL_FLASH = "versions_label_flash"
+PROMPT_KEY = "w_versions_prompt"  # the Versions page's prompt picker
+MOVE_LABEL, MOVE_TARGET = "versions_move_label", "versions_move_target"
+ASKED_MOVE = "versions_asked_move"  # (prompt id, version id, label) another page asked to move
+
+
+def ask_to_move(prompt_id: int, version_id: int, label: str = "production") -> None:
+    """Have the Versions page open on ``prompt_id`` with "Move a label" set to point ``label`` at
+    ``version_id``; the person still presses Move label (and needs the right to)."""
+    st.session_state[ASKED_MOVE] = (prompt_id, version_id, label)
+
+
+def take_asked_move() -> None:
+    """Fill the Versions page's pickers with what another page asked for (call before them)."""
+    asked = st.session_state.pop(ASKED_MOVE, None)
+    if asked is None:
+        return
+    prompt_id, version_id, label = asked
+    state.set_active_prompt(prompt_id)
+    st.session_state[PROMPT_KEY] = prompt_id
+    st.session_state[MOVE_LABEL] = label
+    st.session_state[MOVE_TARGET] = version_id
 
 
 def _move(
@@ -79,10 +100,10 @@ def _move(
 ) -> None:
     st.markdown("**Move a label**")
     known = sorted({lb.name for lb in labels} | {"production", "staging"})
-    name = st.selectbox("Label", [*known, "New label…"], key="versions_move_label")
+    name = st.selectbox("Label", [*known, "New label…"], key=MOVE_LABEL)
     if name == "New label…":
         name = st.text_input("New label name", key="versions_new_label", placeholder="e.g. canary")
-    target = st.selectbox("Point it at", ids, format_func=label_of, key="versions_move_target")
+    target = st.selectbox("Point it at", ids, format_func=label_of, key=MOVE_TARGET)
     note = st.text_input("Why (optional)", key="versions_move_note")
     if st.button("Move label", key="versions_move", icon=":material/label:") and auth.allowed(
         "label.move", project_id

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 
 from workbench.evals import evaluations
 from workbench.evals.snapshot import MAX_VERSIONS, JudgeSettings, matrix_size
-from workbench.prompts import versions
 from workbench.store.tables import PromptVersion, TestCase
+from workbench.ui.authoring.prompt_picker import version_choices
 from workbench.ui.compare.inputs import pick_models
 
 KEY = "evaluate"
@@ -31,25 +31,17 @@ class EvaluationInputs:
 
 def _pick_versions(engine: Engine, prompt_id: int) -> list[PromptVersion]:
     """1–4 versions, oldest first; production and the newest by default."""
-    rows = versions.list_versions(engine, prompt_id)  # newest first
-    labels: dict[int, list[str]] = {}
-    for label in versions.labels_for_prompt(engine, prompt_id):
-        labels.setdefault(label.version_id, []).append(label.name)
-    by_id = {v.id: v for v in rows}
+    choices = version_choices(engine, prompt_id)
+    rows, by_id = choices.rows, choices.by_id
     key = f"{KEY}_versions_{prompt_id}"
     if key not in st.session_state:
-        production = [v.id for v in rows if "production" in labels.get(v.id, [])]
+        production = choices.labelled("production")
         st.session_state[key] = list(dict.fromkeys([*production, *(v.id for v in rows)]))[:2]
-
-    def describe(version_id: int) -> str:
-        v = by_id[version_id]
-        tags = f" [{', '.join(sorted(labels[version_id]))}]" if version_id in labels else ""
-        return f"v{v.number}{tags}"
 
     chosen = st.multiselect(
         f"Versions (1–{MAX_VERSIONS})",
         list(by_id),
-        format_func=describe,
+        format_func=lambda i: choices.title(i, note=False),
         max_selections=MAX_VERSIONS,
         key=key,
         help="Regressions are read from one version to the next, oldest first.",
@@ -57,7 +49,8 @@ def _pick_versions(engine: Engine, prompt_id: int) -> list[PromptVersion]:
     return sorted((by_id[i] for i in chosen), key=lambda v: v.number)
 
 
-def _pick_judge(engine: Engine, cases: list[TestCase]) -> JudgeSettings | None:
+def pick_judge(engine: Engine, cases: list[TestCase], key: str = f"{KEY}_judge") -> JudgeSettings | None:
+    """The judge for the bench's rubric checks, asked only when a case has one."""
     judged = sum(any(a.get("type") == "llm_judge" for a in c.assertions) for c in cases)
     if not judged:
         return None
@@ -65,7 +58,7 @@ def _pick_judge(engine: Engine, cases: list[TestCase]) -> JudgeSettings | None:
     label = st.selectbox(
         f"Judge model ({judged} case{'s' if judged > 1 else ''} with a rubric)",
         list(choices),
-        key=f"{KEY}_judge",
+        key=key,
         help="Grades the rubric (llm_judge) checks of every answer with pass/fail, a score and a reason.",
     )
     return choices.get(label) if label else None
@@ -85,7 +78,7 @@ def evaluation_inputs(engine: Engine, prompt_id: int, cases: list[TestCase]) -> 
     )
     out.model_ids = [c.model_id for c, _ in models]
     out.model_params = {c.model_id: c.settings.to_dict() for c, _ in models}
-    out.judge = _pick_judge(engine, cases)
+    out.judge = pick_judge(engine, cases)
     with st.expander("Run settings"):
         left, right = st.columns(2)
         out.concurrency = int(left.number_input("Calls at once", 1, 32, 8, key=f"{KEY}_concurrency"))

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from workbench.evals import matrix, outbound
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.ui.admin.policy_check import send_gate
+from workbench.ui.admin.policy_check import gate_destinations
 from workbench.ui.shell import state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal
@@ -44,20 +44,13 @@ def start_when_allowed(engine: Engine, project_id: int) -> None:
     if not data:
         return
     config = EvaluationConfig.from_json(data)
-    ready, redact = True, False
-    for target, requests in outbound.requests_by_destination(engine, config).items():
-        sent = send_gate(
-            engine,
-            project_id=project_id,
-            endpoint=target,
-            requests=requests,
-            key=f"evaluate_gate:{target.name}",
-        )
-        if sent is None:
-            ready = False
-        elif sent != [list(r) for r in requests]:
-            redact = True
-    if not ready:
+    redact = gate_destinations(
+        engine,
+        project_id=project_id,
+        destinations=outbound.requests_by_destination(engine, config),
+        key="evaluate_gate",
+    )
+    if redact is None:
         if st.button("Don't run", key="evaluate_drop"):
             del st.session_state[PENDING]
             st.rerun()

@@ -22,6 +22,7 @@ from workbench.prompts.templates import PromptTemplate
 from workbench.runs import outputs
 from workbench.runs.plan import ModelChoice
 from workbench.store.tables import PromptVersion
+from workbench.ui.authoring.prompt_picker import version_choices
 from workbench.ui.shell import state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs
 from workbench.ui.shell.key_lookup import lookup_key
@@ -44,25 +45,16 @@ def pick_version(engine: Engine, project_id: int) -> PromptVersion | None:
         "Prompt", ids, index=ids.index(current) if current in ids else 0, format_func=lambda i: names[i]
     )
     state.set_active_prompt(prompt_id)
-    rows = versions.list_versions(engine, prompt_id)  # type: ignore[arg-type]
-    labels: dict[int, list[str]] = {}
-    for label in versions.labels_for_prompt(engine, prompt_id):  # type: ignore[arg-type]
-        labels.setdefault(label.version_id, []).append(label.name)
-    default = next((v.id for v in rows if PREFERRED_LABEL in labels.get(v.id, [])), rows[0].id)
-    by_id = {v.id: v for v in rows}
-
-    def describe(version_id: int) -> str:
-        v = by_id[version_id]
-        tags = f" [{', '.join(sorted(labels[version_id]))}]" if version_id in labels else ""
-        note = f" — {v.change_note[:60]}" if v.change_note else ""
-        return f"v{v.number}{tags}{note}"
+    choices = version_choices(engine, prompt_id)  # type: ignore[arg-type]
+    rows, by_id = choices.rows, choices.by_id
+    default = next(iter(choices.labelled(PREFERRED_LABEL)), rows[0].id)
 
     version_ids = [v.id for v in rows]
     version_id = right.selectbox(
         "Version",
         version_ids,
         index=version_ids.index(default),
-        format_func=describe,
+        format_func=choices.title,
         key=f"compare_version_{prompt_id}",
     )
     return by_id[version_id]

@@ -8,13 +8,13 @@ place while the others do the same.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import streamlit as st
 
+from workbench.models.pricing import money
 from workbench.models.settings import CallSettings
 from workbench.runs.live import LiveRun, LiveSnapshot
 from workbench.runs.outputs import CellView
@@ -46,17 +46,6 @@ FINISH = {
 def plain(text: str) -> str:
     """Markdown-safe text: a dollar sign in an answer is money, not a formula."""
     return text.replace("$", "\\$")
-
-
-def money(value: float | None) -> str:
-    """Dollars with two significant digits below a cent ($0.00024), cents above ($1.25)."""
-    if value is None:
-        return "cost n/a"
-    if value == 0:
-        return "$0"
-    if value >= 0.01:
-        return f"${value:.2f}"
-    return f"${value:.{max(2, 1 - math.floor(math.log10(value)))}f}"
 
 
 def figures(view: CellView) -> str:

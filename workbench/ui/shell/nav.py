@@ -112,6 +112,13 @@ PAGES: tuple[PageSpec, ...] = (
         section="Test",
     ),
     PageSpec(
+        "pages/optimize.py",
+        "Improve on the bench",
+        ":material/auto_fix_high:",
+        "A model proposes edits to a prompt, each is tested on the bench, and only a version that scores better on cases it never saw is kept, labelled candidate.",
+        section="Test",
+    ),
+    PageSpec(
         "pages/library.py",
         "Library",
         ":material/library_books:",
