@@ -1,13 +1,17 @@
 # Prompt Workbench: two commands.
-#   make run   - install what is missing, migrate/seed the database, serve http://localhost:8501
+#   make run   - check the port, install what is missing, migrate/seed the database, serve the app
+#                (http://localhost:8501; another port with PORT=8502 or STREAMLIT_SERVER_PORT=8502)
 #   make test  - install the test extra and system packages, run ruff and the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PORT ?= 8501
+# The port make run serves on: PORT (make run PORT=8502, or the environment), else Streamlit's own
+# STREAMLIT_SERVER_PORT, else 8501.
+RUN_PORT := $(or $(PORT),$(STREAMLIT_SERVER_PORT),8501)
+RUN_HOST := localhost
 
-.PHONY: run test install install-test system-deps lint fake bench clean
+.PHONY: run check-port test install install-test system-deps lint fake bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +34,16 @@ install-test: $(VENV)/.installed-test .streamlit/secrets.toml
 system-deps:
 	@scripts/system_deps.sh
 
-run: install
-	$(PY) -m workbench.ui.serve --server.port $(PORT) --server.address localhost
+# The port is checked before anything is installed (a taken port found after the install wastes
+# it), and again just before the server starts.
+check-port:
+	@$(PYTHON) scripts/check_port.py $(RUN_PORT) --host $(RUN_HOST)
+
+run: check-port
+	@$(MAKE) --no-print-directory install
+	@$(PYTHON) scripts/check_port.py $(RUN_PORT) --host $(RUN_HOST)
+	@echo "Prompt Workbench: open http://$(RUN_HOST):$(RUN_PORT) in your browser (Ctrl+C stops the server)."
+	$(PY) -m workbench.ui.serve --server.port $(RUN_PORT) --server.address $(RUN_HOST)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
@@ -40,12 +52,15 @@ lint: install-test
 test: install-test system-deps lint
 	scripts/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
-# A local fake OpenAI/Anthropic server for trying every flow without keys (port 8787).
-fake: install-test
-	$(PY) -m tests.fakes.server --port 8787
+# A local fake OpenAI/Anthropic server for trying every flow without keys (port 8787; FAKE_PORT=...).
+# It needs nothing but the standard library, so it starts without an install.
+FAKE_PORT ?= 8787
+fake:
+	$(PYTHON) -m tests.fakes.server --port $(FAKE_PORT)
 
+# Every benchmark in benchmarks/, one after the other, then one summary table (BENCH=name... picks some).
 bench: install-test
-	@for b in $(wildcard benchmarks/*.py); do echo "== $$b"; $(PY) $$b || exit 1; done
+	$(PY) scripts/bench.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results

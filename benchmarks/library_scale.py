@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from scale_data import machine_load, report_seed, scale_database
+from scale_data import report_seed, scale_database
+from summary import machine_load, record
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 1.0
@@ -84,11 +85,13 @@ def main() -> int:
         print("Page (AppTest: router, sidebar, filters, queries, 1,000-row table):")
         line("full render of the Library page", render_s)
         machine_load("after")
-        verdict = "MET" if render_s < TARGET_S else "NOT MET"
+        figure = record("Library page render, median of 5", render_s, TARGET_S)
+        record("Library queries, worst filter + choices, median of 5", worst + choices_s, TARGET_S)
+        verdict = "MET" if figure.passed else "NOT MET"
         print(
             f"Result: {render_s:.3f} s per render = {render_s / TARGET_S:.0%} of the 1 s target ({verdict})."
         )
-        return 0 if render_s < TARGET_S else 1
+        return 0 if figure.passed else 1
 
 
 if __name__ == "__main__":

@@ -6,11 +6,11 @@ projects with prompts, immutable versions with labels, test cases, compare runs 
 evaluations with assertion results, ratings (some outputs rated twice) with tags.
 
 Shared by ``library_scale.py`` and ``export_scale.py``; run either from the repository root.
+(The machine's load is printed by ``summary.machine_load``.)
 """
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import tempfile
@@ -307,9 +307,3 @@ def report_seed(counts: dict[str, int], seconds: float) -> None:
         f"{counts['rating']:,} ratings, {counts.get('assertion_result', 0):,} assertion results "
         f"in {seconds:.1f} s (temp SQLite file)."
     )
-
-
-def machine_load(when: str) -> None:
-    """The 1-minute load average: figures measured on a shared machine mean little without it."""
-    one, five, _ = os.getloadavg()
-    print(f"Machine load {when}: {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores.")

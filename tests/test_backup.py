@@ -205,3 +205,45 @@ def test_not_a_backup_is_refused(empty: Engine) -> None:
         with pytest.raises(InvalidInput) as refused:
             backup.restore(empty, data, actor="Bob")
         assert refused.value.field == field
+
+
+def test_the_file_is_compact_json_of_every_row_as_the_database_holds_it(storage_engine: Engine) -> None:
+    fill(storage_engine)
+    table = SQLModel.metadata.tables["output"]
+    with storage_engine.begin() as conn:
+        first, second = conn.execute(sa.select(table.c.id).order_by(table.c.id).limit(2)).scalars()
+        moments = {
+            first: datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC),
+            second: datetime(2026, 5, 1, 12, 0, 1, tzinfo=UTC),
+        }
+        for output_id, moment in moments.items():
+            conn.execute(
+                table.update()
+                .where(table.c.id == output_id)
+                .values(created_at=moment, variables={"question": "Zwölf Tage «frei»?", "n": 1.5})
+            )
+    made = backup.export_backup(storage_engine, actor="Ann", scrub=Scrubber())
+    data = json.loads(made.data)
+    assert made.data == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    plain = {
+        name: [[v.isoformat() if isinstance(v, datetime) else v for v in row.values()] for row in rows]
+        for name, rows in snapshot(storage_engine).items()
+    }
+    assert {name: part["rows"] for name, part in data["tables"].items()} == plain
+    assert made.counts == {name: len(rows) for name, rows in plain.items()}
+    rows = {
+        row[0]: dict(zip(data["tables"]["output"]["columns"], row, strict=True)) for row in plain["output"]
+    }
+    assert rows[first]["created_at"] == "2026-05-01T12:00:00.123456+00:00"
+    assert rows[second]["created_at"] == "2026-05-01T12:00:01+00:00"
+    assert '"Zwölf Tage «frei»?"' in made.data.decode("utf-8")  # as itself, not \u-escaped
+
+
+def test_a_time_stored_in_another_shape_reads_as_sqlalchemy_would_read_it() -> None:
+    stored = ("2026-05-01 12:00:00.000000", "2026-05-01 12:00:00", "2026-05-01T12:00:00.5+02:00", None)
+    assert backup._sqlite_stamps(stored) == [
+        "2026-05-01T12:00:00+00:00",
+        "2026-05-01T12:00:00+00:00",
+        "2026-05-01T10:00:00.500000+00:00",
+        None,
+    ]

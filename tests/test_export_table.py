@@ -3,14 +3,18 @@ answer with ratings, tags, comments and assertion results; formula-like text sta
 
 from __future__ import annotations
 
+import csv
 import io
+from datetime import UTC, datetime
 
 import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, update
+from sqlmodel import select
 
 from tests.library_support import add_evaluation, demo
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput
 from workbench.exports import csv_xlsx
 from workbench.exports.key_scrub import Scrubber
@@ -103,3 +107,63 @@ def test_exports_are_audited(seeded_engine: Engine) -> None:
 def test_unknown_table_format_is_refused(seeded_engine: Engine) -> None:
     with pytest.raises(InvalidInput, match="csv or xlsx"):
         csv_xlsx.export_table(seeded_engine, Selection(), "ods", actor="a", scrub=NO_SECRETS)
+
+
+TRICKY = [
+    "a, b and c",
+    'she said "hi"',
+    "two\nlines",
+    "carriage\rreturn",
+    "windows\r\nline",
+    "ünïcode ✓ · «»",
+    "",
+    "  spaced  ",
+    '",\n',
+]
+
+
+def reference_csv(engine: Engine, selection: Selection) -> bytes:
+    """What ``csv.writer`` makes of the typed rows (the export's definition)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(csv_xlsx.COLUMNS)
+    writer.writerows(csv_xlsx.output_rows(engine, selection))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def test_csv_is_byte_for_byte_what_csv_writer_writes_on_each_backend(
+    storage_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(storage_engine)
+    with session_scope(storage_engine) as session:
+        ids = list(session.exec(select(Output.id).order_by(Output.id)))  # type: ignore[call-overload]
+        for n, output_id in enumerate(ids):
+            session.execute(
+                update(Output)
+                .where(Output.id == output_id)
+                .values(
+                    text=TRICKY[n % len(TRICKY)] + f" #{n}",
+                    variables={"question": TRICKY[(n + 3) % len(TRICKY)], "n": n},
+                    error_message=None if n % 2 else TRICKY[(n + 1) % len(TRICKY)],
+                    latency_ms=None if n % 5 == 0 else 1000 / (n + 3),
+                    cost_usd=None if n % 7 == 0 else 5e-05 * n,
+                    tokens_in=None if n % 4 == 0 else n,
+                    created_at=datetime(2026, 5, 1, 12, 0, n % 60, 1234 * n, tzinfo=UTC),
+                )
+            )
+    for selection in (Selection(), Selection(min_score=3.0), Selection(prompt_ids=(ids[0],))):
+        expected = reference_csv(storage_engine, selection)
+        made = csv_xlsx.export_table(storage_engine, selection, "csv", actor="a", scrub=NO_SECRETS)
+        assert made.data == expected
+        monkeypatch.setattr(csv_xlsx, "CHUNK_IDS", 5)  # many ranges: ids cross range boundaries
+        assert (
+            csv_xlsx.export_table(storage_engine, selection, "csv", actor="a", scrub=NO_SECRETS).data
+            == expected
+        )
+        monkeypatch.undo()
+    frame = read_csv(
+        csv_xlsx.export_table(storage_engine, Selection(), "csv", actor="a", scrub=NO_SECRETS).data
+    )
+    assert list(frame["output_id"].astype(int)) == ids  # every output once, oldest first
+    assert frame["output"].str.startswith(tuple(t.strip() for t in TRICKY if t.strip())).any()
+    assert (frame["variables"].str.contains("ünïcode")).any()  # stored escaped, shown as itself

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from tests.ratings_support import make_bench
 from workbench.demo.answers import store_outputs
+from workbench.demo.seed import seed_demo
 from workbench.errors import InvalidInput
 from workbench.exports import finetune
 from workbench.exports.finetune import FineTuneOptions
@@ -222,3 +223,20 @@ def test_lines_are_exactly_what_json_dumps_writes(engine: Engine, bench) -> None
     found = build(engine, validation_share=0.0)
     expected = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in found.train).encode("utf-8")
     assert finetune.to_jsonl(found.train, Scrubber()) == expected
+    made = finetune.export_finetune(
+        engine, Selection(), FineTuneOptions(validation_share=0.0), actor="a", scrub=Scrubber()
+    )
+    assert made.train == expected  # the streamed lines, from each prompt's encoded prefix
+
+
+def test_reading_in_id_ranges_changes_nothing_on_each_backend(
+    storage_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(storage_engine)
+    options = FineTuneOptions(min_score=1.0, validation_share=0.25)
+    whole = finetune.export_finetune(storage_engine, Selection(), options, actor="a", scrub=Scrubber())
+    monkeypatch.setattr(finetune, "CHUNK_IDS", 3)  # answers and their ratings cross range boundaries
+    ranged = finetune.export_finetune(storage_engine, Selection(), options, actor="a", scrub=Scrubber())
+    assert (ranged.train, ranged.validation, ranged.summary) == (whole.train, whole.validation, whole.summary)
+    found = finetune.build(storage_engine, Selection(), options)
+    assert whole.train == finetune.to_jsonl(found.train, Scrubber()) and found.summary["counts"]["kept"] > 2

@@ -19,19 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.conftest import IN_CI, ROOT, sqlite_url
+from tests.conftest import IN_CI, ROOT, copy_sqlite, sqlite_url
+from tests.e2e.waiting import ACTION_CEILING_MS, expect
 from tests.fakes.server import FakeLLMServer
-from workbench.demo.seed import seed_demo
 from workbench.models import endpoints
 from workbench.store.engine import open_database
 from workbench.ui.shell.nav import APP_SCRIPT
 
-# A Streamlit rerun on a busy 2-core machine can take several seconds; every assertion waits
-# for its result rather than for a fixed time, so a generous ceiling costs nothing when it passes.
-expect.set_options(timeout=15_000)
-
+HEALTH_CEILING_S = 120
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,6 +46,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, whose clicks and fills wait for their element as long as an
+    assertion would (``tests/e2e/waiting.py``): on a busy machine a rerun can outlast 30 s."""
+    page.set_default_timeout(ACTION_CEILING_MS)
+    return page
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +90,13 @@ def e2e_fake_server() -> Iterator[FakeLLMServer]:
 
 
 def start_app(
-    home: Path, fake: FakeLLMServer, extra_env: dict[str, str] | None = None
+    home: Path, fake: FakeLLMServer, seeded: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen, RunningApp]:
+    """``streamlit run`` on a private copy of ``seeded`` (the session's demo database, the
+    ``seeded_template`` fixture), its local endpoint pointed at ``fake``."""
     home.mkdir(parents=True, exist_ok=True)
     database = home / "workbench.db"
-    engine = open_database(sqlite_url(database))
-    seed_demo(engine)
+    engine = copy_sqlite(seeded, database)
     local = endpoints.find_endpoint(engine, "Local fake server")
     assert local is not None
     endpoints.update_endpoint(engine, local.id, actor="test", base_url=fake.openai_base_url)  # type: ignore[arg-type]
@@ -124,7 +130,9 @@ def start_app(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Polls until the server answers; it only gives up when the process exits, or as a last
+    # resort after HEALTH_CEILING_S (a start takes about 1 s, longer on a busy machine).
+    deadline = time.monotonic() + HEALTH_CEILING_S
     import urllib.request
 
     while time.monotonic() < deadline:
@@ -144,10 +152,10 @@ def start_app(
 
 @pytest.fixture(scope="module")
 def running_app(
-    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
+    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer, seeded_template: Path
 ) -> Iterator[RunningApp]:
     """A fresh app per test module (its own database), so modules never see each other's data."""
-    process, app = start_app(tmp_path_factory.mktemp("app"), e2e_fake_server)
+    process, app = start_app(tmp_path_factory.mktemp("app"), e2e_fake_server, seeded_template)
     try:
         yield app
     finally:
@@ -164,9 +172,7 @@ def stop_app(process: subprocess.Popen) -> None:
 
 def wait_idle(page: Page) -> None:
     """Wait until the script run finished (use after waiting for an expected result)."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=20_000
-    )
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def assert_no_errors(page: Page) -> None:
@@ -177,10 +183,8 @@ def assert_no_errors(page: Page) -> None:
 
 def open_page(page: Page, app: RunningApp, url_path: str = "") -> None:
     page.goto(f"{app.url}/{url_path}")
-    expect(page.get_by_test_id("stApp")).to_have_attribute(
-        "data-test-connection-state", "CONNECTED", timeout=20_000
-    )
-    expect(page.locator("h1").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(page.locator("h1").first).to_be_visible()
     wait_idle(page)
 
 

@@ -6,9 +6,10 @@ import io
 from pathlib import Path
 
 import pandas as pd
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
+from tests.e2e.waiting import expect
 from workbench.evals import cases
 from workbench.prompts import versions
 
@@ -33,7 +34,7 @@ def import_file(page: Page, path: Path) -> None:
     """Choose ``path`` in the uploader of the Import / export tab and press Import."""
     page.get_by_role("tab", name="Import / export").click()
     page.locator("input[type=file]").set_input_files(str(path))
-    expect(page.get_by_text(path.name)).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(path.name)).to_be_visible()
     wait_idle(page)
     page.get_by_role("button", name="Import", exact=True).click()
 
@@ -43,17 +44,15 @@ def test_upload_a_csv_then_download_the_export(page: Page, running_app: RunningA
     open_page(page, running_app, "bench")
     set_name(page, "Dana from HR")
     choose_project(page, "HR handbook assistant")
-    expect(page.get_by_text("10 test cases.")).to_be_visible(timeout=20_000)
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("10 test cases.")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     wait_idle(page)
     page.screenshot(path="/tmp/issue6-bench-cases.png", full_page=True)
 
     good = tmp_path / "more-cases.csv"
     good.write_text(GOOD, encoding="utf-8")
     import_file(page, good)
-    expect(page.get_by_text("Imported more-cases.csv: 2 added, 0 updated, 0 deleted.")).to_be_visible(
-        timeout=20_000
-    )
+    expect(page.get_by_text("Imported more-cases.csv: 2 added, 0 updated, 0 deleted.")).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
     assert hr_case_names(running_app)[-2:] == ["Pension", "Bikes"]
@@ -89,7 +88,7 @@ def test_upload_a_csv_then_download_the_export(page: Page, running_app: RunningA
     bad.write_text(BAD, encoding="utf-8")
     import_file(page, bad)
     error = page.get_by_test_id("stAlertContentError")
-    expect(error).to_contain_text("Row 3, column 'assert:regex'", timeout=20_000)
+    expect(error).to_contain_text("Row 3, column 'assert:regex'")
     expect(error).to_contain_text("Nothing was imported: 1 problem.")
     wait_idle(page)
     page.screenshot(path="/tmp/issue6-bench-import-error.png", full_page=True)

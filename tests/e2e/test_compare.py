@@ -4,13 +4,14 @@ a run, and a sentinel API key used for real calls shows up nowhere (page, databa
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, start_app, wait_idle
+from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, start_app, stop_app, wait_idle
+from tests.e2e.waiting import expect
 from tests.fakes.server import FakeLLMServer
 from workbench.models import endpoints
 from workbench.runs import outputs
@@ -21,7 +22,9 @@ FIGURES = re.compile(r"s · first token .* s · tokens \d+ in / \d+ out · \$[\d
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer) -> Iterator[RunningApp]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer, seeded_template: Path
+) -> Iterator[RunningApp]:
     """An app whose OpenAI key is the sentinel, with SDK debug logging on, and failing models listed."""
     extra = {
         "OPENAI_API_KEY": SENTINEL,
@@ -30,7 +33,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
         "ANTHROPIC_LOG": "debug",
         "STREAMLIT_LOGGER_LEVEL": "debug",
     }
-    process, running = start_app(tmp_path_factory.mktemp("compare-app"), e2e_fake_server, extra)
+    process, running = start_app(
+        tmp_path_factory.mktemp("compare-app"), e2e_fake_server, seeded_template, extra
+    )
     engine = running.engine()
     fake = e2e_fake_server
     openai = endpoints.find_endpoint(engine, "OpenAI")
@@ -54,18 +59,14 @@ def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer
     try:
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_app(process)
 
 
 def choose_models(page: Page, names: list[str]) -> None:
     """Replace the multiselect's chips with ``names``, waiting for each change to land."""
     box = page.get_by_test_id("stMultiSelect").filter(has_text="Models (")  # not a rating form's tags
     chips = box.get_by_role("button", name=re.compile("^Remove "))
-    expect(chips.first).to_be_visible(timeout=15_000)  # the page starts with a default choice
+    expect(chips.first).to_be_visible()  # the page starts with a default choice
     for left in range(chips.count() - 1, -1, -1):
         chips.first.click()
         expect(chips).to_have_count(left)
@@ -97,16 +98,16 @@ def test_three_models_stream_side_by_side_with_their_figures(page: Page, app: Ru
         models = ["Local fake server · fake-large", "Local fake server · fake-small", "OpenAI · fake-large"]
         choose_models(page, models)
         page.get_by_role("button", name="Run").click()
-        expect(page.get_by_text("of 3 answers")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("of 3 answers")).to_be_visible()
         expect(page.get_by_role("button", name="Cancel")).to_be_visible()
         streaming = page.get_by_text(re.compile(r"streaming$"))
-        expect(streaming).to_have_count(3, timeout=15_000)  # all three stream at the same time
+        expect(streaming).to_have_count(3)  # all three stream at the same time
         # Text arrives while the cell is still streaming and the run still going (Cancel offered).
         large = streaming_cell(page, models[0])
-        expect(large.get_by_text(re.compile(r"^Thanks for your question"))).to_be_visible(timeout=15_000)
+        expect(large.get_by_text(re.compile(r"^Thanks for your question"))).to_be_visible()
         expect(page.get_by_role("button", name="Cancel")).to_be_visible()
         page.screenshot(path="/tmp/issue4-e2e-streaming.png")
-        expect(figures(page)).to_have_count(3, timeout=20_000)
+        expect(figures(page)).to_have_count(3)
         wait_idle(page)
     finally:
         app.fake.token_delay = 0.01
@@ -129,9 +130,9 @@ def test_cancel_stops_the_outstanding_calls(page: Page, app: RunningApp) -> None
     page.get_by_role("button", name="Run").click()
     # fake-slow (one word every 0.2 s) has begun its answer; fake-small may already be done.
     slow = streaming_cell(page, "Local fake server · fake-slow")
-    expect(slow.get_by_text(re.compile(r"^Thanks for your question"))).to_be_visible(timeout=15_000)
+    expect(slow.get_by_text(re.compile(r"^Thanks for your question"))).to_be_visible()
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text(re.compile(r"^Cancelled after \d+ characters"))).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"^Cancelled after \d+ characters"))).to_be_visible()
     wait_idle(page)
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     engine = app.engine()
@@ -148,13 +149,13 @@ def test_sentinel_key_is_nowhere_after_real_calls(page: Page, app: RunningApp) -
         page, ["OpenAI · fake-large", "OpenAI · fake-429", "OpenAI · no-such-model", "Refusing · fake-small"]
     )
     page.get_by_role("button", name="Run").click()
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(3, timeout=20_000)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(3)
     expect(figures(page)).to_have_count(1)
     wait_idle(page)
     expect(page.get_by_text("the API key was refused").first).to_be_visible()
     texts = [page.locator("body").inner_text()]
     open_page(page, app, "settings")
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     texts.append(page.locator("body").inner_text())
     engine = app.engine()
     with engine.connect() as conn:

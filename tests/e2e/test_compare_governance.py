@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import (
     RunningApp,
@@ -21,6 +22,7 @@ from tests.e2e.conftest import (
     wait_idle,
 )
 from tests.e2e.test_compare import choose_models
+from tests.e2e.waiting import expect
 from tests.e2e.widgets import pick
 from tests.fakes.server import FakeLLMServer
 from workbench.models import endpoints
@@ -29,15 +31,16 @@ from workbench.prompts import versions
 from workbench.runs import outputs
 from workbench.store.engine import session_scope
 
-TIMEOUT = 20_000
 EMAIL = "dana.smith@example.com"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer) -> Iterator[RunningApp]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer, seeded_template: Path
+) -> Iterator[RunningApp]:
     """A "Partner cloud" endpoint (not on HR's allowed list) that could really be called, and a
     customer-service prompt whose system message names a person's e-mail address."""
-    process, running = start_app(tmp_path_factory.mktemp("governance-app"), e2e_fake_server)
+    process, running = start_app(tmp_path_factory.mktemp("governance-app"), e2e_fake_server, seeded_template)
     engine = running.engine()
     partner = endpoints.add_endpoint(
         engine,
@@ -80,7 +83,7 @@ def test_a_restricted_project_blocks_the_send_and_nothing_leaves(page: Page, app
     open_page(page, app, "compare")
     set_name(page, "Dana")
     choose_project(page, "HR handbook assistant")
-    expect(page.get_by_text("How much paid time off").first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("How much paid time off").first).to_be_visible()
     wait_idle(page)
     choose_models(page, ["Partner cloud · fake-large", "Local fake server · fake-small"])
     start = len(app.fake.chat_requests())
@@ -88,7 +91,6 @@ def test_a_restricted_project_blocks_the_send_and_nothing_leaves(page: Page, app
     error = page.get_by_test_id("stAlertContentError")
     expect(error).to_contain_text(
         "Blocked: 'HR handbook assistant' is restricted: 'Partner cloud' is not on its allowed endpoints",
-        timeout=TIMEOUT,
     )
     wait_idle(page)
     expect(page.get_by_role("button", name="Redact and continue")).to_have_count(0)
@@ -110,14 +112,12 @@ def test_an_internal_project_warns_and_sends_only_redacted_text(page: Page, app:
     start = len(app.fake.chat_requests())
     page.get_by_role("button", name="Run").click()
     warning = page.get_by_test_id("stAlertContentWarning")
-    expect(warning).to_contain_text(
-        "Found 1 e-mail address in what would be sent to Local fake server", timeout=TIMEOUT
-    )
+    expect(warning).to_contain_text("Found 1 e-mail address in what would be sent to Local fake server")
     wait_idle(page)
     page.screenshot(path="/tmp/issue5i-redaction-warning.png", full_page=True)
     assert sent_since(app, start) == []
     page.get_by_role("button", name="Redact and continue").click()
-    expect(page.get_by_test_id("stForm")).to_have_count(2, timeout=TIMEOUT)  # both answers are in
+    expect(page.get_by_test_id("stForm")).to_have_count(2)  # both answers are in
     wait_idle(page)
     assert_no_errors(page)
     sent = sent_since(app, start)

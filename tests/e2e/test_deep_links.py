@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, start_app, stop_app, wait_idle
+from tests.e2e.waiting import expect
 from tests.fakes.server import FakeLLMServer
 from workbench.governance import access
 from workbench.store.engine import session_scope
 from workbench.ui.shell.nav import spec
 
 
-def _fresh_app(home: Path, fake: FakeLLMServer) -> Iterator[RunningApp]:
-    process, app = start_app(home, fake)
+def _fresh_app(home: Path, fake: FakeLLMServer, seeded: Path) -> Iterator[RunningApp]:
+    process, app = start_app(home, fake, seeded)
     try:
         yield app
     finally:
@@ -30,8 +31,8 @@ def _fresh_app(home: Path, fake: FakeLLMServer) -> Iterator[RunningApp]:
 
 
 @pytest.fixture
-def fresh_app(tmp_path: Path, e2e_fake_server: FakeLLMServer) -> Iterator[RunningApp]:
-    yield from _fresh_app(tmp_path / "app", e2e_fake_server)
+def fresh_app(tmp_path: Path, e2e_fake_server: FakeLLMServer, seeded_template: Path) -> Iterator[RunningApp]:
+    yield from _fresh_app(tmp_path / "app", e2e_fake_server, seeded_template)
 
 
 def _first_visit(page: Page, app: RunningApp, url_path: str) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.test_compare import choose_models
+from tests.e2e.waiting import expect
 from workbench.evals import evaluations
 from workbench.models import endpoints
 from workbench.prompts import versions
@@ -23,11 +24,11 @@ def open_hr_evaluate(page: Page, app: RunningApp) -> None:
     set_name(page, "Dana from HR")
     choose_project(page, "HR handbook assistant")
     form = page.get_by_test_id("stExpander").filter(has_text="New evaluation of HR policy answer")
-    expect(form).to_be_visible(timeout=20_000)
+    expect(form).to_be_visible()
     wait_idle(page)
     if form.locator("details").first.get_attribute("open") is None:  # folded away once there are results
         form.get_by_text("New evaluation of HR policy answer").click()
-    expect(page.get_by_text("10 cases × 2 versions × 2 models = 40 calls.")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("10 cases × 2 versions × 2 models = 40 calls.")).to_be_visible()
 
 
 def hr_evaluations(app: RunningApp) -> list:
@@ -43,13 +44,11 @@ def test_the_hr_bench_runs_and_the_heatmap_shows_who_passes(page: Page, running_
     open_hr_evaluate(page, running_app)
     choose_models(page, [LARGE, LAZY])
     page.get_by_role("button", name="Run evaluation").click()
-    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ is done and saved\.$"))).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ is done and saved\.$"))).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
     chart = page.get_by_test_id("stPlotlyChart").first
-    expect(chart.get_by_text("Pass rate by version and model")).to_be_visible(timeout=20_000)
+    expect(chart.get_by_text("Pass rate by version and model")).to_be_visible()
     for label in ("v1", "v2", LARGE, LAZY):
         expect(chart.get_by_text(label, exact=True)).to_be_visible()
     expect(chart.get_by_text("100%", exact=True)).to_have_count(1)  # v2 on fake-large
@@ -86,9 +85,9 @@ def test_cancel_stops_a_slow_evaluation(page: Page, running_app: RunningApp) -> 
     open_hr_evaluate(page, running_app)
     choose_models(page, [LARGE, "Local fake server · fake-slow"])
     page.get_by_role("button", name="Run evaluation").click()
-    expect(page.get_by_text(re.compile(r"^\d+ of 40 answers"))).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"^\d+ of 40 answers"))).to_be_visible()
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ was cancelled"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ was cancelled"))).to_be_visible()
     wait_idle(page)
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     found = hr_evaluations(running_app)
@@ -96,7 +95,7 @@ def test_cancel_stops_a_slow_evaluation(page: Page, running_app: RunningApp) -> 
 
     page.get_by_role("tab", name="Compare with another").click()  # the cancelled one against the last
     change = page.get_by_test_id("stPlotlyChart").filter(has_text="Pass-rate change from")
-    expect(change).to_be_visible(timeout=20_000)
+    expect(change).to_be_visible()
     expect(change.get_by_text("Local fake server · fake-large", exact=True)).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)

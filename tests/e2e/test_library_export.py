@@ -12,24 +12,23 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import yaml
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
 from tests.conftest import sqlite_url
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.waiting import expect
 from tests.e2e.widgets import pick
 from tests.test_finetune import lines
 from workbench.exports import backup
 from workbench.prompts import versions
 from workbench.store.engine import open_database
 
-LONG = 20_000
-
 
 def download(page: Page, scope: Page | Locator, name: str) -> tuple[str, bytes]:
     """Click the (first) download button called ``name``; return (file name, content)."""
     button = scope.get_by_role("button", name=name, exact=True).first
     button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=60_000) as started:
+    with page.expect_download() as started:  # built at the click: the page's action ceiling
         button.click()
     got = started.value
     return got.suggested_filename, Path(got.path()).read_bytes()
@@ -43,19 +42,19 @@ def tab(page: Page, name: str) -> Locator:
 def test_search_the_library_and_open_a_prompt_in_draft(page: Page, running_app: RunningApp) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
     open_page(page, running_app, "library")
-    expect(page.get_by_text("2 prompts · no filter")).to_be_visible(timeout=LONG)
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("2 prompts · no filter")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     wait_idle(page)
     page.screenshot(path="/tmp/issue7-library.png", full_page=True)
     search = page.get_by_test_id("stTextInputField").and_(page.get_by_label("Search", exact=True))
     search.fill("handbook")
     search.press("Enter")
-    expect(page.get_by_text("1 prompt · text 'handbook'")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("1 prompt · text 'handbook'")).to_be_visible()
     wait_idle(page)
     pick(page, "Open a prompt", "HR handbook assistant / HR policy answer")
     wait_idle(page)
     page.get_by_role("button", name="Open in Draft").click()
-    expect(page.get_by_role("heading", name="Draft")).to_be_visible(timeout=LONG)
+    expect(page.get_by_role("heading", name="Draft")).to_be_visible()
     expect(page).to_have_url(f"{running_app.url}/draft")
     wait_idle(page)
     user = page.get_by_test_id("stTextArea").filter(has_text="User message").locator("textarea")
@@ -68,7 +67,7 @@ def test_search_the_library_and_open_a_prompt_in_draft(page: Page, running_app: 
 def test_insights_charts_download_as_data_and_html(page: Page, running_app: RunningApp) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
     open_page(page, running_app, "insights")
-    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=LONG)
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
     wait_idle(page)
     page.screenshot(path="/tmp/issue7-insights.png", full_page=True)
     name, data = download(page, page, "Data (CSV)")  # the first chart: rating by version
@@ -84,7 +83,7 @@ def test_every_export_downloads_from_the_page(page: Page, running_app: RunningAp
     page.set_viewport_size({"width": 1400, "height": 1100})
     open_page(page, running_app, "export")
     set_name(page, "Dana Export")
-    expect(page.get_by_role("tab", name="Table (CSV, Excel)")).to_be_visible(timeout=LONG)
+    expect(page.get_by_role("tab", name="Table (CSV, Excel)")).to_be_visible()
     page.screenshot(path="/tmp/issue7-export.png", full_page=True)
 
     table = tab(page, "Table (CSV, Excel)")
@@ -111,7 +110,7 @@ def test_every_export_downloads_from_the_page(page: Page, running_app: RunningAp
             lines(validation)
         )
     tuning.get_by_role("button", name="Show the summary").click()
-    expect(tuning.get_by_text("Tokens are approximate", exact=False)).to_be_visible(timeout=LONG)
+    expect(tuning.get_by_text("Tokens are approximate", exact=False)).to_be_visible()
     wait_idle(page)
     page.screenshot(path="/tmp/issue7-export-finetune.png", full_page=True)
 
@@ -145,12 +144,12 @@ def test_import_a_prompts_file_from_the_page(page: Page, running_app: RunningApp
         "project,prompt,user,label\nHR handbook assistant,Leave days,Days of {{ kind }} leave?,staging\n"
     )
     panel.locator("input[type=file]").first.set_input_files(str(upload))
-    expect(panel.get_by_text("prompts.csv")).to_be_visible(timeout=LONG)
+    expect(panel.get_by_text("prompts.csv")).to_be_visible()
     wait_idle(page)
     panel.get_by_role("button", name="Import prompts").click()
     expect(
         page.get_by_text("Imported prompts.csv: 1 prompts created, 1 versions added, 1 labels set.")
-    ).to_be_visible(timeout=LONG)
+    ).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
     engine = running_app.engine()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, wait_idle
+from tests.e2e.waiting import expect
 from workbench.ui.shell.nav import PAGES
 
 
@@ -15,7 +16,7 @@ def test_home_page_shows_the_seeded_project(page: Page, running_app: RunningApp)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Local fake server")).to_be_visible()
     expect(sidebar.get_by_text("set OPENAI_API_KEY")).to_be_visible()
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=15_000)
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     assert_no_errors(page)
 
 

@@ -6,30 +6,31 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 from sqlmodel import Session, select
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
+from tests.e2e.waiting import expect
 from workbench.store.tables import PairwisePreference, Rating
 
 
 def _go(page: Page, title: str) -> None:
     """Navigate with the sidebar menu, which keeps the session (project and name)."""
     page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
-    expect(page.locator("h1").filter(has_text=title)).to_be_visible(timeout=20_000)
+    expect(page.locator("h1").filter(has_text=title)).to_be_visible()
     wait_idle(page)
 
 
 def _start(page: Page, app: RunningApp, name: str) -> None:
     open_page(page, app)
     choose_project(page, "HR handbook assistant")
-    expect(page.get_by_role("heading", name="HR handbook assistant")).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("heading", name="HR handbook assistant")).to_be_visible()
     wait_idle(page)
     set_name(page, name)
 
 
 def _expect_progress(page: Page, rated: int) -> None:
-    expect(page.get_by_text(f"{rated} of 12 rated", exact=True)).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(f"{rated} of 12 rated", exact=True)).to_be_visible()
     wait_idle(page)
 
 
@@ -61,7 +62,7 @@ def test_review_queue_to_all_rated(page: Page, running_app: RunningApp) -> None:
     # 4: blind: the model is hidden, then revealed once rated.
     page.get_by_test_id("stButtonGroup").get_by_text("Stars").click()
     page.get_by_text("Blind review").click()
-    expect(page.get_by_text("Model hidden until you rate it")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Model hidden until you rate it")).to_be_visible()
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"Model: .*fake-"))).to_have_count(0)
     page.get_by_role("radio", name="2 out of 5 stars").click()
@@ -90,13 +91,13 @@ def test_a_pairwise_vote_changes_the_leaderboard(page: Page, running_app: Runnin
     _start(page, running_app, "Browser Voter")
     _go(page, "Leaderboard")
     bars = page.get_by_test_id("stPlotlyChart").first.locator("text.bartext")
-    expect(bars.first).to_be_visible(timeout=20_000)
+    expect(bars.first).to_be_visible()
     before = bars.all_text_contents()
     assert any("comparisons" in t for t in before)
     page.get_by_role("button", name="A is better").click()
-    expect(page.get_by_text(re.compile(r"Revealed: A was .*, B was "))).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"Revealed: A was .*, B was "))).to_be_visible()
     wait_idle(page)
-    expect(bars).not_to_have_text(before, timeout=20_000)
+    expect(bars).not_to_have_text(before)
     assert_no_errors(page)
     engine = running_app.engine()
     with Session(engine) as session:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import RunningApp, open_page, start_app, stop_app, wait_idle
+from tests.e2e.waiting import expect
 from tests.e2e.widgets import pick
 from tests.fakes.server import FakeLLMServer
 from workbench.governance import access
@@ -27,7 +29,6 @@ with warnings.catch_warnings():  # it imports authlib.jose, which Authlib itself
     warnings.simplefilter("ignore", DeprecationWarning)
     oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason='pip install ".[test]"')
 
-TIMEOUT = 20_000
 # The mock provider imports authlib APIs that Authlib itself deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -40,7 +41,10 @@ def oidc_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def team_app(
-    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer, oidc_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    e2e_fake_server: FakeLLMServer,
+    oidc_url: str,
+    seeded_template: Path,
 ) -> Iterator[RunningApp]:
     home = tmp_path_factory.mktemp("signin")
     secrets = home / "secrets.toml"
@@ -52,7 +56,9 @@ def team_app(
         'client_secret = "workbench-secret"\n'
         f'server_metadata_url = "{oidc_url}/.well-known/openid-configuration"\n'
     )
-    process, app = start_app(home, e2e_fake_server, {"STREAMLIT_SECRETS_FILES": str(secrets)})
+    process, app = start_app(
+        home, e2e_fake_server, seeded_template, {"STREAMLIT_SECRETS_FILES": str(secrets)}
+    )
     engine = app.engine()
     with session_scope(engine) as session:
         access.set_signin(session, enabled=True, actor="setup", first_admin="ada@example.com")
@@ -71,19 +77,17 @@ def team_app(
 def sign_in(page: Page, app: RunningApp, oidc_url: str, email: str) -> None:
     open_page(page, app)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{oidc_url}/oauth2/authorize**", timeout=TIMEOUT)
+    page.wait_for_url(f"{oidc_url}/oauth2/authorize**")
     page.locator("input[name=sub]").fill(email)
     page.get_by_role("button", name="Authorize").click()
-    expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible(
-        timeout=TIMEOUT
-    )
+    expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible()
     wait_idle(page)
 
 
 def test_an_unauthenticated_visitor_sees_only_the_sign_in(page: Page, team_app: RunningApp) -> None:
     for path in ("", "project", "audit", "team"):
         open_page(page, team_app, path)
-        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         expect(page.get_by_test_id("stSidebar")).to_have_count(0)
         expect(page.get_by_test_id("stButton")).to_have_count(1)
         expect(page.get_by_test_id("stTextInput")).to_have_count(0)
@@ -101,9 +105,7 @@ def test_an_admin_signs_in_through_the_provider_and_gives_a_role(
     pick(page, "Role", "editor")
     page.get_by_label("E-mail").fill("eve@example.com")
     page.get_by_role("button", name="Give role").click()
-    expect(page.get_by_text("eve@example.com is now editor of Customer service replies.")).to_be_visible(
-        timeout=TIMEOUT
-    )
+    expect(page.get_by_text("eve@example.com is now editor of Customer service replies.")).to_be_visible()
     wait_idle(page)
     page.screenshot(path="/tmp/issue8-team.png", full_page=True)
     engine = team_app.engine()
@@ -123,7 +125,6 @@ def test_a_viewer_cannot_edit_and_is_told_why(page: Page, team_app: RunningApp, 
     page.get_by_role("button", name="Save use case").click()
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(
         "You are a viewer in this project; to edit the use case and KPIs you need to be an editor.",
-        timeout=TIMEOUT,
     )
     wait_idle(page)
     page.screenshot(path="/tmp/issue8-viewer-denied.png")
@@ -151,7 +152,6 @@ def test_a_viewer_cannot_save_a_version(page: Page, team_app: RunningApp, oidc_u
     page.get_by_role("button", name="Save as new version").click()
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(
         "You are a viewer in this project; to save a prompt version you need to be an editor.",
-        timeout=TIMEOUT,
     )
     wait_idle(page)
     expect(page.get_by_text("Saved as version")).to_have_count(0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+
+from tests.e2e.waiting import expect
 
 
 def pick(page: Page, label: str, option: str) -> None:

@@ -21,7 +21,10 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from workbench.cli.common import add_database_option, default_actor, open_engine
 from workbench.exports import FORMATS
@@ -36,15 +39,34 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _write_many(out: Path, files: dict[str, bytes]) -> str:
-    """A .zip, or a folder holding the files."""
-    from workbench.exports.files import zip_bytes
+@contextmanager
+def _file(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for a streamed export; gzip-compressed when its name ends in ``.gz``."""
+    import gzip  # here, not at the top: every command imports this module
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as raw:
+        if path.name.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb") as packed:
+                yield packed  # type: ignore[misc]
+        else:
+            yield raw
+
+
+def _write_many(out: Path, files: dict[str, Callable[[IO[bytes]], object]]) -> str:
+    """A .zip, or a folder holding the files; each file is written by its function."""
+    import zipfile
 
     if out.suffix.lower() == ".zip":
-        _write(out, zip_bytes(files))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, write in files.items():
+                with archive.open(name, "w") as entry:
+                    write(entry)
         return str(out)
-    for name, data in files.items():
-        _write(out / name, data)
+    for name, write in files.items():
+        with _file(out / name) as target:
+            write(target)
     return f"{out}/ ({', '.join(files)})"
 
 
@@ -62,15 +84,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             selection = resolve(
                 engine, projects=args.project or (), prompts=args.prompt or (), min_score=args.min_score
             )
-        found = csv_xlsx.export_table(engine, selection, args.format, actor=actor, scrub=scrub)
-        _write(out, found.data)
-        print(f"Wrote {found.counts['outputs']} outputs ({found.counts['rated']} rated) to {out}.")
+        with _file(out) as target:
+            counts = csv_xlsx.write_table(engine, selection, args.format, target, actor=actor, scrub=scrub)
+        print(f"Wrote {counts['outputs']} outputs ({counts['rated']} rated) to {out}.")
     elif args.format == "backup":
         from workbench.exports import backup
 
-        found = backup.export_backup(engine, actor=actor, scrub=scrub, compress=out.name.endswith(".gz"))
-        _write(out, found.data)
-        print(f"Wrote a backup of {sum(found.counts.values())} rows in {len(found.counts)} tables to {out}.")
+        with _file(out) as target:
+            counts = backup.write_backup(engine, target, actor=actor, scrub=scrub)
+        print(f"Wrote a backup of {sum(counts.values())} rows in {len(counts)} tables to {out}.")
     elif args.format == "jsonl":
         from workbench.exports import finetune
 
@@ -80,10 +102,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             validation_share=args.validation_share,
             seed=args.seed,
         )
-        made = finetune.export_finetune(engine, selection, options, actor=actor, scrub=scrub)
-        summary = json.dumps(made.summary, indent=2).encode("utf-8")
+        made = finetune.prepare_finetune(engine, selection, options, actor=actor)
         where = _write_many(
-            out, {"train.jsonl": made.train, "validation.jsonl": made.validation, "summary.json": summary}
+            out,
+            {
+                "train.jsonl": lambda f: finetune.write_jsonl(made.kept_train, f, scrub),
+                "validation.jsonl": lambda f: finetune.write_jsonl(made.kept_validation, f, scrub),
+                "summary.json": lambda f: f.write(finetune.summary_json(made.summary)),
+            },
         )
         counts = made.summary["counts"]
         print(

@@ -28,32 +28,48 @@ Steps, each counted in the summary:
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import math
 import random
-import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, TypeVar
 
-from sqlalchemy import Engine, String, case, cast, func
+from sqlalchemy import Engine, Row, String, case, cast, func
 from sqlmodel import col, select
 
-from workbench.errors import InvalidInput, TemplateError
-from workbench.exports.files import ZIP_MIME, ExportFile, bulk, record_export, stamp, zip_bytes
+from workbench.errors import InvalidInput
+from workbench.exports.files import (
+    ZIP_MIME,
+    ExportFile,
+    bulk,
+    read_ahead,
+    record_export,
+    snapshot,
+    stamp,
+    zip_bytes,
+)
+from workbench.exports.finetune_text import (
+    CHARS_PER_TOKEN,
+    TOKENS_PER_MESSAGE,
+    Contexts,
+    Kept,
+    clean,
+    fold,
+)
+from workbench.exports.finetune_text import approx_tokens as approx_tokens  # part of this module's API
 from workbench.exports.key_scrub import Scrubber
-from workbench.exports.scope import Selection, in_selection
+from workbench.exports.scope import Selection, id_ranges, in_selection
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.engine import session_scope
 from workbench.store.sqltext import temp_in_memory
 from workbench.store.tables import Output, PromptVersion, Rating
 
-ROLES = ("system", "user", "assistant")
-CHARS_PER_TOKEN = 4
-TOKENS_PER_MESSAGE = 4
-UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
+CHUNK_IDS = 10_000  # output ids read at a time
+LINES_PER_WRITE = 5000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,70 +90,17 @@ class FineTuneOptions:
 
 @dataclass
 class FineTuneSet:
-    train: list[dict[str, Any]] = field(default_factory=list)
-    validation: list[dict[str, Any]] = field(default_factory=list)
+    kept_train: list[Kept] = field(default_factory=list)
+    kept_validation: list[Kept] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def train(self) -> list[dict[str, Any]]:
+        return [kept.example() for kept in self.kept_train]
 
-def approx_tokens(messages: Sequence[dict[str, str]]) -> int:
-    """Approximate tokens of a chat example (see the module docstring)."""
-    return sum(math.ceil(len(m["content"]) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE for m in messages) + 2
-
-
-def clean(text: str) -> str:
-    """Remove control and replacement characters; normalise line ends; trim the ends."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return UNWANTED.sub("", text).strip()
-
-
-def _fold(text: str) -> str:
-    """Text as compared for duplicates: case and runs of whitespace do not count."""
-    return " ".join(text.split()).casefold()
-
-
-@dataclass(frozen=True)
-class _Context:
-    """The cleaned messages before an answer, with what the loop needs to know about them."""
-
-    messages: list[dict[str, str]]
-    changed: bool
-    has_user: bool
-    key: str  # folded text, for duplicates
-    group: str  # stable hash, for the split
-    tokens: int
-
-    @classmethod
-    def of(cls, sent: list[dict[str, str]]) -> _Context:
-        tidy = [{"role": m["role"], "content": clean(m["content"])} for m in sent]
-        changed = any(t["content"] != m["content"].strip() for t, m in zip(tidy, sent, strict=True))
-        kept = [m for m in tidy if m["content"]]
-        key = "\x1e".join(f"{m['role']}\x1f{_fold(m['content'])}" for m in kept)
-        return cls(
-            messages=kept,
-            changed=changed,
-            has_user=any(m["role"] == "user" for m in kept),
-            key=key,
-            group=hashlib.sha1(key.encode("utf-8")).hexdigest(),
-            tokens=sum(math.ceil(len(m["content"]) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE for m in kept),
-        )
-
-
-def _context(
-    raw_messages: str | None, variables: str | None, template: PromptTemplate | None
-) -> list[dict[str, str]]:
-    messages = json.loads(raw_messages) if raw_messages else []
-    found = [
-        {"role": m["role"], "content": m["content"]}
-        for m in messages
-        if isinstance(m, dict) and m.get("role") in ROLES and isinstance(m.get("content"), str)
-    ]
-    if found or template is None:
-        return found
-    try:
-        return template.render(json.loads(variables) if variables else {})
-    except TemplateError:
-        return []
+    @property
+    def validation(self) -> list[dict[str, Any]]:
+        return [kept.example() for kept in self.kept_validation]
 
 
 def _stats(values: Sequence[int]) -> dict[str, float | int | None]:
@@ -153,11 +116,9 @@ def _stats(values: Sequence[int]) -> dict[str, float | int | None]:
     }
 
 
-def _split(
-    examples: list[tuple[str, dict[str, Any]]], share: float, seed: int
-) -> tuple[list[dict], list[dict]]:
+def _split(examples: list[tuple[str, T]], share: float, seed: int) -> tuple[list[T], list[T]]:
     """Seeded split of (context key, example) pairs; one context's examples stay together."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[T]] = {}
     for key, example in examples:
         groups.setdefault(key, []).append(example)
     keys = sorted(groups)
@@ -165,8 +126,8 @@ def _split(
     wanted = round(len(examples) * share)
     if share > 0 and len(examples) >= 2:
         wanted = max(wanted, 1)
-    train: list[dict[str, Any]] = []
-    validation: list[dict[str, Any]] = []
+    train: list[T] = []
+    validation: list[T] = []
     for key in keys:
         (validation if len(validation) < wanted else train).extend(groups[key])
     return train, validation
@@ -179,66 +140,77 @@ def build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fin
         return _build(engine, selection, options)
 
 
-def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> FineTuneSet:
+def _rated(engine: Engine, selection: Selection, min_score: float) -> tuple[int, int, list[Row]]:
+    """(answers, rated answers, the answers rated at least ``min_score``, best first). Read a
+    range of output ids at a time, one range ahead, in one transaction; the texts of an answer
+    come back only when it is rated high enough (SQLite reads a column only on the CASE branch
+    that needs it)."""
     scope = Selection(selection.project_ids, selection.prompt_ids, None, selection.allowed_project_ids)
-    scores = (
-        select(Rating.output_id.label("output_id"), func.avg(Rating.score).label("score"))
-        .where(in_selection(Rating.output_id, scope))
-        .group_by(col(Rating.output_id))
-        .subquery()
-    )
-    with session_scope(engine) as session, temp_in_memory(session.connection()) as conn:
-        answered = conn.execute(
-            select(func.count()).where(
-                in_selection(Output.id, scope),
-                Output.status == "ok",
-                col(Output.prompt_version_id).is_not(None),
-            )
-        ).scalar_one()
-        # Every rated answer comes back (for the counts), but its texts only when it is rated
-        # high enough: SQLite reads a column only on the CASE branch that needs it.
-        wanted = scores.c.score >= options.min_score
-        rated = conn.execute(
-            select(
-                Output.id,
-                Output.prompt_version_id,
-                case((wanted, cast(Output.messages, String))),
-                case((wanted, cast(Output.variables, String))),
-                case((wanted, Output.text)),
-                scores.c.score,
-            )
-            .join(scores, scores.c.output_id == Output.id)
-            .where(Output.status == "ok", col(Output.prompt_version_id).is_not(None))
-            .order_by(scores.c.score.desc(), col(Output.id))
-        ).all()
-        rows = [row for row in rated if row[5] >= options.min_score]
+
+    def ranges() -> Generator[Sequence[Row], None, None]:
+        with engine.connect() as conn, temp_in_memory(conn), snapshot(conn):
+            for within in id_ranges(conn, scope, CHUNK_IDS):
+                scores = (
+                    select(Rating.output_id.label("output_id"), func.avg(Rating.score).label("score"))
+                    .where(in_selection(Rating.output_id, scope, within))
+                    .group_by(col(Rating.output_id))
+                    .subquery()
+                )
+                wanted = scores.c.score >= min_score
+                yield conn.execute(
+                    select(
+                        Output.id,
+                        Output.prompt_version_id,
+                        case((wanted, cast(Output.messages, String))),
+                        case((wanted, cast(Output.variables, String))),
+                        case((wanted, Output.text)),
+                        scores.c.score,
+                    )
+                    .outerjoin(scores, scores.c.output_id == Output.id)
+                    .where(
+                        in_selection(Output.id, scope, within),
+                        Output.status == "ok",
+                        col(Output.prompt_version_id).is_not(None),
+                    )
+                ).all()
+
+    answered = rated = 0
+    rows: list[Row] = []
+    for batch in read_ahead(ranges):
+        answered += len(batch)
+        for row in batch:
+            if row[5] is not None:
+                rated += 1
+                if row[5] >= min_score:
+                    rows.append(row)
+    rows.sort(key=lambda row: (-row[5], row[0]))
+    return answered, rated, rows
+
+
+def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> FineTuneSet:
+    answered, rated, rows = _rated(engine, selection, options.min_score)
+    with session_scope(engine) as session:
         templates = {
             vid: PromptTemplate(system=system, user=user)
-            for vid, system, user in conn.execute(
+            for vid, system, user in session.execute(
                 select(PromptVersion.id, PromptVersion.system_template, PromptVersion.user_template).where(
                     col(PromptVersion.id).in_({r[1] for r in rows})
                 )
             )
         }
-    kept: list[tuple[str, dict[str, Any]]] = []
-    tokens: dict[int, int] = {}  # id(example) -> approximate tokens, for the statistics
+    contexts = Contexts(templates)
+    kept: list[tuple[str, Kept]] = []
     seen: set[tuple[str, str]] = set()
     counts = {"empty_after_cleaning": 0, "changed_by_cleaning": 0, "duplicates": 0, "too_long": 0}
-    contexts: dict[tuple[Any, ...], _Context] = {}  # the same prompt recurs across answers: clean it once
     for _output_id, version_id, raw_messages, variables, text, _score in rows:
-        memo = (version_id, raw_messages, None if raw_messages else variables)
-        context = contexts.get(memo)
-        if context is None:
-            context = contexts[memo] = _Context.of(
-                _context(raw_messages, variables, templates.get(version_id))
-            )
+        context = contexts.get(version_id, raw_messages, variables)
         answer = clean(text)
         if context.changed or answer != text.strip():
             counts["changed_by_cleaning"] += 1
         if not answer or not context.has_user:
             counts["empty_after_cleaning"] += 1
             continue
-        key = (context.key, _fold(answer))
+        key = (context.key, fold(answer))
         if key in seen:
             counts["duplicates"] += 1
             continue
@@ -247,9 +219,7 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
         if size > options.max_tokens:
             counts["too_long"] += 1
             continue
-        example = {"messages": [*context.messages, {"role": "assistant", "content": answer}]}
-        tokens[id(example)] = size
-        kept.append((context.group, example))
+        kept.append((context.group, Kept(context, answer, size)))
     train, validation = _split(kept, options.validation_share, options.seed)
     summary = {
         "options": {
@@ -261,7 +231,7 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
         },
         "counts": {
             "answers": answered,
-            "rated": len(rated),
+            "rated": rated,
             "rated_at_or_above": len(rows),
             "below_score_or_unrated": answered - len(rows),
             **counts,
@@ -270,10 +240,10 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
             "validation": len(validation),
         },
         "tokens": {
-            "train": _stats([tokens[id(e)] for e in train]),
-            "validation": _stats([tokens[id(e)] for e in validation]),
+            "train": _stats([k.tokens for k in train]),
+            "validation": _stats([k.tokens for k in validation]),
         },
-        "answer_characters": _stats([len(e["messages"][-1]["content"]) for _, e in kept]),
+        "answer_characters": _stats([len(k.answer) for _, k in kept]),
     }
     return FineTuneSet(train, validation, summary)
 
@@ -286,6 +256,16 @@ def to_jsonl(examples: Sequence[dict[str, Any]], scrub: Scrubber) -> bytes:
     return scrub.for_json()(text + "\n" if examples else "").encode("utf-8")
 
 
+def write_jsonl(kept: Sequence[Kept], out: IO[bytes], scrub: Scrubber) -> None:
+    """``to_jsonl`` of the kept examples, byte for byte, written a batch of lines at a time.
+    Each line is its context's encoded prefix plus the encoded answer: a prompt's messages are
+    encoded once, not once per answer (JSON encoding was the largest cost of a big export)."""
+    scrub_json = scrub.for_json()
+    for start in range(0, len(kept), LINES_PER_WRITE):
+        text = "".join([k.line() + "\n" for k in kept[start : start + LINES_PER_WRITE]])
+        out.write(scrub_json(text).encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class FineTuneExport:
     train: bytes
@@ -296,17 +276,35 @@ class FineTuneExport:
         files = {
             "train.jsonl": self.train,
             "validation.jsonl": self.validation,
-            "summary.json": json.dumps(self.summary, indent=2).encode("utf-8"),
+            "summary.json": summary_json(self.summary),
         }
         return ExportFile(
             f"workbench-finetune-{stamp()}.zip", ZIP_MIME, zip_bytes(files), self.summary["counts"]
         )
 
 
+def summary_json(summary: dict[str, Any]) -> bytes:
+    return json.dumps(summary, indent=2).encode("utf-8")
+
+
+def prepare_finetune(
+    engine: Engine, selection: Selection, options: FineTuneOptions, *, actor: str
+) -> FineTuneSet:
+    """``build``, audited as ``export.jsonl`` with the counts: what an export then writes
+    (``write_jsonl`` of ``kept_train`` and ``kept_validation``)."""
+    found = build(engine, selection, options)
+    record_export(engine, actor=actor, fmt="jsonl", selection=selection, counts=found.summary["counts"])
+    return found
+
+
 def export_finetune(
     engine: Engine, selection: Selection, options: FineTuneOptions, *, actor: str, scrub: Scrubber
 ) -> FineTuneExport:
-    """Build the set and write both files; audited as ``export.jsonl`` with the counts."""
-    found = build(engine, selection, options)
-    record_export(engine, actor=actor, fmt="jsonl", selection=selection, counts=found.summary["counts"])
-    return FineTuneExport(to_jsonl(found.train, scrub), to_jsonl(found.validation, scrub), found.summary)
+    """Build the set and both files in memory (for the page's downloads)."""
+    found = prepare_finetune(engine, selection, options, actor=actor)
+    files = []
+    for kept in (found.kept_train, found.kept_validation):
+        buffer = io.BytesIO()
+        write_jsonl(kept, buffer, scrub)
+        files.append(buffer.getvalue())
+    return FineTuneExport(files[0], files[1], found.summary)

@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, true
+from sqlalchemy import Connection, Engine, and_, func, true
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import col, select
 
 from workbench.errors import NotFound
 from workbench.store.engine import session_scope
 from workbench.store.tables import Output, Project, Prompt, PromptVersion, Rating
+
+IdRange = tuple[int, int]  # first and last output id, both included
 
 
 @dataclass(frozen=True)
@@ -59,22 +61,24 @@ def prompt_ids_query(selection: Selection) -> Select:
     return query
 
 
-def well_rated(min_score: float) -> Select:
-    """Ids of outputs whose average rating is at least ``min_score``."""
-    return (
-        select(Rating.output_id)
-        .group_by(col(Rating.output_id))
-        .having(func.avg(Rating.score) >= float(min_score))
-    )
+def well_rated(min_score: float, within: IdRange | None = None) -> Select:
+    """Ids of outputs whose average rating is at least ``min_score`` (among ``within``)."""
+    query = select(Rating.output_id)
+    if within is not None:
+        query = query.where(col(Rating.output_id).between(*within))
+    return query.group_by(col(Rating.output_id)).having(func.avg(Rating.score) >= float(min_score))
 
 
-def output_ids_query(selection: Selection) -> Select:
-    """Ids of the outputs of the selected prompts' versions (rated enough, when asked)."""
+def output_ids_query(selection: Selection, within: IdRange | None = None) -> Select:
+    """Ids of the outputs of the selected prompts' versions (rated enough, when asked), among
+    the ids ``within`` when given."""
     query = select(Output.id).join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
+    if within is not None:
+        query = query.where(col(Output.id).between(*within))
     if selection.allowed_project_ids is not None or selection.project_ids or selection.prompt_ids:
         query = query.where(col(PromptVersion.prompt_id).in_(prompt_ids_query(selection)))
     if selection.min_score is not None:
-        query = query.where(col(Output.id).in_(well_rated(selection.min_score)))
+        query = query.where(col(Output.id).in_(well_rated(selection.min_score, within)))
     return query
 
 
@@ -115,9 +119,22 @@ def resolve(
     return Selection(project_ids=project_ids, prompt_ids=tuple(prompt_ids), min_score=min_score)
 
 
-def in_selection(output_id: Any, selection: Selection) -> ColumnElement[bool]:
+def in_selection(output_id: Any, selection: Selection, within: IdRange | None = None) -> ColumnElement[bool]:
     """``output_id IN (selected outputs)``; plain true for the whole library, where the subquery
-    would only cost a scan (callers still join outputs to their prompt version)."""
+    would only cost a scan (callers still join outputs to their prompt version). ``within``
+    narrows it to a range of output ids, subqueries included, so that a big export read a
+    range at a time never evaluates the whole selection once per range."""
     if selection.everything:
-        return true()
-    return col(output_id).in_(output_ids_query(selection))
+        return true() if within is None else col(output_id).between(*within)
+    chosen = col(output_id).in_(output_ids_query(selection, within))
+    return chosen if within is None else and_(col(output_id).between(*within), chosen)
+
+
+def id_ranges(conn: Connection, selection: Selection, size: int) -> list[IdRange]:
+    """Consecutive ranges of ``size`` output ids from the first selected output to the last
+    (some may hold none)."""
+    first_last = select(func.min(Output.id), func.max(Output.id)).where(in_selection(Output.id, selection))
+    low, high = conn.execute(first_last).one()
+    if low is None or high is None:
+        return []
+    return [(start, min(start + size - 1, high)) for start in range(low, high + 1, size)]
