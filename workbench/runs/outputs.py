@@ -113,6 +113,22 @@ def save_output(engine: Engine, output: Output) -> Output:
         return output
 
 
+def unstorable(output: Output, error: Exception) -> Output:
+    """The stand-in stored for an output the database refused: the same cell and figures, no
+    text, and an error that says what happened (the driver's own words, without the values)."""
+    return Output(
+        **output.model_dump(
+            exclude={"id", "text", "status", "error_kind", "error_message", "variables", "messages"}
+        ),
+        status="error",
+        error_kind="storage",
+        error_message=(
+            f"The answer arrived but the database refused to store it ({type(error).__name__}). "
+            "Run this cell again; if it keeps happening, report it with this message."
+        ),
+    )
+
+
 def find_cached(engine: Engine, key: str) -> Output | None:
     """The newest complete (``ok``) answer to an identical call, if any."""
     with session_scope(engine) as session:

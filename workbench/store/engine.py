@@ -21,7 +21,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from workbench.errors import ConfigError
-from workbench.store import tables  # noqa: F401  (registers every table on SQLModel.metadata)
+
+# Imported for their side effects: every table on SQLModel.metadata, and the listener that
+# cleans every row's text before it is written (store.cleaning).
+from workbench.store import cleaning, tables  # noqa: F401
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -109,6 +109,8 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
             )
         elif view.status == "cancelled":
             st.info(plain(view.error_message or "Cancelled."), icon=":material/stop_circle:")
+        elif view.error_message:  # an answer kept with a note (e.g. characters no database holds)
+            st.caption(f":material/info: {literal(view.error_message)}")
         st.caption(figures(view) or " ")
         if view.cache_hit:
             st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")
