@@ -31,7 +31,12 @@ def db(app_env: Path, fake_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatc
     for name in ("Local fake server", "OpenAI"):
         endpoint = endpoints.find_endpoint(engine, name)
         endpoints.update_endpoint(
-            engine, endpoint.id, actor="test", base_url=fake_server.openai_base_url, max_retries=0
+            engine,
+            endpoint.id,
+            actor="test",
+            base_url=fake_server.openai_base_url,
+            max_retries=0,
+            confirm_key=True,
         )  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     endpoints.add_models(engine, actor="test", endpoint_id=openai.id, models=["fake-large"])  # type: ignore[union-attr, arg-type]

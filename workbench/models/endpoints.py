@@ -82,6 +82,16 @@ def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def key_target(endpoint: Endpoint) -> str:
+    """What trust in an endpoint's key is about: which variable's key goes to which base URL."""
+    return f"{endpoint.api_key_env or ''}@{endpoint.base_url or ''}"
+
+
+def key_confirmed(endpoint: Endpoint) -> bool:
+    """Whether a workbench admin confirmed the endpoint's current key variable and base URL."""
+    return endpoint.key_confirmed_for == key_target(endpoint)
+
+
 def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
     return EndpointConfig(
         name=endpoint.name,
@@ -91,6 +101,7 @@ def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
         timeout_s=endpoint.timeout_s,
         max_retries=endpoint.max_retries,
         max_concurrency=endpoint.max_concurrency,
+        key_confirmed=key_confirmed(endpoint),
     )
 
 
@@ -148,7 +159,9 @@ def add_endpoint(
     name = values["name"]
     try:
         with session_scope(engine) as session:
+            # Adding an endpoint is a workbench admin's act, so its key and address are trusted.
             endpoint = Endpoint(provider=provider, **values)
+            endpoint.key_confirmed_for = key_target(endpoint)
             session.add(endpoint)
             session.flush()
             audit.record(
@@ -301,7 +314,12 @@ def _apply_edit(
     )
 
 
-def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: Any) -> Endpoint:
+def update_endpoint(
+    engine: Engine, endpoint_id: int, *, actor: str, confirm_key: bool = False, **values: Any
+) -> Endpoint:
+    """Change an endpoint's settings (audited). A new base URL or key variable leaves its key
+    unconfirmed (``key_confirmed``): no key is sent until a workbench admin confirms, here with
+    ``confirm_key=True`` (a script or a workbench admin who means it) or with ``confirm_key``."""
     _check_updatable(values, UPDATABLE, "Endpoints")
     values = _validate_endpoint_values(values)
     try:
@@ -309,6 +327,9 @@ def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: A
             endpoint = session.get(Endpoint, endpoint_id)
             if endpoint is None:
                 raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            if confirm_key:
+                target = Endpoint(**{**endpoint.model_dump(), **values})
+                values["key_confirmed_for"] = key_target(target)
             _apply_edit(
                 session,
                 endpoint,
@@ -322,6 +343,26 @@ def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: A
         raise InvalidInput(
             f"An endpoint named '{values.get('name')}' already exists.", field="name"
         ) from None
+
+
+def confirm_key(engine: Engine, endpoint_id: int, *, actor: str) -> Endpoint:
+    """Record that the endpoint's key may be sent to its current base URL (a workbench admin's
+    decision, checked by the caller); audited with the variable and the URL."""
+    with session_scope(engine) as session:
+        endpoint = session.get(Endpoint, endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+        _apply_edit(
+            session,
+            endpoint,
+            {"key_confirmed_for": key_target(endpoint)},
+            actor=actor,
+            action="settings.endpoint.key_confirmed",
+            entity_type="endpoint",
+            detail=f"{endpoint.api_key_env or 'the default key variable'} may be sent to "
+            f"{endpoint.base_url or 'the provider default'}",
+        )
+        return endpoint
 
 
 def find_endpoint(engine: Engine, name: str) -> Endpoint | None:

@@ -145,6 +145,9 @@ class Endpoint(SQLModel, table=True):
     timeout_s: float = 60.0
     max_retries: int = 2
     enabled: bool = True
+    # The key variable and base URL a workbench admin last confirmed the key may be sent to
+    # (``models.endpoints.key_target``); while they differ from the current ones, no key is sent.
+    key_confirmed_for: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -371,4 +374,15 @@ class Membership(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     email: str = Field(max_length=320, index=True)
     role: str = Field(default="viewer", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkbenchAdmin(SQLModel, table=True):
+    """Someone who administers the whole workbench (endpoints and keys, the sign-in switch, who
+    else is a workbench admin), as distinct from an admin of one project."""
+
+    __tablename__ = "workbench_admin"
+
+    email: str = Field(primary_key=True, max_length=320)
+    added_by: str = Field(default="", max_length=320)
     created_at: datetime = Field(default_factory=utcnow)

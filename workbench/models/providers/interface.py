@@ -30,6 +30,9 @@ class EndpointConfig:
     timeout_s: float = 60.0
     max_retries: int = 2
     max_concurrency: int = 8
+    # False while a workbench admin has not confirmed that the key may go to this base URL
+    # (it changed since): then no key is looked up or sent (``registry.build_provider``).
+    key_confirmed: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Settings widgets: the key table, one endpoint's editor (connection, test, models and prices),
 and the "add an endpoint" form. Keys are only ever looked up and shown masked. With sign-in on,
-every change needs the ``settings.edit`` role (admin) in the active project; testing a
-connection and fetching a model list change nothing and stay open to all."""
+every change needs a workbench admin (``settings.edit``; a project admin is not enough), and so
+does confirming that an endpoint's key may go to a changed base URL. Testing a connection and
+fetching a model list change nothing and stay open to all; until the key is confirmed they are
+refused."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from workbench.models.providers.registry import PROVIDERS, is_configured, key_en
 from workbench.store.tables import Endpoint
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import key_source, lookup_key, mask
+from workbench.ui.shell.page import literal
 
 PRICE_COLUMNS = {
     "model": st.column_config.TextColumn("Model", disabled=True),
@@ -181,12 +184,33 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
         st.rerun()
 
 
+def _key_trust(engine: Engine, endpoint: Endpoint) -> None:
+    """After a change of base URL or key variable: say that the key is held back, and let a
+    workbench admin confirm where it may go."""
+    env = key_env_for(endpoints.endpoint_config(endpoint))
+    if not env or endpoints.key_confirmed(endpoint):
+        return
+    where = endpoint.base_url or "the provider's default address"
+    st.warning(
+        f"The base URL or key variable changed: {literal(env)} is not sent to {literal(where)} until a "
+        "workbench admin confirms it; calls, connection tests and model lists to it are refused meanwhile.",
+        icon=":material/key_off:",
+    )
+    if st.button(
+        f"Confirm: send {env} to {where}", key=f"confirm_key_{endpoint.id}", icon=":material/key:"
+    ) and auth.allowed("settings.edit"):
+        endpoints.confirm_key(engine, endpoint.id, actor=actor())  # type: ignore[arg-type]
+        st.session_state[FLASH] = f"{endpoint.name}: {env} may now be sent to {where}."
+        st.rerun()
+
+
 def endpoint_editor(engine: Engine, endpoint: Endpoint) -> None:
     config = endpoints.endpoint_config(endpoint)
-    ready = is_configured(config, lookup_key)
+    ready = is_configured(config, lookup_key) and config.key_confirmed
     icon = ":material/check_circle:" if ready and endpoint.enabled else ":material/radio_button_unchecked:"
     off = "" if endpoint.enabled else " (disabled)"
     with st.expander(f"{endpoint.name} · {provider_class(endpoint.provider).label}{off}", icon=icon):
+        _key_trust(engine, endpoint)
         _connection_form(engine, endpoint)
         left, right, _ = st.columns([1, 1, 3])
         if left.button("Test connection", key=f"test_{endpoint.id}", icon=":material/cable:"):
