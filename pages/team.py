@@ -13,6 +13,7 @@ from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 header("Team", spec("pages/team.py").explanation)
 engine = get_engine()
@@ -32,7 +33,7 @@ with shows_errors():
     enabled = access.signin_enabled(engine)
     problem = auth.auth_config_problem()
     if enabled:
-        st.markdown(f"Sign-in is **on**. You are signed in as **{auth.current_email()}**.")
+        st.markdown(f"Sign-in is **on**. You are signed in as **{safe_markdown(auth.current_email())}**.")
         if st.button("Switch sign-in off", key="team:off") and auth.allowed("signin.switch"):
             with session_scope(engine) as session:
                 access.set_signin(session, enabled=False, actor=state.user_name())
@@ -64,7 +65,7 @@ with shows_errors():
         st.info("There is no project yet.")
         st.stop()
     project = project_records.get_project(engine, project_id)
-    st.subheader(f"Roles in {project.name}")
+    st.subheader(f"Roles in {safe_markdown(project.name)}")
     st.caption(
         "Viewer: read and rate. Editor: also draft, run and evaluate. Admin: also labels, exports, "
         "settings, data governance, roles and the audit log."
