@@ -62,9 +62,18 @@ def cmd_export(args: argparse.Namespace) -> int:
             selection = resolve(
                 engine, projects=args.project or (), prompts=args.prompt or (), min_score=args.min_score
             )
-        found = csv_xlsx.export_table(engine, selection, args.format, actor=actor, scrub=scrub)
+        found = csv_xlsx.export_table(
+            engine,
+            selection,
+            args.format,
+            actor=actor,
+            scrub=scrub,
+            redact_personal_data=not args.keep_personal_data,
+        )
         _write(out, found.data)
         print(f"Wrote {found.counts['outputs']} outputs ({found.counts['rated']} rated) to {out}.")
+        if found.note:
+            print(found.note)
     elif args.format == "backup":
         from workbench.exports import backup
 
@@ -80,7 +89,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             validation_share=args.validation_share,
             seed=args.seed,
         )
-        made = finetune.export_finetune(engine, selection, options, actor=actor, scrub=scrub)
+        made = finetune.export_finetune(
+            engine,
+            selection,
+            options,
+            actor=actor,
+            scrub=scrub,
+            redact_personal_data=not args.keep_personal_data,
+        )
         summary = json.dumps(made.summary, indent=2).encode("utf-8")
         where = _write_many(
             out, {"train.jsonl": made.train, "validation.jsonl": made.validation, "summary.json": summary}
@@ -91,6 +107,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"{counts['duplicates']} duplicates and {counts['too_long']} over {options.max_tokens} tokens left out "
             f"(tokens approximated). Summary: {json.dumps(counts)}"
         )
+        if made.summary.get("personal_data"):
+            print(made.summary["personal_data"])
     elif args.format == "promptfoo":
         from workbench.exports import promptfoo
 
@@ -191,6 +209,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--validation-share", type=float, default=0.1, help="jsonl: share held out for validation")
     p.add_argument("--seed", type=int, default=13, help="jsonl: seed of the train/validation split")
+    p.add_argument(
+        "--keep-personal-data",
+        action="store_true",
+        help="csv/xlsx/jsonl: do not redact personal data of confidential and restricted projects",
+    )
     p.add_argument(
         "--actor", default=os.environ.get("WORKBENCH_ACTOR"), help="name recorded in the audit log"
     )

@@ -30,6 +30,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import col, select
 
 from workbench.errors import InvalidInput
+from workbench.exports import personal_data
 from workbench.exports.files import ExportFile, bulk, record_export, stamp
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection, in_selection
@@ -256,18 +257,32 @@ def to_xlsx(frame: pd.DataFrame, scrub: Scrubber, *, about: dict[str, Any] | Non
 
 
 def export_table(
-    engine: Engine, selection: Selection, fmt: str, *, actor: str, scrub: Scrubber
+    engine: Engine,
+    selection: Selection,
+    fmt: str,
+    *,
+    actor: str,
+    scrub: Scrubber,
+    redact_personal_data: bool = True,
 ) -> ExportFile:
-    """The selected outputs as ``fmt`` ("csv" or "xlsx"), audited as ``export.<fmt>``."""
+    """The selected outputs as ``fmt`` ("csv" or "xlsx"), audited as ``export.<fmt>``. Personal
+    data of confidential and restricted projects is redacted unless ``redact_personal_data`` is
+    off (``exports.personal_data``); the workbook's About sheet and the file's note say so."""
     if fmt not in MIME:
         raise InvalidInput(f"Table exports are csv or xlsx, not '{fmt}'.", field="format")
+    personal = personal_data.in_export(engine, selection, redact=redact_personal_data)
+    scrub = personal.scrubber(scrub)
     if fmt == "csv":
         rows = output_rows(engine, selection)
         data = to_csv(rows, scrub)
         counts = {"outputs": len(rows), "rated": sum(1 for row in rows if row[RATING_COUNT])}
     else:
         frame = outputs_frame(engine, selection)
-        data = to_xlsx(frame, scrub, about={"selection": selection.as_dict(), "outputs": len(frame)})
+        about = {"selection": selection.as_dict(), "outputs": len(frame)}
+        if personal.note():
+            about["personal_data"] = personal.note()
+        data = to_xlsx(frame, scrub, about=about)
         counts = {"outputs": len(frame), "rated": int((frame["rating_count"] > 0).sum())}
+    counts.update(personal.counts())
     record_export(engine, actor=actor, fmt=fmt, selection=selection, counts=counts)
-    return ExportFile(f"workbench-outputs-{stamp()}.{fmt}", MIME[fmt], data, counts)
+    return ExportFile(f"workbench-outputs-{stamp()}.{fmt}", MIME[fmt], data, counts, personal.note())

@@ -42,6 +42,7 @@ from sqlalchemy import Engine, String, case, cast, func
 from sqlmodel import col, select
 
 from workbench.errors import InvalidInput, TemplateError
+from workbench.exports import personal_data
 from workbench.exports.files import ZIP_MIME, ExportFile, bulk, record_export, stamp, zip_bytes
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection, in_selection
@@ -304,9 +305,21 @@ class FineTuneExport:
 
 
 def export_finetune(
-    engine: Engine, selection: Selection, options: FineTuneOptions, *, actor: str, scrub: Scrubber
+    engine: Engine,
+    selection: Selection,
+    options: FineTuneOptions,
+    *,
+    actor: str,
+    scrub: Scrubber,
+    redact_personal_data: bool = True,
 ) -> FineTuneExport:
-    """Build the set and write both files; audited as ``export.jsonl`` with the counts."""
+    """Build the set and write both files; audited as ``export.jsonl`` with the counts. Personal
+    data of confidential and restricted projects is redacted unless ``redact_personal_data`` is
+    off; the summary says which (``personal_data``)."""
     found = build(engine, selection, options)
-    record_export(engine, actor=actor, fmt="jsonl", selection=selection, counts=found.summary["counts"])
-    return FineTuneExport(to_jsonl(found.train, scrub), to_jsonl(found.validation, scrub), found.summary)
+    personal = personal_data.in_export(engine, selection, redact=redact_personal_data)
+    scrub = personal.scrubber(scrub)
+    summary = {**found.summary, **({"personal_data": personal.note()} if personal.note() else {})}
+    counts = {**found.summary["counts"], **personal.counts()}
+    record_export(engine, actor=actor, fmt="jsonl", selection=selection, counts=counts)
+    return FineTuneExport(to_jsonl(found.train, scrub), to_jsonl(found.validation, scrub), summary)

@@ -11,18 +11,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, String, case, cast, func
+from sqlalchemy import Connection, String, case, cast, func, literal
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
 
 
 def text_agg(dialect: str, expr: Any, separator: str, order_by: Any) -> ColumnElement:
-    """Join the group's texts with ``separator``, in ``order_by`` order.
+    """Join the group's texts with ``separator``, in ``order_by`` order (one column, or several
+    as a tuple).
 
     SQLite (3.40) has no ORDER BY inside an aggregate; it joins in scan order, which for our
     index scans is the order rows were written (ids ascending)."""
     if dialect == "postgresql":
-        return func.string_agg(aggregate_order_by(cast(expr, String), order_by), separator)
+        keys = order_by if isinstance(order_by, tuple | list) else (order_by,)
+        # string_agg(text, separator ORDER BY keys): the ORDER BY follows the last argument.
+        return func.string_agg(cast(expr, String), aggregate_order_by(literal(separator), *keys))
     return func.group_concat(expr, separator)
 
 
