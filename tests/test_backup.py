@@ -192,12 +192,17 @@ def test_a_backup_of_an_older_schema_is_restored_then_migrated(seeded_engine: En
     data = json.loads(backup.export_backup(seeded_engine, actor="Ann", scrub=Scrubber()).data)
     data["schema_revision"] = "0001"  # made before the audit log became append-only
     data["tables"].pop("model_call")  # and before model calls outside runs were recorded
-    data["tables"].pop("workbench_admin")  # and before the workbench admin role
-    endpoint = data["tables"]["endpoint"]
-    trusted = endpoint["columns"].index("key_confirmed_for")  # and before trust in endpoint keys
-    endpoint["columns"].pop(trusted)
-    for row in endpoint["rows"]:
-        row.pop(trusted)
+    data["tables"].pop("workbench_admin")  # and before the workbench admin role,
+    for table, column in (  # trust in endpoint keys, and owners of running work
+        ("endpoint", "key_confirmed_for"),
+        ("run", "owner"),
+        ("evaluation", "owner"),
+    ):
+        part = data["tables"][table]
+        index = part["columns"].index(column)
+        part["columns"].pop(index)
+        for row in part["rows"]:
+            row.pop(index)
     counts = backup.restore(empty, json.dumps(data).encode(), actor="Bob")
     assert counts["output"] == 24 and current_revision(empty) == head_revision()
     with pytest.raises(sa.exc.DBAPIError), empty.begin() as conn:

@@ -174,11 +174,14 @@ class Run(SQLModel, table=True):
     prompt_version_id: int | None = Field(default=None, foreign_key="prompt_version.id", index=True)
     evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
     kind: str = Field(default="compare", max_length=20)  # compare | eval | improve | judge
-    status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed
+    status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed | interrupted
     settings: dict[str, Any] = _json(dict)
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
+    # The process answering it, "host:pid:start" (store.liveness), so a restart can tell a
+    # crashed run from one still running in another server process.
+    owner: str | None = Field(default=None, max_length=200)
 
 
 class Output(SQLModel, table=True):
@@ -314,12 +317,13 @@ class Evaluation(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_id: int = Field(foreign_key="prompt.id", index=True)
     name: str = ""
-    status: str = Field(default="running", max_length=20)
+    status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed | interrupted
     config: dict[str, Any] = _json(dict)
     summary: dict[str, Any] = _json(dict)
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
+    owner: str | None = Field(default=None, max_length=200)  # as on ``Run``
 
 
 class AssertionResult(SQLModel, table=True):

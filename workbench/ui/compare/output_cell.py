@@ -33,6 +33,7 @@ BADGES = {
     "error": ":red-badge[:material/error: failed]",
     "incomplete": ":orange-badge[:material/content_cut: incomplete]",
     "cancelled": ":gray-badge[:material/cancel: cancelled]",
+    "interrupted": ":orange-badge[:material/power_off: interrupted]",
 }
 FINISH = {
     "stop": "complete",
@@ -102,6 +103,10 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
             st.warning(
                 literal(view.error_message or "The answer was cut off; the partial text is kept."),
                 icon=":material/content_cut:",
+            )
+        elif view.status == "interrupted":
+            st.warning(
+                literal(view.error_message or "Lost when the server stopped."), icon=":material/power_off:"
             )
         elif view.status == "cancelled":
             st.info(safe_markdown(view.error_message or "Cancelled."), icon=":material/stop_circle:")
