@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.cli.common import add_database_option, default_actor, open_engine
+from workbench.cli.common import add_database_option, database_url, default_actor, open_engine
 from workbench.exports import FORMATS
 
 
@@ -139,12 +139,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.exports import backup, prompts_csv
     from workbench.exports.scope import resolve
     from workbench.store import audit
-    from workbench.store.engine import session_scope
+    from workbench.store.engine import database_exists, session_scope
 
+    # A refused import creates nothing, not even the database file: a backup is checked before
+    # the target is opened, and prompts or cases go only into a database that exists.
+    if args.backup:
+        data = Path(args.backup).read_bytes()
+        backup.check(data)
+    elif not database_exists(database_url(args)):
+        print(
+            f"error: there is no database at {database_url(args)}: create it first (workbench migrate), "
+            "or restore a backup into it.",
+            file=sys.stderr,
+        )
+        return 2
     engine = open_engine(args)
     actor = _actor(args)
     if args.backup:
-        counts = backup.restore(engine, Path(args.backup).read_bytes(), actor=actor)
+        counts = backup.restore(engine, data, actor=actor)
         print(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {args.backup}.")
     elif args.prompts:
         path = Path(args.prompts)

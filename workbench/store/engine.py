@@ -60,6 +60,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def database_exists(url: str) -> bool:
+    """Whether opening ``url`` would find a database rather than create one: a SQLite file that
+    is there (or in memory), or any server database (the server creates none on connect)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    database = parsed.database or ""
+    return not database or database == ":memory:" or Path(database).expanduser().exists()
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
