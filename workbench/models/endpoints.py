@@ -18,6 +18,7 @@ from workbench.models.gateway import ModelTarget
 from workbench.models.pricing import default_price
 from workbench.models.providers.interface import EndpointConfig
 from workbench.models.providers.registry import provider_class
+from workbench.models.settings import Range
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.tables import Endpoint, ModelEntry
@@ -43,6 +44,18 @@ BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
 # lower-case letters, dashes or dots) is refused so that no key ever reaches the database.
 KEY_ENV_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,99}")
 MAX_RETRIES_LIMIT = 10
+# One range per numeric endpoint setting: the checks below and the Settings page's inputs both
+# read them, so the page accepts every value the core accepts (and shows every stored one).
+ENDPOINT_RANGES: dict[str, Range] = {
+    "max_concurrency": Range(1, 256, 1, "Concurrency", "Calls at once to this endpoint."),
+    "timeout_s": Range(
+        0.1, 3600, 1, "Timeout (s)", "How long one call may take before it fails, in seconds (retries aside)."
+    ),
+    "max_retries": Range(
+        0, MAX_RETRIES_LIMIT, 1, "Retries", "How often the SDK tries again after a rate limit or an outage."
+    ),
+}
+INTEGER_SETTINGS = ("max_concurrency", "max_retries")
 
 
 def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -67,18 +80,15 @@ def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
                 "underscores, e.g. OPENROUTER_API_KEY), not the key itself.",
                 field="api_key_env",
             )
-    if "max_concurrency" in out:
-        out["max_concurrency"] = int(out["max_concurrency"])
-        if out["max_concurrency"] < 1:
-            raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
-    if "timeout_s" in out:
-        out["timeout_s"] = float(out["timeout_s"])
-        if out["timeout_s"] <= 0:
-            raise InvalidInput("The timeout must be more than 0 seconds.", field="timeout_s")
-    if "max_retries" in out:
-        out["max_retries"] = int(out["max_retries"])
-        if not 0 <= out["max_retries"] <= MAX_RETRIES_LIMIT:
-            raise InvalidInput(f"Retries must be between 0 and {MAX_RETRIES_LIMIT}.", field="max_retries")
+    for name, bounds in ENDPOINT_RANGES.items():
+        if name in out:
+            try:
+                out[name] = (int if name in INTEGER_SETTINGS else float)(out[name])
+            except (TypeError, ValueError):
+                raise InvalidInput(
+                    f"{bounds.label} must be a number, not {out[name]!r}.", field=name
+                ) from None
+            bounds.check(name, out[name])
     return out
 
 

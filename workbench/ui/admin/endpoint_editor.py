@@ -7,6 +7,8 @@ refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
@@ -73,6 +75,16 @@ KEY_COLUMNS = {
 }
 
 
+def limit_input(where: Any, name: str, value: float, key: str) -> Any:
+    """A number box for an endpoint setting, with the core's own range (``ENDPOINT_RANGES``);
+    a stored value from before the ranges were shared is shown at the nearest allowed one."""
+    bounds = endpoints.ENDPOINT_RANGES[name]
+    kind = int if name in endpoints.INTEGER_SETTINGS else float
+    low, high, step = kind(bounds.low), kind(bounds.high), kind(bounds.step)
+    shown = min(max(kind(value), low), high)
+    return where.number_input(bounds.label, low, high, shown, step=step, help=bounds.help, key=key)
+
+
 def _verdict(endpoint: Endpoint) -> None:
     verdict = st.session_state.get(f"settings_verdict_{endpoint.id}")
     if verdict:
@@ -100,15 +112,11 @@ def _connection_form(engine: Engine, endpoint: Endpoint) -> None:
             help="The environment variable or secrets.toml entry that holds the key, e.g. OPENROUTER_API_KEY.",
             key=f"endpoint_key_env_{eid}",
         )
-        concurrency = cols[2].number_input(
-            "Concurrency", 1, 256, endpoint.max_concurrency, help="Calls at once", key=f"endpoint_conc_{eid}"
+        concurrency = limit_input(
+            cols[2], "max_concurrency", endpoint.max_concurrency, f"endpoint_conc_{eid}"
         )
-        timeout = cols[3].number_input(
-            "Timeout (s)", 1.0, 3600.0, float(endpoint.timeout_s), step=5.0, key=f"endpoint_timeout_{eid}"
-        )
-        retries = cols[4].number_input(
-            "Retries", 0, endpoints.MAX_RETRIES_LIMIT, endpoint.max_retries, key=f"endpoint_retries_{eid}"
-        )
+        timeout = limit_input(cols[3], "timeout_s", endpoint.timeout_s, f"endpoint_timeout_{eid}")
+        retries = limit_input(cols[4], "max_retries", endpoint.max_retries, f"endpoint_retries_{eid}")
         enabled = st.toggle("Enabled", endpoint.enabled, key=f"endpoint_enabled_{endpoint.id}")
         if st.form_submit_button("Save connection", key=f"save_endpoint_{endpoint.id}") and auth.allowed(
             "settings.edit"
@@ -246,11 +254,9 @@ def add_endpoint_form(engine: Engine) -> None:
             "Key variable (its name)", placeholder="e.g. OPENROUTER_API_KEY", key="new_endpoint_key_env"
         )
         cols = st.columns(3)
-        concurrency = cols[0].number_input("Concurrency", 1, 256, 8, key="new_endpoint_conc")
-        timeout = cols[1].number_input("Timeout (s)", 1.0, 3600.0, 60.0, step=5.0, key="new_endpoint_timeout")
-        retries = cols[2].number_input(
-            "Retries", 0, endpoints.MAX_RETRIES_LIMIT, 2, key="new_endpoint_retries"
-        )
+        concurrency = limit_input(cols[0], "max_concurrency", 8, "new_endpoint_conc")
+        timeout = limit_input(cols[1], "timeout_s", 60.0, "new_endpoint_timeout")
+        retries = limit_input(cols[2], "max_retries", 2, "new_endpoint_retries")
         if st.form_submit_button("Add endpoint", key="add_endpoint_submit", type="primary") and auth.allowed(
             "settings.edit"
         ):
