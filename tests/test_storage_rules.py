@@ -53,6 +53,21 @@ def fake_model(engine: Engine, server: FakeLLMServer) -> int:
     return endpoints.add_model(engine, actor="t", endpoint_id=endpoint.id, model="fake-large").id  # type: ignore[arg-type, return-value]
 
 
+def ten_answers(engine: Engine, project_id: int, version_id: int, model_id: int) -> list[Output]:
+    """Ten questions to the model, one at a time (the first gets what the server has queued);
+    the run must end "done" with ten stored outputs."""
+    rows = [RowInput({"q": f"question {i}"}) for i in range(10)]
+    report = run_cells(
+        engine,
+        plan([version_id], [ModelChoice(model_id)], rows),
+        RunOptions(project_id=project_id, actor="t", max_concurrency=1),
+        lookup=lookup,
+    )
+    stored = outputs.run_outputs(engine, report.run_id)
+    assert report.status == "done" and len(stored) == 10
+    return stored
+
+
 def test_clean_text_removes_nul_and_replaces_lone_surrogates() -> None:
     assert cleaning.clean_text("bad\x00byte") == ("badbyte", 1)
     assert cleaning.clean_text("half \ud83d emoji") == ("half \ufffd emoji", 1)
@@ -67,20 +82,12 @@ def test_a_nul_answer_among_ten_keeps_nine_plus_a_cleaned_tenth(
     project_id, version_id = bench(storage_engine)
     model_id = fake_model(storage_engine, fake_server)
     fake_server.enqueue(Behaviour(text="bad\u0000byte"))
-    rows = [RowInput({"q": f"question {i}"}) for i in range(10)]
-    report = run_cells(
-        storage_engine,
-        plan([version_id], [ModelChoice(model_id)], rows),
-        RunOptions(project_id=project_id, actor="t", max_concurrency=1),
-        lookup=lookup,
-    )
-    stored = outputs.run_outputs(storage_engine, report.run_id)
-    assert report.status == "done" and len(stored) == 10
+    stored = ten_answers(storage_engine, project_id, version_id, model_id)
     assert all(o.status == "ok" for o in stored)
     (cleaned,) = [o for o in stored if o.text == "badbyte"]
     assert "1 character removed or replaced" in (cleaned.error_message or "")
     assert all(o.error_message is None for o in stored if o is not cleaned)
-    assert outputs.get_run(storage_engine, report.run_id).status == "done"
+    assert outputs.get_run(storage_engine, cleaned.run_id).status == "done"
 
 
 def test_a_nul_in_a_variable_value_keeps_every_output(storage_engine: Engine) -> None:
@@ -147,15 +154,7 @@ def test_an_answer_the_database_refuses_becomes_a_failed_cell_and_the_run_goes_o
         return real_save(eng, output)
 
     monkeypatch.setattr(outputs, "save_output", refusing)
-    rows = [RowInput({"q": f"question {i}"}) for i in range(10)]
-    report = run_cells(
-        engine,
-        plan([version_id], [ModelChoice(model_id)], rows),
-        RunOptions(project_id=project_id, actor="t", max_concurrency=1),
-        lookup=lookup,
-    )
-    stored = outputs.run_outputs(engine, report.run_id)
-    assert report.status == "done" and len(stored) == 10
+    stored = ten_answers(engine, project_id, version_id, model_id)
     (refused,) = [o for o in stored if o.status == "error"]
     assert refused.error_kind == "storage" and "refused to store it" in (refused.error_message or "")
     assert sum(o.status == "ok" for o in stored) == 9

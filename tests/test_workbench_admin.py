@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP_SCRIPT, page_path, sqlite_engine_for
+from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
+from tests.test_auth_pages import AUTH
+from tests.test_auth_pages import visit as signed_in
 from workbench.errors import PermissionDenied
 from workbench.governance import access, workbench_admins
 from workbench.models import catalog, endpoints
@@ -21,13 +23,6 @@ from workbench.projects import project_records
 from workbench.store import audit
 from workbench.store.engine import make_engine, migrate, session_scope
 
-AUTH = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "a-long-random-test-cookie-secret-0123456789",
-    "client_id": "workbench",
-    "client_secret": "secret",
-    "server_metadata_url": "http://localhost:9/.well-known/openid-configuration",
-}
 KEY = "sk-workbench-admin-test-key-0123456789"
 ADA, PAT = "ada@example.com", "pat@example.com"
 
@@ -52,13 +47,7 @@ def team(db: Engine) -> tuple[Engine, int]:
 
 
 def visit(email: str, page: str) -> AppTest:
-    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
-    at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": True, "email": email}
-    at.run()
-    at.switch_page(page_path(page)).run()
-    assert not at.exception
-    return at
+    return signed_in(email, page, auth=AUTH)
 
 
 def refusals(engine: Engine) -> list[tuple[str, str]]:
