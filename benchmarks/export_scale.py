@@ -82,13 +82,13 @@ def main() -> int:
 
         def to_csv() -> dict[str, Any]:
             with (out / "library.csv").open("wb") as f:
-                return csv_xlsx.write_table(engine, everything, "csv", f, actor="bench", scrub=scrub)
+                return csv_xlsx.write_table(engine, everything, "csv", f, actor="bench", scrub=scrub)[0]
 
         def to_jsonl() -> dict[str, Any]:
-            made = finetune.prepare_finetune(engine, everything, options, actor="bench")
+            made = finetune.prepare_finetune(engine, everything, options, actor="bench", scrub=scrub)
             for name, kept in (("train", made.kept_train), ("validation", made.kept_validation)):
                 with (out / f"{name}.jsonl").open("wb") as f:
-                    finetune.write_jsonl(kept, f, scrub)
+                    finetune.write_jsonl(kept, f, made.scrub)
             return made.summary["counts"]
 
         def to_backup() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.nav import page_script, spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 GENERATION, FLASH = "bench_generation", "bench_flash"
 NO_JUDGE = "No judge (rubric checks fail)"
@@ -153,7 +154,7 @@ with tab_check, shows_errors():
         key=f"bench_check_case_{prompt_id}",
     )
     case = by_id[case_id]
-    st.caption(f"Expected: {case.expected or '—'}")
+    st.caption(f"Expected: {safe_markdown(case.expected or '—')}")
     text = st.text_area("Answer to check", key="bench_check_text", height=120)
     a, b, c = st.columns(3)
     latency = a.number_input("Latency (ms)", min_value=0.0, value=None, key="bench_check_latency")

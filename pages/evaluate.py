@@ -88,6 +88,8 @@ with shows_errors():
     if rerun:
         eval_run.request(matrix.current_models(engine, report.config))
         st.rerun()
+    if report.evaluation.status == evaluations.INTERRUPTED and live is None:
+        eval_run.interrupted_notice(engine, report, may_run)
     eval_views.figures(report)
     eval_views.heatmap(report.matrix, "Pass rate by version and model")
     grid, regressions, used, compare = st.tabs(

@@ -11,6 +11,7 @@ from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, require_project, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 header("Feedback", spec("pages/feedback.py").explanation)
 engine = get_engine()
@@ -72,10 +73,11 @@ with shows_errors():
         if not low:
             st.caption(f"No answer of v{latest} averages 2.5 or less.")
         for item in low:
-            with st.expander(f"{item.mean_score:.1f} ★ · {item.model} · {', '.join(item.tags) or 'no tags'}"):
-                st.markdown(item.text)
+            tags = ", ".join(item.tags) or "no tags"
+            with st.expander(safe_markdown(f"{item.mean_score:.1f} ★ · {item.model} · {tags}")):
+                st.markdown(safe_markdown(item.text))
                 for comment in item.comments:
-                    st.markdown(f"> {comment}")
+                    st.markdown("> " + safe_markdown(comment).replace("\n", "\n> "))
 
     with st.expander("Tags offered to raters in this project"):
         current = ratings.project_tags(engine, project_id)

@@ -8,6 +8,7 @@ from workbench.ui.shell import state
 from workbench.ui.shell.nav import PAGES, spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 header("Prompt Workbench", spec("pages/home.py").explanation)
 engine = get_engine()
@@ -20,14 +21,16 @@ with shows_errors():
     project = project_records.get_project(engine, project_id)
     summary = overview.project_overview(engine, project_id)
 
-    st.subheader(project.name)
+    st.subheader(safe_markdown(project.name))
     if project.persona or project.want:
         st.markdown(
-            f"> As a **{project.persona or '…'}**, I want to **{project.want or '…'}** "
-            f"so that **{project.so_that or '…'}**."
+            safe_markdown(
+                f"> As a **{project.persona or '…'}**, I want to **{project.want or '…'}** "
+                f"so that **{project.so_that or '…'}**."
+            )
         )
     if project.description:
-        st.write(project.description)
+        st.markdown(safe_markdown(project.description))
     st.caption(f"Data sensitivity: **{project.sensitivity}**")
 
     cols = st.columns(5)

@@ -9,6 +9,7 @@ from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, require_project, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 LAST = "pairwise_last"  # {"by", "a", "b", "choice"} of the vote just given, for the reveal
 BY = {"model": "Models (same prompt version)", "version": "Prompt versions (same model)"}
@@ -49,12 +50,16 @@ with shows_errors():
             "keys: A, B, T (tie), X (both bad)"
         )
         if pair.a.variables:
-            st.markdown("  \n".join(f"**{k}**: {v}" for k, v in pair.a.variables.items()))
+            st.markdown(
+                "  \n".join(
+                    f"**{safe_markdown(k)}**: {safe_markdown(v)}" for k, v in pair.a.variables.items()
+                )
+            )
         left, right = st.columns(2)
         for column, name, item in ((left, "A", pair.a), (right, "B", pair.b)):
             with column.container(border=True):
                 st.markdown(f"**Answer {name}**")
-                st.markdown(item.text)
+                st.markdown(safe_markdown(item.text))
         buttons = st.columns(4)
         for column, (choice, label) in zip(buttons, pairwise.CHOICE_LABELS.items(), strict=True):
             if column.button(

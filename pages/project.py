@@ -9,6 +9,7 @@ from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 header("Project", spec("pages/project.py").explanation)
 engine = get_engine()
@@ -23,8 +24,8 @@ with shows_errors():
     if not auth.allowed("project.view", project_id):
         st.stop()
     project = project_records.get_project(engine, project_id)
-    st.subheader(project.name)
-    st.markdown(f"> {framing.story_sentence(project)}")
+    st.subheader(safe_markdown(project.name))
+    st.markdown(f"> {safe_markdown(framing.story_sentence(project))}")
     missing = framing.missing_fields(project)
     if missing:
         st.caption(f"Still to frame: {', '.join(missing)}.")

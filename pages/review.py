@@ -9,6 +9,7 @@ from workbench.ui.shell import state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, require_project, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 LAST = "review_last"  # {"output_id", "model", "blind", "summary"} of the answer just rated
 
@@ -73,15 +74,15 @@ with shows_errors():
 
     st.subheader(f"Answer {queue.rated + 1} of {queue.total}")
     st.caption(
-        ("Model hidden until you rate it" if blind else f"Model: **{item.model}**")
-        + (f" · Test case: {item.test_case}" if item.test_case else "")
+        ("Model hidden until you rate it" if blind else f"Model: **{safe_markdown(item.model)}**")
+        + (f" · Test case: {safe_markdown(item.test_case)}" if item.test_case else "")
     )
     if item.variables:
         with st.expander("Input", expanded=True):
             for name, value in item.variables.items():
-                st.markdown(f"**{name}**: {value}")
+                st.markdown(f"**{safe_markdown(name)}**: {safe_markdown(value)}")
     with st.container(border=True):
-        st.markdown(item.text)
+        st.markdown(safe_markdown(item.text))
 
     def _saved(rating: RatingView) -> None:
         st.session_state[LAST] = {

@@ -1,4 +1,5 @@
-"""Team: switch sign-in on or off, and manage who holds which role in the active project."""
+"""Team: switch sign-in on or off, choose the workbench admins, and manage who holds which role
+in the active project."""
 
 import pandas as pd
 import streamlit as st
@@ -7,10 +8,12 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.store.engine import session_scope
 from workbench.store.tables import ROLES
+from workbench.ui.admin.admins_panel import admins_panel
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 header("Team", spec("pages/team.py").explanation)
 engine = get_engine()
@@ -30,8 +33,8 @@ with shows_errors():
     enabled = access.signin_enabled(engine)
     problem = auth.auth_config_problem()
     if enabled:
-        st.markdown(f"Sign-in is **on**. You are signed in as **{auth.current_email()}**.")
-        if st.button("Switch sign-in off", key="team:off") and auth.allowed("settings.edit", project_id):
+        st.markdown(f"Sign-in is **on**. You are signed in as **{safe_markdown(auth.current_email())}**.")
+        if st.button("Switch sign-in off", key="team:off") and auth.allowed("signin.switch"):
             with session_scope(engine) as session:
                 access.set_signin(session, enabled=False, actor=state.user_name())
             done("Sign-in is off: the workbench is single-user again.")
@@ -53,13 +56,16 @@ with shows_errors():
                 access.set_signin(
                     session, enabled=True, actor=state.user_name() or first_admin, first_admin=first_admin
                 )
-            done(f"Sign-in is on. {first_admin} is admin of every project.")
+            done(f"Sign-in is on. {first_admin} is workbench admin and admin of every project.")
+
+    if enabled:
+        admins_panel(engine, done)
 
     if project_id is None:
         st.info("There is no project yet.")
         st.stop()
     project = project_records.get_project(engine, project_id)
-    st.subheader(f"Roles in {project.name}")
+    st.subheader(f"Roles in {safe_markdown(project.name)}")
     st.caption(
         "Viewer: read and rate. Editor: also draft, run and evaluate. Admin: also labels, exports, "
         "settings, data governance, roles and the audit log."

@@ -12,6 +12,9 @@ from sqlalchemy import Engine
 
 from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
+from workbench.exports import csv_xlsx
+from workbench.exports.key_scrub import Scrubber
+from workbench.exports.scope import Selection
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
@@ -31,7 +34,12 @@ def db(app_env: Path, fake_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatc
     for name in ("Local fake server", "OpenAI"):
         endpoint = endpoints.find_endpoint(engine, name)
         endpoints.update_endpoint(
-            engine, endpoint.id, actor="test", base_url=fake_server.openai_base_url, max_retries=0
+            engine,
+            endpoint.id,
+            actor="test",
+            base_url=fake_server.openai_base_url,
+            max_retries=0,
+            confirm_key=True,
         )  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     endpoints.add_models(engine, actor="test", endpoint_id=openai.id, models=["fake-large"])  # type: ignore[union-attr, arg-type]
@@ -105,3 +113,11 @@ def test_an_internal_project_warns_and_sends_only_redacted_text(
     assert [e.after["found"] for e in audit.search(db, actions=["pii.redacted"])] == [
         {"e-mail address": 1, "phone number": 1}
     ]
+    # What was redacted is what is stored: the row's values too, and so every export.
+    for output in stored:
+        values = json.dumps(output.variables)
+        assert (
+            "[EMAIL_1]" in values and "[PHONE_1]" in values and EMAIL not in values and "7946" not in values
+        )
+    csv = csv_xlsx.export_table(db, Selection(), "csv", actor="t", scrub=Scrubber()).data.decode("utf-8-sig")
+    assert EMAIL not in csv and "7946 0958" not in csv and "[EMAIL_1]" in csv

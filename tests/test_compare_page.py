@@ -54,7 +54,7 @@ def test_compare_runs_the_default_models_and_shows_figures(app, local, app_env: 
     assert not at.exception and not at.error
     page = texts(at)
     assert "Thanks for your question" in page  # fake-large's answer
-    assert "[system]" in page  # Echo returns the rendered prompt
+    assert "\\[system\\]" in page  # Echo returns the rendered prompt (escaped: shown as [system])
     assert "Row 1" in page and "order_id" in page
     figures = [c.value for c in at.caption if "tokens" in c.value and " in / " in c.value]
     assert len(figures) == 3 and all("s · first token" in f and "finish: complete" in f for f in figures)

@@ -88,6 +88,8 @@ def test_checklist_findings_appear_with_why_and_fix(app) -> None:
             "User message, line 3:** Variable 'customer_name' has no value",
         ),
         ("Reply {{ ''.__class__.__mro__ }}", "User message, line 1:** Blocked for safety"),
+        ("Reply {{ 10**100000 }}", "User message, line 1:** 10\\*\\*100000 would be a number of about"),
+        ('Reply {{ "ab" * 10000000 }}', "User message, line 1:** The template would make a repeated value"),
     ],
 )
 def test_bad_templates_show_line_and_message_and_save_writes_nothing(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from workbench.runs.outputs import CellView
-from workbench.ui.compare.output_cell import figures, money, params_line, plain
+from workbench.ui.compare.output_cell import figures, money, params_line
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 
 def test_money_keeps_two_significant_digits_below_a_cent() -> None:
@@ -42,4 +43,4 @@ def test_params_and_dollar_signs() -> None:
     assert params_line({"temperature": 0.2, "max_tokens": 300, "system_override": "x"}) == (
         "temperature 0.2 · max 300 tokens · own system prompt"
     )
-    assert plain("It costs $5 and $6") == "It costs \\$5 and \\$6"
+    assert safe_markdown("It costs $5 and $6") == "It costs \\$5 and \\$6"

@@ -172,7 +172,7 @@ def test_bench_feedback_and_settings_refuse_viewers_and_editors_as_the_table_say
     at = visit(EDITOR, "pages/settings.py")
     at.number_input(key=f"endpoint_retries_{local.id}").set_value(0)  # type: ignore[union-attr]
     at.button(key=f"save_endpoint_{local.id}").click().run()  # type: ignore[union-attr]
-    assert refused(at, "change settings", "an admin")
+    assert any("Only a workbench admin can change endpoints" in w for w in warnings(at))
     assert endpoints.find_endpoint(engine, "Local fake server").max_retries == local.max_retries  # type: ignore[union-attr]
 
 

@@ -38,7 +38,12 @@ def hr(seeded_engine: Engine, fake_server: FakeLLMServer):  # type: ignore[no-un
     for name in ("Local fake server", "OpenAI"):
         endpoint = endpoints.find_endpoint(engine, name)
         endpoints.update_endpoint(
-            engine, endpoint.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0
+            engine,
+            endpoint.id,
+            actor="t",
+            base_url=fake_server.openai_base_url,
+            max_retries=0,
+            confirm_key=True,
         )  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     (outside,) = endpoints.add_models(engine, actor="t", endpoint_id=openai.id, models=["fake-large"])  # type: ignore[union-attr, arg-type]

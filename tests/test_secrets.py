@@ -45,7 +45,7 @@ def sentinel_setup(app_env: Path, fake_server: FakeLLMServer, monkeypatch) -> di
         project_records.update_project(session, hr.id, actor="t", sensitivity="internal")  # type: ignore[union-attr, arg-type]
     openai = endpoints.find_endpoint(engine, "OpenAI")
     endpoints.update_endpoint(
-        engine, openai.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0
+        engine, openai.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0, confirm_key=True
     )
     ids = {
         m.model: m.id for m in endpoints.add_models(engine, actor="t", endpoint_id=openai.id, models=FAILING)

@@ -27,7 +27,7 @@ def db(app_env: Path):
 def point_at(db, fake_server: FakeLLMServer, name: str) -> int:
     endpoint = endpoints.find_endpoint(db, name)
     base = fake_server.anthropic_base_url if endpoint.provider == "anthropic" else fake_server.openai_base_url
-    endpoints.update_endpoint(db, endpoint.id, actor="test", base_url=base, max_retries=0)
+    endpoints.update_endpoint(db, endpoint.id, actor="test", base_url=base, max_retries=0, confirm_key=True)
     return endpoint.id
 
 

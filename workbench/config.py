@@ -18,6 +18,8 @@ class Settings:
     home: Path
     database_url: str
     seed_demo: bool
+    # E-mails that administer the whole workbench whatever the database says (WORKBENCH_ADMINS).
+    admins: tuple[str, ...] = ()
 
 
 def _truthy(value: str | None, default: bool) -> bool:
@@ -30,9 +32,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from ``environ`` (defaults to ``os.environ``).
 
     ``WORKBENCH_HOME`` is where the default SQLite file lives (``./data`` under the current
-    directory by default); ``WORKBENCH_DATABASE_URL`` overrides the database entirely.
+    directory by default); ``WORKBENCH_DATABASE_URL`` overrides the database entirely;
+    ``WORKBENCH_ADMINS`` names workbench admins (comma-separated e-mails).
     """
     env = os.environ if environ is None else environ
     home = Path(env.get("WORKBENCH_HOME") or Path.cwd() / "data").expanduser().resolve()
     url = env.get("WORKBENCH_DATABASE_URL") or f"sqlite:///{home / DEFAULT_DB_FILENAME}"
-    return Settings(home=home, database_url=url, seed_demo=_truthy(env.get("WORKBENCH_SEED_DEMO"), True))
+    admins = tuple(a.strip().lower() for a in (env.get("WORKBENCH_ADMINS") or "").split(",") if a.strip())
+    return Settings(
+        home=home,
+        database_url=url,
+        seed_demo=_truthy(env.get("WORKBENCH_SEED_DEMO"), True),
+        admins=admins,
+    )

@@ -39,7 +39,9 @@ def app(
     engine = running.engine()
     fake = e2e_fake_server
     openai = endpoints.find_endpoint(engine, "OpenAI")
-    endpoints.update_endpoint(engine, openai.id, actor="t", base_url=fake.openai_base_url, max_retries=0)
+    endpoints.update_endpoint(
+        engine, openai.id, actor="t", base_url=fake.openai_base_url, max_retries=0, confirm_key=True
+    )
     endpoints.add_models(
         engine, actor="t", endpoint_id=openai.id, models=["fake-large", "fake-429", "no-such-model"]
     )

@@ -38,9 +38,16 @@ def missing_database(url: str) -> str | None:
 
 
 def open_engine(args: argparse.Namespace) -> Engine:
+    """The migrated database, with work a stopped process left "running" marked interrupted."""
     from workbench.store.engine import open_database
+    from workbench.store.liveness import work_left_running
 
-    return open_database(database_url(args))
+    engine = open_database(database_url(args))
+    if work_left_running(engine):  # only then pay for importing what looks closer
+        from workbench.evals.interrupted import mark_interrupted
+
+        mark_interrupted(engine)
+    return engine
 
 
 def default_actor() -> str:

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from workbench.cli.common import add_database_option, default_actor, open_engine
+from workbench.cli.common import add_database_option, database_url, default_actor, open_engine
 from workbench.exports import FORMATS
 
 
@@ -85,8 +85,18 @@ def cmd_export(args: argparse.Namespace) -> int:
                 engine, projects=args.project or (), prompts=args.prompt or (), min_score=args.min_score
             )
         with _file(out) as target:
-            counts = csv_xlsx.write_table(engine, selection, args.format, target, actor=actor, scrub=scrub)
+            counts, note = csv_xlsx.write_table(
+                engine,
+                selection,
+                args.format,
+                target,
+                actor=actor,
+                scrub=scrub,
+                redact_personal_data=not args.keep_personal_data,
+            )
         print(f"Wrote {counts['outputs']} outputs ({counts['rated']} rated) to {out}.")
+        if note:
+            print(note)
     elif args.format == "backup":
         from workbench.exports import backup
 
@@ -102,12 +112,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             validation_share=args.validation_share,
             seed=args.seed,
         )
-        made = finetune.prepare_finetune(engine, selection, options, actor=actor)
+        made = finetune.prepare_finetune(
+            engine,
+            selection,
+            options,
+            actor=actor,
+            scrub=scrub,
+            redact_personal_data=not args.keep_personal_data,
+        )
         where = _write_many(
             out,
             {
-                "train.jsonl": lambda f: finetune.write_jsonl(made.kept_train, f, scrub),
-                "validation.jsonl": lambda f: finetune.write_jsonl(made.kept_validation, f, scrub),
+                "train.jsonl": lambda f: finetune.write_jsonl(made.kept_train, f, made.scrub),
+                "validation.jsonl": lambda f: finetune.write_jsonl(made.kept_validation, f, made.scrub),
                 "summary.json": lambda f: f.write(finetune.summary_json(made.summary)),
             },
         )
@@ -117,6 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"{counts['duplicates']} duplicates and {counts['too_long']} over {options.max_tokens} tokens left out "
             f"(tokens approximated). Summary: {json.dumps(counts)}"
         )
+        if made.summary.get("personal_data"):
+            print(made.summary["personal_data"])
     elif args.format == "promptfoo":
         from workbench.exports import promptfoo
 
@@ -147,12 +166,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.exports import backup, prompts_csv
     from workbench.exports.scope import resolve
     from workbench.store import audit
-    from workbench.store.engine import session_scope
+    from workbench.store.engine import database_exists, session_scope
 
+    # A refused import creates nothing, not even the database file: a backup is checked before
+    # the target is opened, and prompts or cases go only into a database that exists.
+    if args.backup:
+        data = Path(args.backup).read_bytes()
+        backup.check(data)
+    elif not database_exists(database_url(args)):
+        print(
+            f"error: there is no database at {database_url(args)}: create it first (workbench migrate), "
+            "or restore a backup into it.",
+            file=sys.stderr,
+        )
+        return 2
     engine = open_engine(args)
     actor = _actor(args)
     if args.backup:
-        counts = backup.restore(engine, Path(args.backup).read_bytes(), actor=actor)
+        counts = backup.restore(engine, data, actor=actor)
         print(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {args.backup}.")
     elif args.prompts:
         path = Path(args.prompts)
@@ -217,6 +248,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--validation-share", type=float, default=0.1, help="jsonl: share held out for validation")
     p.add_argument("--seed", type=int, default=13, help="jsonl: seed of the train/validation split")
+    p.add_argument(
+        "--keep-personal-data",
+        action="store_true",
+        help="csv/xlsx/jsonl: do not redact personal data of confidential and restricted projects",
+    )
     p.add_argument(
         "--actor", default=os.environ.get("WORKBENCH_ACTOR"), help="name recorded in the audit log"
     )

@@ -41,6 +41,7 @@ from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.liveness import process_token
 from workbench.store.lookup import fetch
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Run, TestCase, utcnow
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FINAL_STATUSES = ("done", "cancelled", "failed")
+INTERRUPTED = "interrupted"  # its process stopped; ``evals.interrupted`` marks it on start
 
 
 # ---- the Evaluation row -----------------------------------------------------------------------
@@ -64,6 +66,7 @@ def create_evaluation(
         status="running",
         config=config.to_json(),
         created_by=actor,
+        owner=process_token(),
     )
     session.add(evaluation)
     session.flush()
@@ -303,5 +306,54 @@ def finish_evaluation(
         entity_id=evaluation_id,
         project_id=evaluation.project_id,
         after={"status": status, "pass_rate": figures["pass_rate"], "total": figures["total"]},
+    )
+    return evaluation
+
+
+def planned_cells(config: EvaluationConfig) -> int:
+    """How many answers the evaluation asks for: versions × models × cases."""
+    return len(config.versions) * len(config.models) * len(config.cases)
+
+
+def interrupt(session: Session, evaluation_id: int) -> Evaluation:
+    """Close an evaluation whose process stopped: the figures of what was scored, and how many
+    answers were saved and how many never came (``summary["interrupted"]``). Audited."""
+    found = _report(session, evaluation_id)
+    evaluation, saved = found.evaluation, len(_outputs(session, evaluation_id))
+    progress = {"saved": saved, "missing": max(planned_cells(found.config) - saved, 0)}
+    evaluation.status, evaluation.finished_at = INTERRUPTED, utcnow()
+    evaluation.summary = {**found.summary, INTERRUPTED: progress}
+    session.add(evaluation)
+    audit.record(
+        session,
+        actor="system",
+        action="evaluation.interrupted",
+        entity_type="evaluation",
+        entity_id=evaluation_id,
+        project_id=evaluation.project_id,
+        after={**progress, "owner": evaluation.owner},
+    )
+    return evaluation
+
+
+def reopen(session: Session, evaluation_id: int, *, actor: str) -> Evaluation:
+    """An interrupted evaluation running again in this process (to score what was saved and run
+    what is missing); audited."""
+    evaluation = fetch(session, Evaluation, evaluation_id)
+    if evaluation.status != INTERRUPTED:
+        raise InvalidInput(
+            f"Evaluation #{evaluation_id} is {evaluation.status}, not interrupted: rerun it instead.",
+            field="status",
+        )
+    evaluation.status, evaluation.owner, evaluation.finished_at = "running", process_token(), None
+    session.add(evaluation)
+    audit.record(
+        session,
+        actor=actor,
+        action="evaluation.resume",
+        entity_type="evaluation",
+        entity_id=evaluation_id,
+        project_id=evaluation.project_id,
+        before={"status": INTERRUPTED, **(evaluation.summary or {}).get(INTERRUPTED, {})},
     )
     return evaluation

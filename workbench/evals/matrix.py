@@ -89,6 +89,24 @@ def cells_for(engine: Engine, config: EvaluationConfig) -> list[Cell]:
     return cells
 
 
+def missing_cells(engine: Engine, evaluation_id: int) -> list[Cell]:
+    """The cells of an evaluation that have no stored answer (its process stopped first), with
+    today's ids of its models; a cell is known by version, case row, endpoint and model."""
+    config = current_models(
+        engine, EvaluationConfig.from_json(evaluations.get_evaluation(engine, evaluation_id).config)
+    )
+    answered = {
+        (o.prompt_version_id, o.row_index, o.endpoint_name, o.model_name)
+        for o in evaluations.evaluation_outputs(engine, evaluation_id)
+    }
+    names = {m.id: (m.endpoint, m.model) for m in config.models}
+    return [
+        cell
+        for cell in cells_for(engine, config)
+        if (cell.prompt_version_id, cell.row_index, *names[cell.model_id]) not in answered
+    ]
+
+
 def _judge(engine: Engine, config: EvaluationConfig, lookup: KeyLookup, actor: str) -> Judge | None:
     """The suite's judge with its key looked up now, in the caller's thread (a page's secrets)."""
     if config.judge is None:
@@ -146,6 +164,33 @@ def _failing_closes(engine: Engine, evaluation_id: int, actor: str) -> Iterator[
         with session_scope(engine) as session:
             evaluations.finish_evaluation(session, evaluation_id, actor=actor, status="failed")
         raise
+
+
+def _resume_begin(
+    engine: Engine, evaluation_id: int, actor: str, lookup: KeyLookup
+) -> tuple[Judge | None, list[Cell], RunOptions]:
+    """An interrupted evaluation reopened in this process, with the cells it still lacks."""
+    config = EvaluationConfig.from_json(evaluations.get_evaluation(engine, evaluation_id).config)
+    judge = _judge(engine, config, lookup, actor)
+    cells = missing_cells(engine, evaluation_id)
+    with session_scope(engine) as session:
+        evaluations.reopen(session, evaluation_id, actor=actor)
+    if judge is not None:
+        judge.evaluation_id = evaluation_id
+    return judge, cells, _options(engine, config, actor, evaluation_id)
+
+
+def resume_evaluation(
+    engine: Engine, evaluation_id: int, *, actor: str, lookup: KeyLookup = env_lookup
+) -> evaluations.EvaluationReport:
+    """Finish an interrupted evaluation: run only its missing cells, then check every saved
+    answer and close it; returns its report."""
+    judge, cells, options = _resume_begin(engine, evaluation_id, actor, lookup)
+    status = "done"
+    if cells:
+        with _failing_closes(engine, evaluation_id, actor):
+            status = run_cells(engine, cells, options, lookup=lookup).status
+    return _finish(engine, evaluation_id, status, judge, actor)
 
 
 def run_evaluation(
@@ -247,17 +292,43 @@ def start_evaluation(
     """Create the evaluation, start its calls and return at once; a follower thread scores the
     answers and closes the evaluation when the calls are over (even if the tab is closed)."""
     judge, cells, evaluation_id, options = _begin(engine, config, actor, name, lookup)
+    return _start(engine, evaluation_id, cells, options, judge, actor, lookup)
+
+
+def start_resume(
+    engine: Engine, evaluation_id: int, *, actor: str, lookup: KeyLookup = env_lookup
+) -> EvaluationProgress:
+    """``resume_evaluation`` in the background, followed like ``start_evaluation``."""
+    judge, cells, options = _resume_begin(engine, evaluation_id, actor, lookup)
+    return _start(engine, evaluation_id, cells, options, judge, actor, lookup)
+
+
+def _start(
+    engine: Engine,
+    evaluation_id: int,
+    cells: list[Cell],
+    options: RunOptions,
+    judge: Judge | None,
+    actor: str,
+    lookup: KeyLookup,
+) -> EvaluationProgress:
     progress = EvaluationProgress(evaluation_id, len(cells))
-    with _failing_closes(engine, evaluation_id, actor):
-        handle = start_run(engine, cells, options, lookup=lookup, listener=progress)
-    progress.attach(handle)
+    handle = None
+    if cells:
+        with _failing_closes(engine, evaluation_id, actor):
+            handle = start_run(engine, cells, options, lookup=lookup, listener=progress)
+        progress.attach(handle)
+    else:  # nothing left to ask: straight to checking the saved answers
+        progress.run_finished("done", None)
 
     def follow() -> None:
-        handle.wait()
-        status = handle.report.status if handle.report is not None else "failed"
+        if handle is not None:
+            handle.wait()
+        status = "done" if handle is None else handle.report.status if handle.report is not None else "failed"
+        error = None if handle is None else handle.error
         try:
             _finish(engine, evaluation_id, status, judge, actor)
-            progress.ended(status, handle.error)
+            progress.ended(status, error)
         except Exception as exc:
             log.exception("evaluation %s: scoring failed", evaluation_id)
             why = str(exc) if isinstance(exc, WorkbenchError) else type(exc).__name__

@@ -14,7 +14,6 @@ template or a case's expected answer cannot be redacted that way; it is named in
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -92,10 +91,6 @@ def project_of(engine: Engine, config: EvaluationConfig) -> int:
     return get_prompt_row(engine, config.prompt_id).project_id
 
 
-def _redact_value(redactor: pii.Redactor, value: Any) -> Any:
-    return redactor.text(value) if isinstance(value, str) else value
-
-
 def redacted(engine: Engine, config: EvaluationConfig) -> EvaluationConfig:
     """The evaluation with personal data in the cases' values replaced by placeholders; refuses,
     saying where, when personal data remains in what would be sent (a template, an expected
@@ -103,7 +98,7 @@ def redacted(engine: Engine, config: EvaluationConfig) -> EvaluationConfig:
     project = project_records.get_project(engine, project_of(engine, config))
     redactor = pii.Redactor(names=list(project.pii_names or []))
     cases = tuple(
-        replace(case, variables={k: _redact_value(redactor, v) for k, v in case.variables.items()})
+        replace(case, variables={k: pii.redact_value(redactor, v) for k, v in case.variables.items()})
         for case in config.cases
     )
     clean = replace(config, cases=cases)

@@ -7,7 +7,7 @@ names) still lines up with the earlier one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -30,6 +30,7 @@ class EvaluationLine:
     pass_rate: float | None
     passed: int
     total: int
+    interrupted: dict[str, int] = field(default_factory=dict)  # saved / missing, when interrupted
 
     @property
     def label(self) -> str:
@@ -37,6 +38,9 @@ class EvaluationLine:
         who = f" · {self.created_by}" if self.created_by else ""
         if self.status == "running":
             result = "running…"
+        elif self.status == "interrupted":
+            saved, missing = self.interrupted.get("saved", 0), self.interrupted.get("missing", 0)
+            result = f"interrupted: {saved} answers saved, {missing} missing"
         elif self.pass_rate is None:
             result = f"{self.status}, no answers"
         else:
@@ -63,6 +67,7 @@ def lines(engine: Engine, prompt_id: int) -> list[EvaluationLine]:
                 pass_rate=summary.get("pass_rate"),
                 passed=int(summary.get("passed") or 0),
                 total=int(summary.get("total") or 0),
+                interrupted=dict(summary.get("interrupted") or {}),
             )
         )
     return out

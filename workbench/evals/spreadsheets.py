@@ -10,7 +10,9 @@ when they start with ``=``, which keeps exports safe to open and lets them impor
 from __future__ import annotations
 
 import io
+import zlib
 from pathlib import PurePath
+from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
 import pandas as pd
@@ -44,6 +46,13 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     except (ValueError, pd.errors.ParserError, OSError, KeyError, BadZipFile, InvalidFileException) as exc:
         kind = "CSV (UTF-8)" if suffix == "csv" else "Excel workbook"
         raise InvalidInput(f"'{filename}' could not be read as {kind}: {exc}", field="file") from None
+    except (ParseError, zlib.error, EOFError, IndexError, TypeError, AttributeError) as exc:
+        # A zip that opens but holds a cut or damaged sheet fails deep inside the XML reader.
+        raise InvalidInput(
+            f"'{filename}' is damaged or incomplete: its sheet could not be read ({type(exc).__name__}: "
+            f"{str(exc)[:120]}). Open it in Excel, save it again, and import that copy.",
+            field="file",
+        ) from None
 
 
 def write_csv(frame: pd.DataFrame) -> bytes:

@@ -37,10 +37,11 @@ from sqlmodel import SQLModel
 from workbench import __version__
 from workbench.errors import InvalidInput
 from workbench.evals.table import Problems
+from workbench.exports.backup_shapes import shape_problem
 from workbench.exports.files import ExportFile, bulk, read_ahead, record_export, snapshot, stamp
 from workbench.exports.key_scrub import Scrubber
 from workbench.store import audit
-from workbench.store.engine import alembic_config, current_revision, head_revision, migrate
+from workbench.store.engine import alembic_config, current_revision, head_revision, make_engine, migrate
 
 FORMAT = "prompt-workbench-backup"
 FORMAT_VERSION = 1
@@ -301,7 +302,8 @@ def validate(tables: Mapping[str, sa.Table], backup: Mapping[str, Any]) -> dict[
             row = dict(zip(columns, values, strict=True))
             for column in table.columns:
                 if column.name in row:
-                    why = _value_problem(column, row[column.name])
+                    value = row[column.name]
+                    why = _value_problem(column, value) or shape_problem(name, column.name, value, row)
                     if why:
                         problems.add(number, f"{name}.{column.name}", why)
             key = tuple(row.get(k) for k in pk)
@@ -355,6 +357,7 @@ def _reset_sequences(conn: sa.Connection, tables: Iterable[sa.Table]) -> None:
 
 
 def _tables_at(engine: Engine, revision: str) -> dict[str, sa.Table]:
+    """The tables at ``revision``: the models' at head, else ``engine``'s schema migrated to it."""
     if revision == head_revision():
         return {t.name: t for t in SQLModel.metadata.sorted_tables}
     cfg = alembic_config(engine)
@@ -364,6 +367,22 @@ def _tables_at(engine: Engine, revision: str) -> dict[str, sa.Table]:
     reflected = sa.MetaData()
     reflected.reflect(engine)
     return {t.name: t for t in reflected.sorted_tables if t.name != "alembic_version"}
+
+
+def check(data: bytes) -> dict[str, list[dict[str, Any]]]:
+    """Every check a restore makes on the file itself (format, revision, every row), without
+    touching any database: an older revision's schema is built in memory. The CLI calls it
+    before it opens (and so creates) the target database; returns the rows per table."""
+    backup = read_backup(data)
+    revision = backup.get("schema_revision")
+    _check_revision(revision)
+    scratch = make_engine("sqlite://")
+    try:
+        if revision != head_revision():
+            migrate(scratch, revision)
+        return validate(_tables_at(scratch, revision), backup)
+    finally:
+        scratch.dispose()
 
 
 def restore(engine: Engine, data: bytes, *, actor: str) -> dict[str, int]:

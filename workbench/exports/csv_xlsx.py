@@ -31,6 +31,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import col, select
 
 from workbench.errors import InvalidInput
+from workbench.exports import personal_data
 from workbench.exports.files import ExportFile, bulk, read_ahead, record_export, snapshot, stamp
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import IdRange, Selection, id_ranges, in_selection
@@ -314,26 +315,51 @@ def to_xlsx(frame: pd.DataFrame, scrub: Scrubber, *, about: dict[str, Any] | Non
 
 
 def write_table(
-    engine: Engine, selection: Selection, fmt: str, out: IO[bytes], *, actor: str, scrub: Scrubber
-) -> dict[str, int]:
+    engine: Engine,
+    selection: Selection,
+    fmt: str,
+    out: IO[bytes],
+    *,
+    actor: str,
+    scrub: Scrubber,
+    redact_personal_data: bool = True,
+) -> tuple[dict[str, Any], str]:
     """Write the selected outputs as ``fmt`` ("csv" or "xlsx") into ``out``, audited as
-    ``export.<fmt>``; returns the counts. CSV streams; XLSX is built whole (Excel's format)."""
+    ``export.<fmt>``; returns the counts and the note the reader should see. CSV streams; XLSX is
+    built whole (Excel's format). Personal data of confidential and restricted projects is
+    redacted unless ``redact_personal_data`` is off (``exports.personal_data``); the workbook's
+    About sheet and the note say so."""
     if fmt not in MIME:
         raise InvalidInput(f"Table exports are csv or xlsx, not '{fmt}'.", field="format")
+    personal = personal_data.in_export(engine, selection, redact=redact_personal_data)
+    scrub = personal.scrubber(scrub)
+    counts: dict[str, Any]
     if fmt == "csv":
-        counts = write_csv(engine, selection, out, scrub)
+        counts = dict(write_csv(engine, selection, out, scrub))
     else:
         frame = outputs_frame(engine, selection)
-        out.write(to_xlsx(frame, scrub, about={"selection": selection.as_dict(), "outputs": len(frame)}))
+        about: dict[str, Any] = {"selection": selection.as_dict(), "outputs": len(frame)}
+        if personal.note():
+            about["personal_data"] = personal.note()
+        out.write(to_xlsx(frame, scrub, about=about))
         counts = {"outputs": len(frame), "rated": int((frame["rating_count"] > 0).sum())}
+    counts.update(personal.counts())
     record_export(engine, actor=actor, fmt=fmt, selection=selection, counts=counts)
-    return counts
+    return counts, personal.note()
 
 
 def export_table(
-    engine: Engine, selection: Selection, fmt: str, *, actor: str, scrub: Scrubber
+    engine: Engine,
+    selection: Selection,
+    fmt: str,
+    *,
+    actor: str,
+    scrub: Scrubber,
+    redact_personal_data: bool = True,
 ) -> ExportFile:
     """``write_table`` into memory, as a named file (for a download button)."""
     buffer = io.BytesIO()
-    counts = write_table(engine, selection, fmt, buffer, actor=actor, scrub=scrub)
-    return ExportFile(f"workbench-outputs-{stamp()}.{fmt}", MIME[fmt], buffer.getvalue(), counts)
+    counts, note = write_table(
+        engine, selection, fmt, buffer, actor=actor, scrub=scrub, redact_personal_data=redact_personal_data
+    )
+    return ExportFile(f"workbench-outputs-{stamp()}.{fmt}", MIME[fmt], buffer.getvalue(), counts, note)

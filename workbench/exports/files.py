@@ -29,6 +29,7 @@ class ExportFile:
     mime: str
     data: bytes
     counts: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # what the person should know about the file (e.g. personal data redacted)
 
 
 def stamp() -> str:

@@ -41,6 +41,7 @@ from sqlalchemy import Engine, Row, String, case, cast, func
 from sqlmodel import col, select
 
 from workbench.errors import InvalidInput
+from workbench.exports import personal_data
 from workbench.exports.files import (
     ZIP_MIME,
     ExportFile,
@@ -93,6 +94,7 @@ class FineTuneSet:
     kept_train: list[Kept] = field(default_factory=list)
     kept_validation: list[Kept] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    scrub: Scrubber = field(default_factory=Scrubber)  # what the files are written through
 
     @property
     def train(self) -> list[dict[str, Any]]:
@@ -288,23 +290,44 @@ def summary_json(summary: dict[str, Any]) -> bytes:
 
 
 def prepare_finetune(
-    engine: Engine, selection: Selection, options: FineTuneOptions, *, actor: str
+    engine: Engine,
+    selection: Selection,
+    options: FineTuneOptions,
+    *,
+    actor: str,
+    scrub: Scrubber,
+    redact_personal_data: bool = True,
 ) -> FineTuneSet:
     """``build``, audited as ``export.jsonl`` with the counts: what an export then writes
-    (``write_jsonl`` of ``kept_train`` and ``kept_validation``)."""
+    (``write_jsonl`` of ``kept_train`` and ``kept_validation`` with the set's ``scrub``). Personal
+    data of confidential and restricted projects is redacted unless ``redact_personal_data`` is
+    off; the summary says which (``personal_data``)."""
     found = build(engine, selection, options)
-    record_export(engine, actor=actor, fmt="jsonl", selection=selection, counts=found.summary["counts"])
+    personal = personal_data.in_export(engine, selection, redact=redact_personal_data)
+    found.scrub = personal.scrubber(scrub)
+    if personal.note():
+        found.summary = {**found.summary, "personal_data": personal.note()}
+    counts = {**found.summary["counts"], **personal.counts()}
+    record_export(engine, actor=actor, fmt="jsonl", selection=selection, counts=counts)
     return found
 
 
 def export_finetune(
-    engine: Engine, selection: Selection, options: FineTuneOptions, *, actor: str, scrub: Scrubber
+    engine: Engine,
+    selection: Selection,
+    options: FineTuneOptions,
+    *,
+    actor: str,
+    scrub: Scrubber,
+    redact_personal_data: bool = True,
 ) -> FineTuneExport:
     """Build the set and both files in memory (for the page's downloads)."""
-    found = prepare_finetune(engine, selection, options, actor=actor)
+    found = prepare_finetune(
+        engine, selection, options, actor=actor, scrub=scrub, redact_personal_data=redact_personal_data
+    )
     files = []
     for kept in (found.kept_train, found.kept_validation):
         buffer = io.BytesIO()
-        write_jsonl(kept, buffer, scrub)
+        write_jsonl(kept, buffer, found.scrub)
         files.append(buffer.getvalue())
     return FineTuneExport(files[0], files[1], found.summary)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from workbench.governance import pii
 from workbench.store.engine import session_scope
 from workbench.store.tables import Endpoint
 
@@ -33,15 +34,18 @@ Lookup = Callable[[str], str | None]
 
 @dataclass(frozen=True)
 class Scrubber:
-    """Replaces every known secret value in a text; longest first so prefixes do not split one."""
+    """Replaces every known secret value in a text; longest first so prefixes do not split one.
+    With a ``redactor`` (``exports.personal_data``), personal data is replaced too, with one
+    set of placeholders for the whole export."""
 
     secrets: tuple[str, ...] = ()
+    redactor: pii.Redactor | None = field(default=None, compare=False)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, REMOVED)
-        return text
+        return self.redactor.text(text) if self.redactor is not None else text
 
     def found_in(self, text: str) -> bool:
         return any(secret in text for secret in self.secrets)
@@ -49,7 +53,7 @@ class Scrubber:
     def for_json(self) -> Scrubber:
         """Also matches each secret as JSON text spells it (quotes and backslashes escaped)."""
         spelled = {json.dumps(s, ensure_ascii=ascii)[1:-1] for s in self.secrets for ascii in (True, False)}
-        return Scrubber(tuple(sorted(spelled | set(self.secrets), key=len, reverse=True)))
+        return Scrubber(tuple(sorted(spelled | set(self.secrets), key=len, reverse=True)), self.redactor)
 
 
 def key_names(engine: Engine, environ: Mapping[str, str] | None = None) -> set[str]:

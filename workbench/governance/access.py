@@ -8,17 +8,23 @@ OIDC (Streamlit's ``st.login``) and hold one role per project:
 viewer  read the project, rate answers and vote on pairs of answers
 editor  + create prompts, save versions, improve with a model, run, evaluate, edit test
         cases, the use case and the raters' tag list (a working vocabulary, like test cases)
-admin   + move labels, export, import, change settings and data governance, manage members,
-        read the audit log
+admin   + move labels, export, import, change data governance, manage members, read the
+        audit log
 ======  ====================================================================================
 
-``ACTIONS`` maps each guarded action name to the least role it needs; pages ask
-``can``/``denial_reason`` before a guarded action and core wrappers call ``require``.
+Above the projects sits the **workbench admin** (``governance.workbench_admins``): the global
+settings (endpoints and keys, the sign-in switch, who else is workbench admin) need that role,
+whatever someone's roles in projects; a workbench admin may also do everything in every project.
+
+``ACTIONS`` maps each guarded project action to the least role it needs, ``GLOBAL_ACTIONS`` the
+actions that need a workbench admin; pages ask ``can``/``denial_reason`` before a guarded
+action and core wrappers call ``require``.
 
 Bootstrap rule: whoever switches sign-in on names the first admin, who becomes admin of every
-project. If sign-in is on and nobody holds a role anywhere (switched on outside the app), the
-first person to sign in becomes admin of every project, once. Whoever creates a project while
-signed in becomes its admin. A project always keeps at least one admin.
+project and workbench admin. If sign-in is on and nobody holds a role anywhere (switched on
+outside the app), the first person to sign in becomes both, once. Only a workbench admin can
+switch sign-in off (refusals are audited). Whoever creates a project while signed in becomes its
+admin. A project always keeps at least one admin.
 
 Writes (``set_signin``, ``create_project_as``, ``set_member``, ``remove_member``) take the
 caller's session and do not commit; only ``bootstrap`` owns its transaction (see there).
@@ -26,7 +32,6 @@ caller's session and do not commit; only ``bootstrap`` owns its transaction (see
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import Engine
@@ -34,6 +39,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from workbench.errors import InvalidInput, NotFound, PermissionDenied
+from workbench.governance import workbench_admins
+from workbench.governance.workbench_admins import GLOBAL_ACTIONS, normalise_email
+from workbench.governance.workbench_admins import valid_email as _valid_email
 from workbench.projects import project_records
 from workbench.store import audit
 from workbench.store.engine import session_scope
@@ -60,7 +68,6 @@ ACTIONS: dict[str, str] = {
     "label.move": "admin",
     "export": "admin",
     "import": "admin",
-    "settings.edit": "admin",
     "project.governance": "admin",
     "members.manage": "admin",
     "audit.view": "admin",
@@ -81,25 +88,10 @@ DESCRIPTIONS = {
     "label.move": "move labels",
     "export": "export data",
     "import": "import data",
-    "settings.edit": "change settings",
     "project.governance": "change data sensitivity, allowed endpoints and PII names",
     "members.manage": "manage who has which role",
     "audit.view": "read the audit log",
 }
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
-
-
-def _valid_email(email: str | None, field: str = "email") -> str:
-    value = normalise_email(email)
-    if not _EMAIL.match(value):
-        raise InvalidInput(f"'{email or ''}' is not an e-mail address.", field=field)
-    return value
-
 
 # ---- the sign-in switch ---------------------------------------------------------------------
 
@@ -116,10 +108,22 @@ def _signin_on(session: Session) -> bool:
 
 def set_signin(session: Session, *, enabled: bool, actor: str, first_admin: str | None = None) -> None:
     """Switch sign-in on or off (audited). Switching on needs ``first_admin``, who becomes admin
-    of every project, unless someone already administers every project."""
+    of every project and workbench admin, unless someone already administers every project.
+    While sign-in is on, only a workbench admin (``actor``, their e-mail) may switch it; a
+    refusal is audited and raises ``PermissionDenied``."""
     admin = _valid_email(first_admin, "first_admin") if enabled and first_admin else None
     row = session.get(AppSetting, SIGNIN_SETTING) or AppSetting(key=SIGNIN_SETTING)
     before = bool(row.value)
+    if before:
+        reason = workbench_admins.denial(session, actor, "signin.switch")
+        if reason is not None:
+            workbench_admins.record_refusal(
+                session.get_bind(),
+                actor=actor,
+                action="signin.switch",
+                reason=reason,  # type: ignore[arg-type]
+            )
+            raise PermissionDenied(reason)
     if enabled and admin is None and _projects_without_admin(session):
         raise InvalidInput(
             "Name the first admin (an e-mail that will sign in) before switching sign-in on; "
@@ -138,6 +142,7 @@ def set_signin(session: Session, *, enabled: bool, actor: str, first_admin: str 
         after={"enabled": enabled, **({"first_admin": admin} if admin else {})},
     )
     if admin:
+        workbench_admins.add(session, actor=actor, email=admin)
         for project in session.exec(select(Project)):
             _upsert(session, actor=actor, project_id=project.id, email=admin, role="admin")  # type: ignore[arg-type]
 
@@ -172,18 +177,25 @@ def _roles(session: Session, email: str | None) -> dict[int, str]:
 
 
 def readable_projects(engine: Engine, email: str | None) -> set[int] | None:
-    """Projects this person may open; ``None`` means all (sign-in is off)."""
-    if not signin_enabled(engine):
+    """Projects this person may open; ``None`` means all (sign-in is off, or a workbench admin)."""
+    if not signin_enabled(engine) or workbench_admins.is_workbench_admin(engine, email):
         return None
     return set(roles_of(engine, email))
 
 
 def denial_reason(engine: Engine, email: str | None, project_id: int | None, action: str) -> str | None:
-    """Why ``email`` may not do ``action`` in the project, or ``None`` when allowed."""
-    if action not in ACTIONS:
-        raise ValueError(f"Unknown guarded action '{action}'; known: {', '.join(ACTIONS)}")
+    """Why ``email`` may not do ``action`` in the project (or, for ``GLOBAL_ACTIONS``, at all),
+    or ``None`` when allowed."""
+    if action not in ACTIONS and action not in GLOBAL_ACTIONS:
+        known = ", ".join([*ACTIONS, *GLOBAL_ACTIONS])
+        raise ValueError(f"Unknown guarded action '{action}'; known: {known}")
     if not signin_enabled(engine):
         return None
+    with session_scope(engine) as session:
+        if action in GLOBAL_ACTIONS:
+            return workbench_admins.denial(session, email, action)
+        if workbench_admins.is_admin(session, email):
+            return None
     needed = ACTIONS[action]
     what = DESCRIPTIONS[action]
     if not email:
@@ -244,7 +256,11 @@ def _creation_denial(session: Session, email: str | None) -> str | None:
     if not email:
         return "Sign in to create a project."
     any_admin = session.exec(select(func.count(col(Membership.id))).where(Membership.role == "admin")).one()
-    if any_admin and "admin" not in _roles(session, email).values():
+    if (
+        any_admin
+        and "admin" not in _roles(session, email).values()
+        and not workbench_admins.is_admin(session, email)
+    ):
         return "Only admins of a project can create new projects. Ask one to create it or to make you admin."
     return None
 
@@ -354,6 +370,8 @@ def bootstrap(engine: Engine, email: str | None) -> bool:
         with session_scope(engine) as session:
             session.add(AppSetting(key=BOOTSTRAP_SETTING, value=address, updated_by=address))
             session.flush()
+            if not workbench_admins.any_admin(session):
+                workbench_admins.add(session, actor=address, email=address)
             for project in session.exec(select(Project)):
                 session.add(Membership(project_id=project.id, email=address, role="admin"))  # type: ignore[arg-type]
             audit.record(

@@ -149,7 +149,7 @@ def check_outbound(
             return Decision(WARN, " ".join(notes), **base)
         return Decision(ALLOWED, "No personal data found.", **base)
 
-    redactor = pii.Redactor(names=names)
+    redactor = redactor_for(project, requests)
     redacted = [redactor.messages(messages) for messages in requests]
     decision = Decision(WARN, "", findings=findings, redacted=redacted, can_redact=True, **base)
     found = decision.found_text()
@@ -169,6 +169,16 @@ def check_outbound(
         )
     reason = f"Found {found} in what would be sent to {target.name}. " + " ".join(notes)
     return Decision(WARN, reason.strip(), findings=findings, redacted=redacted, can_redact=True, **base)
+
+
+def redactor_for(project: ProjectPolicy, requests: Sequence[Sequence[Message]]) -> pii.Redactor:
+    """The redactor ``check_outbound`` uses for these requests, holding the placeholders it gives
+    them: values that go with the requests (a run's variables, stored with its answers) are
+    redacted with it, so what is stored says ``[EMAIL_1]`` exactly where what was sent did."""
+    redactor = pii.Redactor(names=list(project.pii_names or []))
+    for messages in requests:
+        redactor.messages(messages)
+    return redactor
 
 
 def check_messages(project: ProjectPolicy, target: Recipient, messages: Sequence[Message]) -> Decision:

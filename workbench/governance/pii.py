@@ -301,6 +301,18 @@ class Redactor:
         return [{**m, "content": self.text(m.get("content", ""))} for m in messages]
 
 
+def redact_value(redactor: Redactor, value: object) -> object:
+    """A value (text, or lists and mappings of them, e.g. a row's variables) with its personal
+    data replaced by ``redactor``'s placeholders; other values as they are."""
+    if isinstance(value, str):
+        return redactor.text(value)
+    if isinstance(value, dict):
+        return {key: redact_value(redactor, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(redactor, item) for item in value]
+    return value
+
+
 def redact_messages(messages: Sequence[Message], names: Sequence[str] = ()) -> list[Message]:
     """A redacted copy of one request's messages (the same value -> the same placeholder)."""
     return Redactor(names=names).messages(messages)

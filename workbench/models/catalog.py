@@ -54,10 +54,11 @@ def _verdict_for(config: EndpointConfig, exc: WorkbenchError, has_key: bool) -> 
         return f"Key refused: set {env} to a valid key (environment or .streamlit/secrets.toml), then reload."
     if kind in ("unavailable", "timeout"):
         return f"Cannot reach {where}: check the base URL and that the server is running."
+    hint = provider_class(config.provider).base_url_hint
     if kind == "bad_response":
-        return f"Not an API: {where} answered with something that is not JSON. Check the base URL (often it ends in /v1)."
+        return f"Not an API: {where} answered with something that is not JSON. Check the base URL ({hint})."
     if kind == "bad_request":
-        return f"No models API at {where}: check the base URL (OpenAI-compatible servers usually end in /v1)."
+        return f"No models API at {where}: check the base URL ({hint})."
     if kind == "rate_limited":
         return "Rate limited: the key works but the provider asks to slow down. Try again in a minute."
     return f"Failed: {exc}"

@@ -18,6 +18,7 @@ from workbench.models.gateway import ModelTarget
 from workbench.models.pricing import default_price
 from workbench.models.providers.interface import EndpointConfig
 from workbench.models.providers.registry import provider_class
+from workbench.models.settings import Range
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.tables import Endpoint, ModelEntry
@@ -43,6 +44,18 @@ BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
 # lower-case letters, dashes or dots) is refused so that no key ever reaches the database.
 KEY_ENV_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,99}")
 MAX_RETRIES_LIMIT = 10
+# One range per numeric endpoint setting: the checks below and the Settings page's inputs both
+# read them, so the page accepts every value the core accepts (and shows every stored one).
+ENDPOINT_RANGES: dict[str, Range] = {
+    "max_concurrency": Range(1, 256, 1, "Concurrency", "Calls at once to this endpoint."),
+    "timeout_s": Range(
+        0.1, 3600, 1, "Timeout (s)", "How long one call may take before it fails, in seconds (retries aside)."
+    ),
+    "max_retries": Range(
+        0, MAX_RETRIES_LIMIT, 1, "Retries", "How often the SDK tries again after a rate limit or an outage."
+    ),
+}
+INTEGER_SETTINGS = ("max_concurrency", "max_retries")
 
 
 def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -67,19 +80,26 @@ def _validate_endpoint_values(values: dict[str, Any]) -> dict[str, Any]:
                 "underscores, e.g. OPENROUTER_API_KEY), not the key itself.",
                 field="api_key_env",
             )
-    if "max_concurrency" in out:
-        out["max_concurrency"] = int(out["max_concurrency"])
-        if out["max_concurrency"] < 1:
-            raise InvalidInput("Concurrency must be at least 1.", field="max_concurrency")
-    if "timeout_s" in out:
-        out["timeout_s"] = float(out["timeout_s"])
-        if out["timeout_s"] <= 0:
-            raise InvalidInput("The timeout must be more than 0 seconds.", field="timeout_s")
-    if "max_retries" in out:
-        out["max_retries"] = int(out["max_retries"])
-        if not 0 <= out["max_retries"] <= MAX_RETRIES_LIMIT:
-            raise InvalidInput(f"Retries must be between 0 and {MAX_RETRIES_LIMIT}.", field="max_retries")
+    for name, bounds in ENDPOINT_RANGES.items():
+        if name in out:
+            try:
+                out[name] = (int if name in INTEGER_SETTINGS else float)(out[name])
+            except (TypeError, ValueError):
+                raise InvalidInput(
+                    f"{bounds.label} must be a number, not {out[name]!r}.", field=name
+                ) from None
+            bounds.check(name, out[name])
     return out
+
+
+def key_target(endpoint: Endpoint) -> str:
+    """What trust in an endpoint's key is about: which variable's key goes to which base URL."""
+    return f"{endpoint.api_key_env or ''}@{endpoint.base_url or ''}"
+
+
+def key_confirmed(endpoint: Endpoint) -> bool:
+    """Whether a workbench admin confirmed the endpoint's current key variable and base URL."""
+    return endpoint.key_confirmed_for == key_target(endpoint)
 
 
 def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
@@ -91,6 +111,7 @@ def endpoint_config(endpoint: Endpoint) -> EndpointConfig:
         timeout_s=endpoint.timeout_s,
         max_retries=endpoint.max_retries,
         max_concurrency=endpoint.max_concurrency,
+        key_confirmed=key_confirmed(endpoint),
     )
 
 
@@ -148,7 +169,9 @@ def add_endpoint(
     name = values["name"]
     try:
         with session_scope(engine) as session:
+            # Adding an endpoint is a workbench admin's act, so its key and address are trusted.
             endpoint = Endpoint(provider=provider, **values)
+            endpoint.key_confirmed_for = key_target(endpoint)
             session.add(endpoint)
             session.flush()
             audit.record(
@@ -301,7 +324,12 @@ def _apply_edit(
     )
 
 
-def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: Any) -> Endpoint:
+def update_endpoint(
+    engine: Engine, endpoint_id: int, *, actor: str, confirm_key: bool = False, **values: Any
+) -> Endpoint:
+    """Change an endpoint's settings (audited). A new base URL or key variable leaves its key
+    unconfirmed (``key_confirmed``): no key is sent until a workbench admin confirms, here with
+    ``confirm_key=True`` (a script or a workbench admin who means it) or with ``confirm_key``."""
     _check_updatable(values, UPDATABLE, "Endpoints")
     values = _validate_endpoint_values(values)
     try:
@@ -309,6 +337,9 @@ def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: A
             endpoint = session.get(Endpoint, endpoint_id)
             if endpoint is None:
                 raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            if confirm_key:
+                target = Endpoint(**{**endpoint.model_dump(), **values})
+                values["key_confirmed_for"] = key_target(target)
             _apply_edit(
                 session,
                 endpoint,
@@ -322,6 +353,26 @@ def update_endpoint(engine: Engine, endpoint_id: int, *, actor: str, **values: A
         raise InvalidInput(
             f"An endpoint named '{values.get('name')}' already exists.", field="name"
         ) from None
+
+
+def confirm_key(engine: Engine, endpoint_id: int, *, actor: str) -> Endpoint:
+    """Record that the endpoint's key may be sent to its current base URL (a workbench admin's
+    decision, checked by the caller); audited with the variable and the URL."""
+    with session_scope(engine) as session:
+        endpoint = session.get(Endpoint, endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+        _apply_edit(
+            session,
+            endpoint,
+            {"key_confirmed_for": key_target(endpoint)},
+            actor=actor,
+            action="settings.endpoint.key_confirmed",
+            entity_type="endpoint",
+            detail=f"{endpoint.api_key_env or 'the default key variable'} may be sent to "
+            f"{endpoint.base_url or 'the provider default'}",
+        )
+        return endpoint
 
 
 def find_endpoint(engine: Engine, name: str) -> Endpoint | None:

@@ -5,6 +5,9 @@ typed by a business user can neither reach Python internals (``{{ ''.__class__ }
 silently drop a variable it forgot to fill. Variable *values* are passed as data and never
 parsed as templates, so a customer message containing ``{{ }}`` is just text.
 
+Every render is bounded in time, in the size of every value it computes and in the size of its
+output (``workbench.prompts.render_limits``), so no template can tie up the server.
+
 Every failure becomes a ``TemplateError`` naming the message (system/user), the line, and a
 sentence a non-programmer can act on.
 """
@@ -27,9 +30,14 @@ from jinja2 import (
     nodes,
 )
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from workbench.errors import TemplateError
+from workbench.prompts.render_limits import (
+    BoundedEnvironment,
+    RenderLimitExceeded,
+    RenderLimits,
+    bounded_render,
+)
 
 Message = dict[str, str]
 PARTS = ("system", "user")
@@ -77,10 +85,10 @@ class _PartLoader(BaseLoader):
         return self.sources[template], template, lambda: True
 
 
-def _environment(sources: Mapping[str, str]) -> SandboxedEnvironment:
+def _environment(sources: Mapping[str, str]) -> BoundedEnvironment:
     # keep_trailing_newline keeps what the user typed; autoescape is off because we produce
     # chat text, not HTML.
-    return SandboxedEnvironment(
+    return BoundedEnvironment(
         loader=_PartLoader(sources),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -143,6 +151,10 @@ class PromptTemplate:
             raise TemplateError(
                 _plain_syntax_message(exc.message or str(exc)), line=exc.lineno, source=part
             ) from None
+        except (ValueError, OverflowError, MemoryError, RecursionError) as exc:  # a 5,000-digit literal...
+            raise TemplateError(
+                f"The template could not be read: {type(exc).__name__}: {str(exc)[:200]}.", source=part
+            ) from None
 
     def validate(self) -> None:
         """Raise ``TemplateError`` for the first message that does not parse."""
@@ -158,12 +170,13 @@ class PromptTemplate:
                     found.append(name)
         return found
 
-    def render(self, variables: Mapping[str, Any]) -> list[Message]:
+    def render(self, variables: Mapping[str, Any], limits: RenderLimits | None = None) -> list[Message]:
         """Chat messages for ``variables``; an empty system message is left out."""
-        return self.renderer()(variables)
+        return self.renderer(limits)(variables)
 
-    def renderer(self) -> Callable[[Mapping[str, Any]], list[Message]]:
-        """Compile once and render many rows: a run renders one version for every row of values."""
+    def renderer(self, limits: RenderLimits | None = None) -> Callable[[Mapping[str, Any]], list[Message]]:
+        """Compile once and render many rows: a run renders one version for every row of values.
+        Each render has the ``limits`` (the configured ceilings by default)."""
         self.validate()
         env = _environment(self._sources())
         parts = [
@@ -176,7 +189,9 @@ class PromptTemplate:
             messages: list[Message] = []
             for part, template in parts:
                 try:
-                    text = template.render(dict(variables))
+                    text = bounded_render(template, dict(variables), limits)
+                except RenderLimitExceeded as exc:
+                    raise TemplateError(str(exc), line=_line_in(exc, part), source=part) from None
                 except SecurityError as exc:
                     raise TemplateError(
                         f"Blocked for safety: {str(exc).rstrip('.')}. Templates may only use variables, "

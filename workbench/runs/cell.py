@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -26,6 +27,8 @@ from workbench.models.gateway import CallRequest, CallResult, Gateway, failed
 from workbench.runs import outputs
 from workbench.runs.plan import PreparedCell
 from workbench.store.tables import Output
+
+log = logging.getLogger(__name__)
 
 
 class OutputRecorder:
@@ -42,9 +45,16 @@ class OutputRecorder:
         self._cells[id(request)] = prepared
 
     async def save(self, output: Output) -> Output:
-        return await asyncio.get_running_loop().run_in_executor(
-            self.writer, outputs.save_output, self.engine, output
-        )
+        """Store ``output``; if the database refuses it, store the cell as a failure that says
+        why instead, so one unstorable answer leaves a visible cell and never stops the run."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.writer, outputs.save_output, self.engine, output)
+        except Exception as exc:
+            log.exception("run %s: output of row %s could not be stored", self.run_id, output.row_index)
+            return await loop.run_in_executor(
+                self.writer, outputs.save_output, self.engine, outputs.unstorable(output, exc)
+            )
 
     async def __call__(self, request: CallRequest, result: CallResult) -> Output:
         prepared = self._cells.pop(id(request))

@@ -23,11 +23,15 @@ from sqlmodel import col, func, select
 
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.liveness import process_token
 from workbench.store.lookup import fetch
 from workbench.store.tables import Output, Run, utcnow
 
 # Statuses of a cell that has not finished yet (never stored; outputs are written when done).
 PENDING_STATUSES = ("queued", "running")
+# A run (and its cells that never got an answer) whose process stopped: ``runs.interrupted``.
+INTERRUPTED = "interrupted"
+LOST_MESSAGE = "Lost: the server stopped before this answer arrived. Run again to get it."
 
 
 def cache_key(
@@ -74,6 +78,7 @@ def create_run(
             kind=kind,
             settings=dict(settings or {}),
             created_by=actor,
+            owner=process_token(),
         )
         session.add(run)
         session.flush()
@@ -111,6 +116,22 @@ def save_output(engine: Engine, output: Output) -> Output:
         session.add(output)
         session.flush()
         return output
+
+
+def unstorable(output: Output, error: Exception) -> Output:
+    """The stand-in stored for an output the database refused: the same cell and figures, no
+    text, and an error that says what happened (the driver's own words, without the values)."""
+    return Output(
+        **output.model_dump(
+            exclude={"id", "text", "status", "error_kind", "error_message", "variables", "messages"}
+        ),
+        status="error",
+        error_kind="storage",
+        error_message=(
+            f"The answer arrived but the database refused to store it ({type(error).__name__}). "
+            "Run this cell again; if it keeps happening, report it with this message."
+        ),
+    )
 
 
 def find_cached(engine: Engine, key: str) -> Output | None:
@@ -158,6 +179,7 @@ class RunSummary:
     errors: int
     cost_usd: float
     models: tuple[str, ...]
+    lost: int = 0  # cells of an interrupted run that never got an answer
 
     @property
     def label(self) -> str:
@@ -167,6 +189,8 @@ class RunSummary:
         done = "running…" if self.status == "running" else f"{self.outputs} answers{failed}"
         if self.status == "cancelled":
             done += " (cancelled)"
+        if self.status == INTERRUPTED:
+            done += f", {self.lost} lost (interrupted)" if self.lost else " (interrupted)"
         return f"#{self.id} · {when}{who} · {done} · {', '.join(self.models)}"
 
 
@@ -213,6 +237,7 @@ def list_runs(
                 errors=int(counts.get(r.id, [0, 0, 0.0])[1]),  # type: ignore[arg-type]
                 cost_usd=float(counts.get(r.id, [0, 0, 0.0])[2]),  # type: ignore[arg-type]
                 models=tuple(models.get(r.id, [])),  # type: ignore[arg-type]
+                lost=int((r.settings.get(INTERRUPTED) or {}).get("missing", 0)),
             )
             for r in runs
         ]
@@ -298,7 +323,29 @@ def stored_grid(engine: Engine, run_id: int) -> tuple[list[str], list[CellView]]
         column = order.index(ident)
         key = f"{output.prompt_version_id}/{output.row_index}/{column}"
         cells.append(CellView.from_output(output, key=key, column=column, title=titles[column]))
+    if run.status == INTERRUPTED:
+        cells += _lost_cells(run, cells, titles)
     return titles, cells
+
+
+def _lost_cells(run: Run, cells: Sequence[CellView], titles: Sequence[str]) -> list[CellView]:
+    """The cells an interrupted run planned but never stored, shown as lost (not left blank)."""
+    have = {(c.row_index, c.column) for c in cells}
+    values = {c.row_index: c.variables for c in cells}
+    return [
+        CellView(
+            key=f"{run.prompt_version_id}/{row}/{column}",
+            row_index=row,
+            column=column,
+            title=title,
+            status=INTERRUPTED,
+            error_message=LOST_MESSAGE,
+            variables=dict(values.get(row, {})),
+        )
+        for row in range(int(run.settings.get("rows") or 0))
+        for column, title in enumerate(titles)
+        if (row, column) not in have
+    ]
 
 
 def column_summary(cells: Sequence[CellView], titles: Sequence[str]) -> list[dict[str, Any]]:

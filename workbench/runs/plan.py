@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from workbench.errors import ConfigError, NotFound, TemplateError, WorkbenchError
+from workbench.governance import pii
 from workbench.models.endpoints import endpoint_config, model_target
 from workbench.models.gateway import CallRequest, CallResult, Gateway, ModelTarget
 from workbench.models.providers.interface import EndpointConfig, Message
@@ -225,12 +226,24 @@ def outbound(engine: Engine, cells: Sequence[Cell]) -> list[Outbound]:
     return [Outbound(config, tuple(keys), tuple(msgs)) for config, keys, msgs in groups.values()]
 
 
-def with_messages(cells: Sequence[Cell], messages: Mapping[str, Sequence[Message]]) -> list[Cell]:
-    """The cells, each with the messages settled for its key (e.g. redacted) fixed on it."""
-    return [
-        replace(c, messages=tuple(dict(m) for m in messages[c.key])) if c.key in messages else c
-        for c in cells
-    ]
+def with_messages(
+    cells: Sequence[Cell],
+    messages: Mapping[str, Sequence[Message]],
+    redactors: Mapping[str, pii.Redactor] | None = None,
+) -> list[Cell]:
+    """The cells, each with the messages settled for its key (e.g. redacted) fixed on it. A cell
+    whose messages were redacted comes with its ``redactors`` entry: its variable values are
+    redacted with the same placeholders, so the stored output keeps no value that was not sent."""
+    redactors = redactors or {}
+    out = []
+    for cell in cells:
+        if cell.key in messages:
+            cell = replace(cell, messages=tuple(dict(m) for m in messages[cell.key]))
+        if cell.key in redactors:
+            variables = {k: pii.redact_value(redactors[cell.key], v) for k, v in cell.variables.items()}
+            cell = replace(cell, variables=variables)
+        out.append(cell)
+    return out
 
 
 def prepare(engine: Engine, cells: Sequence[Cell], gateway: Gateway) -> list[PreparedCell]:

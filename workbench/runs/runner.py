@@ -151,14 +151,21 @@ class _Execution:
             log.exception("run %s: listener %s failed", self.run_id, getattr(method, "__name__", method))
 
     async def run(self, prepared: Sequence[PreparedCell]) -> list[Output]:
+        """Every cell's stored output. A cell that fails unexpectedly never stops the others: all
+        of them finish (and are stored) before the writer closes, then the first failure is
+        raised, so the run ends ``failed`` with every answer that arrived kept."""
         tasks = [asyncio.create_task(self._cell(p)) for p in prepared]
         watcher = asyncio.create_task(self._watch_cancel(tasks))
         try:
-            return list(await asyncio.gather(*tasks))
+            results = await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             watcher.cancel()
             await self.gateway.aclose()
             self.writer.shutdown(wait=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return list(results)  # type: ignore[arg-type]
 
     async def _watch_cancel(self, tasks: list[asyncio.Task[Output]]) -> None:
         while not self.cancel.is_set():

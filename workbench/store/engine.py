@@ -25,7 +25,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from workbench.errors import ConfigError
-from workbench.store import tables  # noqa: F401  (registers every table on SQLModel.metadata)
+
+# Imported for their side effects: every table on SQLModel.metadata, and the listener that
+# cleans every row's text before it is written (store.cleaning).
+from workbench.store import cleaning, tables  # noqa: F401
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,6 +65,16 @@ def make_engine(url: str) -> Engine:
         # Plain "postgresql://" would pick psycopg2, which we do not ship.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True)
+
+
+def database_exists(url: str) -> bool:
+    """Whether opening ``url`` would find a database rather than create one: a SQLite file that
+    is there (or in memory), or any server database (the server creates none on connect)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    database = parsed.database or ""
+    return not database or database == ":memory:" or Path(database).expanduser().exists()
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

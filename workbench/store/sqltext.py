@@ -23,9 +23,9 @@ def text_agg(dialect: str, expr: Any, separator: str, order_by: Any) -> ColumnEl
     SQLite (3.40) has no ORDER BY inside an aggregate; it joins in scan order, which for our
     index scans is the order rows were written (ids ascending)."""
     if dialect == "postgresql":
-        # string_agg(text, separator ORDER BY ...): the ORDER BY follows the last argument.
-        columns = order_by if isinstance(order_by, tuple) else (order_by,)
-        return func.string_agg(cast(expr, String), aggregate_order_by(literal(separator, String), *columns))
+        keys = order_by if isinstance(order_by, tuple | list) else (order_by,)
+        # string_agg(text, separator ORDER BY keys): the ORDER BY follows the last argument.
+        return func.string_agg(cast(expr, String), aggregate_order_by(literal(separator, String), *keys))
     return func.group_concat(expr, separator)
 
 

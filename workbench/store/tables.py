@@ -142,6 +142,9 @@ class Endpoint(SQLModel, table=True):
     timeout_s: float = 60.0
     max_retries: int = 2
     enabled: bool = True
+    # The key variable and base URL a workbench admin last confirmed the key may be sent to
+    # (``models.endpoints.key_target``); while they differ from the current ones, no key is sent.
+    key_confirmed_for: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -167,12 +170,15 @@ class Run(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_version_id: int | None = Field(default=None, foreign_key="prompt_version.id", index=True)
     evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
-    kind: str = Field(default="compare", max_length=20)  # compare | eval | optimize
-    status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed
+    kind: str = Field(default="compare", max_length=20)  # compare | eval | optimize | improve | judge
+    status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed | interrupted
     settings: dict[str, Any] = _json(dict)
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
+    # The process answering it, "host:pid:start" (store.liveness), so a restart can tell a
+    # crashed run from one still running in another server process.
+    owner: str | None = Field(default=None, max_length=200)
 
 
 class Output(SQLModel, table=True):
@@ -308,12 +314,13 @@ class Evaluation(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_id: int = Field(foreign_key="prompt.id", index=True)
     name: str = ""
-    status: str = Field(default="running", max_length=20)
+    status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed | interrupted
     config: dict[str, Any] = _json(dict)
     summary: dict[str, Any] = _json(dict)
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
+    owner: str | None = Field(default=None, max_length=200)  # as on ``Run``
 
 
 class AssertionResult(SQLModel, table=True):
@@ -368,6 +375,17 @@ class Membership(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     email: str = Field(max_length=320, index=True)
     role: str = Field(default="viewer", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkbenchAdmin(SQLModel, table=True):
+    """Someone who administers the whole workbench (endpoints and keys, the sign-in switch, who
+    else is a workbench admin), as distinct from an admin of one project."""
+
+    __tablename__ = "workbench_admin"
+
+    email: str = Field(primary_key=True, max_length=320)
+    added_by: str = Field(default="", max_length=320)
     created_at: datetime = Field(default_factory=utcnow)
 
 

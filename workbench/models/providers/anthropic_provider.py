@@ -27,6 +27,9 @@ class AnthropicProvider(Provider):
         "claude-haiku-4-5",
     )
     max_temperature = 1.0
+    base_url_hint = (
+        "an Anthropic base URL has no /v1 at the end (the SDK adds it), e.g. https://api.anthropic.com"
+    )
 
     sdk_module = "anthropic"
 

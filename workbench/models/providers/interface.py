@@ -33,6 +33,9 @@ class EndpointConfig:
     timeout_s: float = 60.0
     max_retries: int = 2
     max_concurrency: int = 8
+    # False while a workbench admin has not confirmed that the key may go to this base URL
+    # (it changed since): then no key is looked up or sent (``registry.build_provider``).
+    key_confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ class Provider(ABC):
     default_key_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str | None] = None
     base_url_editable: ClassVar[bool] = False
+    # What a correct base URL looks like, for messages about a wrong one.
+    base_url_hint: ClassVar[str] = (
+        "OpenAI-compatible servers usually end in /v1, e.g. http://localhost:11434/v1"
+    )
     # Shown when the endpoint's models API cannot be reached.
     fallback_models: ClassVar[tuple[str, ...]] = ()
     # The SDK module the adapter builds its client from, imported on first need (see ``preload``).
@@ -171,16 +178,40 @@ class Provider(ABC):
         await self.aclose()
 
 
+# A variable's name as messages write it (OPENAI_API_KEY, COMPAT_TEST_TOKEN_KEY): never cut.
+_VARIABLE_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+
+
 def redact(text: str, secret: str | None) -> str:
-    """Remove ``secret`` (and any long fragment of it) from ``text`` before it is shown or stored."""
+    """Remove ``secret`` (and any long fragment of it) from ``text`` before it is shown or stored.
+
+    Servers often echo a key partially ("sk-abc...wxyz"), so any 8+ character run of it goes too,
+    except inside the names of variables the message tells people to set: a key that happens to
+    share a run of characters with its variable's name must not turn "COMPAT_TEST_TOKEN_KEY" into
+    "COMPAT_***_KEY" (the whole key, wherever it appears, is always removed)."""
     if not secret or not text:
         return text
     out = text.replace(secret, "***")
-    # Servers often echo a key partially ("sk-abc...wxyz"); drop any 8+ char run of it.
     if len(secret) >= 12:
+        kept = [m.span() for m in _VARIABLE_NAME.finditer(out)]
         for size in (12, 8):
             for i in range(0, len(secret) - size + 1):
                 frag = secret[i : i + size]
                 if frag in out:
-                    out = out.replace(frag, "***")
+                    out, kept = _drop_outside(out, frag, kept)
     return re.sub(r"\*{3,}(\*{3,})+", "***", out)
+
+
+def _drop_outside(text: str, fragment: str, kept: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each occurrence of ``fragment`` outside the ``kept`` spans replaced by "***",
+    and the kept spans moved to where they are afterwards."""
+    parts, last = [], 0
+    for match in re.finditer(re.escape(fragment), text):
+        start, end = match.span()
+        if start < last or any(a <= start and end <= b for a, b in kept):
+            continue
+        parts.append(text[last:start] + "***")
+        last = end
+    parts.append(text[last:])
+    out = "".join(parts)
+    return out, [m.span() for m in _VARIABLE_NAME.finditer(out)]

@@ -16,6 +16,7 @@ class OpenAICompatibleProvider(OpenAIProvider):
     default_key_env = None
     default_base_url = "http://localhost:11434/v1"
     base_url_editable = True
+    base_url_hint = "OpenAI-compatible servers usually end in /v1, e.g. http://localhost:11434/v1"
     fallback_models: ClassVar[tuple[str, ...]] = ("llama3.1", "qwen2.5", "mistral")
     max_tokens_param: ClassVar[str] = "max_tokens"
 

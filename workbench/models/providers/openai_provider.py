@@ -33,6 +33,7 @@ class OpenAIProvider(Provider):
     max_tokens_param: ClassVar[str] = "max_completion_tokens"
     supports_seed = True
     supports_json_mode = True
+    base_url_hint = "an OpenAI base URL ends in /v1, e.g. https://api.openai.com/v1"
 
     sdk_module = "openai"
 

@@ -71,7 +71,18 @@ def is_configured(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> boo
 
 
 def build_provider(config: EndpointConfig, lookup: KeyLookup = env_lookup) -> Provider:
-    """A ready provider for ``config``; the key is looked up now and kept only in memory."""
+    """A ready provider for ``config``; the key is looked up now and kept only in memory.
+
+    An endpoint whose base URL or key variable changed since a workbench admin last confirmed
+    them gets no provider (``ConfigError``): its key is never sent to an address nobody with
+    the right to choose where keys go has approved."""
+    env = key_env_for(config)
+    if env and not config.key_confirmed:
+        where = config.base_url or "the provider's default address"
+        raise ConfigError(
+            f"{config.name}: its base URL or key variable changed, so {env} is not sent to {where} until "
+            "a workbench admin confirms it in Settings."
+        )
     return provider_class(config.provider)(config, resolve_key(config, lookup))
 
 

@@ -95,7 +95,7 @@ def translate(
             return make(
                 BadRequest,
                 f"{where}: there is no models API at {config.base_url or 'the default address'} (404). "
-                "Check the base URL in Settings (OpenAI-compatible servers usually end in /v1).",
+                f"Check the base URL in Settings ({type(provider).base_url_hint}).",
                 status=status,
             )
         if status == 404:
@@ -131,8 +131,8 @@ def translate(
         return make(
             BadResponse,
             f"{where}: the provider answered with something that is not valid JSON. Check that the base "
-            f"URL points at an {'Anthropic' if 'anthropic' in getattr(sdk, '__name__', '') else 'OpenAI'}"
-            "-compatible API (often it should end in /v1).",
+            f"URL points at {'an' if type(provider).label[0] in 'AEIOU' else 'a'} {type(provider).label} API "
+            f"({type(provider).base_url_hint}).",
         )
     if isinstance(exc, httpx2.HTTPError):
         return make(

@@ -1,9 +1,13 @@
 """Settings widgets: the key table, one endpoint's editor (connection, test, models and prices),
 and the "add an endpoint" form. Keys are only ever looked up and shown masked. With sign-in on,
-every change needs the ``settings.edit`` role (admin) in the active project; testing a
-connection and fetching a model list change nothing and stay open to all."""
+every change needs a workbench admin (``settings.edit``; a project admin is not enough), and so
+does confirming that an endpoint's key may go to a changed base URL. Testing a connection and
+fetching a model list change nothing and stay open to all; until the key is confirmed they are
+refused."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +18,7 @@ from workbench.models.providers.registry import PROVIDERS, is_configured, key_en
 from workbench.store.tables import Endpoint
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import key_source, lookup_key, mask
+from workbench.ui.shell.page import literal
 
 PRICE_COLUMNS = {
     "model": st.column_config.TextColumn("Model", disabled=True),
@@ -70,6 +75,16 @@ KEY_COLUMNS = {
 }
 
 
+def limit_input(where: Any, name: str, value: float, key: str) -> Any:
+    """A number box for an endpoint setting, with the core's own range (``ENDPOINT_RANGES``);
+    a stored value from before the ranges were shared is shown at the nearest allowed one."""
+    bounds = endpoints.ENDPOINT_RANGES[name]
+    kind = int if name in endpoints.INTEGER_SETTINGS else float
+    low, high, step = kind(bounds.low), kind(bounds.high), kind(bounds.step)
+    shown = min(max(kind(value), low), high)
+    return where.number_input(bounds.label, low, high, shown, step=step, help=bounds.help, key=key)
+
+
 def _verdict(endpoint: Endpoint) -> None:
     verdict = st.session_state.get(f"settings_verdict_{endpoint.id}")
     if verdict:
@@ -97,15 +112,11 @@ def _connection_form(engine: Engine, endpoint: Endpoint) -> None:
             help="The environment variable or secrets.toml entry that holds the key, e.g. OPENROUTER_API_KEY.",
             key=f"endpoint_key_env_{eid}",
         )
-        concurrency = cols[2].number_input(
-            "Concurrency", 1, 256, endpoint.max_concurrency, help="Calls at once", key=f"endpoint_conc_{eid}"
+        concurrency = limit_input(
+            cols[2], "max_concurrency", endpoint.max_concurrency, f"endpoint_conc_{eid}"
         )
-        timeout = cols[3].number_input(
-            "Timeout (s)", 1.0, 3600.0, float(endpoint.timeout_s), step=5.0, key=f"endpoint_timeout_{eid}"
-        )
-        retries = cols[4].number_input(
-            "Retries", 0, endpoints.MAX_RETRIES_LIMIT, endpoint.max_retries, key=f"endpoint_retries_{eid}"
-        )
+        timeout = limit_input(cols[3], "timeout_s", endpoint.timeout_s, f"endpoint_timeout_{eid}")
+        retries = limit_input(cols[4], "max_retries", endpoint.max_retries, f"endpoint_retries_{eid}")
         enabled = st.toggle("Enabled", endpoint.enabled, key=f"endpoint_enabled_{endpoint.id}")
         if st.form_submit_button("Save connection", key=f"save_endpoint_{endpoint.id}") and auth.allowed(
             "settings.edit"
@@ -181,12 +192,33 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
         st.rerun()
 
 
+def _key_trust(engine: Engine, endpoint: Endpoint) -> None:
+    """After a change of base URL or key variable: say that the key is held back, and let a
+    workbench admin confirm where it may go."""
+    env = key_env_for(endpoints.endpoint_config(endpoint))
+    if not env or endpoints.key_confirmed(endpoint):
+        return
+    where = endpoint.base_url or "the provider's default address"
+    st.warning(
+        f"The base URL or key variable changed: {literal(env)} is not sent to {literal(where)} until a "
+        "workbench admin confirms it; calls, connection tests and model lists to it are refused meanwhile.",
+        icon=":material/key_off:",
+    )
+    if st.button(
+        f"Confirm: send {env} to {where}", key=f"confirm_key_{endpoint.id}", icon=":material/key:"
+    ) and auth.allowed("settings.edit"):
+        endpoints.confirm_key(engine, endpoint.id, actor=actor())  # type: ignore[arg-type]
+        st.session_state[FLASH] = f"{endpoint.name}: {env} may now be sent to {where}."
+        st.rerun()
+
+
 def endpoint_editor(engine: Engine, endpoint: Endpoint) -> None:
     config = endpoints.endpoint_config(endpoint)
-    ready = is_configured(config, lookup_key)
+    ready = is_configured(config, lookup_key) and config.key_confirmed
     icon = ":material/check_circle:" if ready and endpoint.enabled else ":material/radio_button_unchecked:"
     off = "" if endpoint.enabled else " (disabled)"
     with st.expander(f"{endpoint.name} · {provider_class(endpoint.provider).label}{off}", icon=icon):
+        _key_trust(engine, endpoint)
         _connection_form(engine, endpoint)
         left, right, _ = st.columns([1, 1, 3])
         if left.button("Test connection", key=f"test_{endpoint.id}", icon=":material/cable:"):
@@ -222,11 +254,9 @@ def add_endpoint_form(engine: Engine) -> None:
             "Key variable (its name)", placeholder="e.g. OPENROUTER_API_KEY", key="new_endpoint_key_env"
         )
         cols = st.columns(3)
-        concurrency = cols[0].number_input("Concurrency", 1, 256, 8, key="new_endpoint_conc")
-        timeout = cols[1].number_input("Timeout (s)", 1.0, 3600.0, 60.0, step=5.0, key="new_endpoint_timeout")
-        retries = cols[2].number_input(
-            "Retries", 0, endpoints.MAX_RETRIES_LIMIT, 2, key="new_endpoint_retries"
-        )
+        concurrency = limit_input(cols[0], "max_concurrency", 8, "new_endpoint_conc")
+        timeout = limit_input(cols[1], "timeout_s", 60.0, "new_endpoint_timeout")
+        retries = limit_input(cols[2], "max_retries", 2, "new_endpoint_retries")
         if st.form_submit_button("Add endpoint", key="add_endpoint_submit", type="primary") and auth.allowed(
             "settings.edit"
         ):

@@ -29,7 +29,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.governance import data_policy
+from workbench.governance import data_policy, pii
 from workbench.governance.data_policy import Decision, Recipient
 from workbench.governance.pii import Message
 from workbench.projects import project_records
@@ -139,7 +139,9 @@ def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: s
     cells with the messages that may be sent fixed on them (redacted where the person chose
     that), or ``None`` while any endpoint is blocked or waiting for a choice."""
     settled: dict[str, list[Message]] = {}
+    redactors: dict[str, pii.Redactor] = {}
     waiting = False
+    project = project_records.get_project(engine, project_id)
     for group in plan.outbound(engine, cells):
         ready = send_gate(
             engine,
@@ -150,9 +152,12 @@ def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: s
         )
         if ready is None:
             waiting = True
-        else:
-            settled.update(zip(group.keys, ready, strict=True))
-    return None if waiting else plan.with_messages(cells, settled)
+            continue
+        settled.update(zip(group.keys, ready, strict=True))
+        if ready != [list(r) for r in group.messages]:  # redacted: the values are stored redacted too
+            redactor = data_policy.redactor_for(project, group.messages)
+            redactors.update(dict.fromkeys(group.keys, redactor))
+    return None if waiting else plan.with_messages(cells, settled, redactors)
 
 
 def gate_destinations(

@@ -24,6 +24,7 @@ from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.page import shows_errors
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 PROPOSAL = draft_state.PROPOSAL
 PENDING = "improver_pending"  # the model asked for a rewrite, while the data-policy check waits
@@ -110,7 +111,7 @@ def _ask(engine: Engine, project_id: int, model_id: int, label: str) -> None:
 
 
 def _proposal(proposal: improver.Proposal, save: Callable[[str, str, str], None]) -> None:
-    st.markdown(f"**Rewrite proposed by {proposal.model}**")
+    st.markdown(f"**Rewrite proposed by {safe_markdown(proposal.model)}**")
     current = PromptTemplate(draft_state.text(draft_state.SYSTEM), draft_state.text(draft_state.USER))
     show_template_diff(
         diff_templates(current, PromptTemplate(proposal.system, proposal.user)), "Your draft", "Proposed"

@@ -20,6 +20,7 @@ from workbench.judging import feedback
 from workbench.store.engine import session_scope
 from workbench.ui.rating.charts import score_columns
 from workbench.ui.shell import auth, state
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 
 def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) -> None:
@@ -162,7 +163,9 @@ def label_panels(
     if flash:
         st.success(flash, icon=":material/check_circle:")
     for label in labels:
-        st.markdown(f"`{label.name}` → **v{label.version_number}** · moved by {label.updated_by or '—'}")
+        st.markdown(
+            f"`{label.name}` → **v{label.version_number}** · moved by {safe_markdown(label.updated_by or '—')}"
+        )
     move, back = st.columns(2, gap="large")
     with move, st.container(border=True):
         _move(engine, project_id, list(numbers), labels, label_of)

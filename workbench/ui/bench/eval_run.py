@@ -14,7 +14,7 @@ import time
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.evals import matrix, outbound
+from workbench.evals import evaluations, matrix, outbound
 from workbench.evals.snapshot import EvaluationConfig
 from workbench.ui.admin.policy_check import gate_destinations
 from workbench.ui.shell import state
@@ -61,6 +61,25 @@ def start_when_allowed(engine: Engine, project_id: int) -> None:
     progress = matrix.start_evaluation(engine, config, actor=state.user_name(), lookup=lookup_key)
     st.session_state[LIVE] = progress
     st.session_state[SHOWN] = progress.evaluation_id
+
+
+def interrupted_notice(engine: Engine, report: evaluations.EvaluationReport, may_run: bool) -> None:
+    """For an evaluation whose server stopped: what was saved and what is missing, and the
+    button that checks the saved answers and runs only the missing cells."""
+    progress = (report.evaluation.summary or {}).get(evaluations.INTERRUPTED, {})
+    saved, missing = progress.get("saved", 0), progress.get("missing", 0)
+    st.warning(
+        f"Interrupted: the server stopped while this evaluation ran. {saved} answers were saved and "
+        f"{missing} never came; the saved ones are not all checked yet.",
+        icon=":material/power_off:",
+    )
+    label = f"Check the saved answers and run the {missing} missing" if missing else "Check the saved answers"
+    if st.button(label, key="evaluate_resume", icon=":material/resume:", disabled=not may_run):
+        evaluation_id: int = report.evaluation.id  # type: ignore[assignment]
+        st.session_state[LIVE] = matrix.start_resume(
+            engine, evaluation_id, actor=state.user_name(), lookup=lookup_key
+        )
+        st.rerun()
 
 
 def follow(progress: matrix.EvaluationProgress) -> None:

@@ -11,6 +11,7 @@ from workbench.evals import scoring
 from workbench.evals.assertions import describe
 from workbench.evals.evaluations import EvaluationReport
 from workbench.evals.past_runs import Comparison
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 GREEN, RED = "#d9f2e3", "#f9dede"
 
@@ -70,7 +71,7 @@ def figures(report: EvaluationReport) -> None:
     )
     if best is not None:
         d.metric("Best", f"{best['pass_rate']:.0%}", help=f"{best['version']} · {best['model']}")
-        d.caption(f"{best['version']} · {best['model']}")
+        d.caption(safe_markdown(f"{best['version']} · {best['model']}"))
     if target is not None and cells:
         reached = [f"{x['version']} · {x['model']}" for x in cells if x["pass_rate"] >= target]
         verdict = ", ".join(reached) if reached else "none"

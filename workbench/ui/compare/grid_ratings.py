@@ -23,6 +23,7 @@ from workbench.ui.rating.rating_control import blind_cells, rating_control
 from workbench.ui.shell import auth
 from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.page import shows_errors
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 KINDS = {"stars": ":material/star: Stars", "thumbs": ":material/thumb_up: Thumbs"}
 VOTED = "compare_voted"  # {"row": "<run>/<row>", "text": ...} of the vote just recorded
@@ -93,7 +94,7 @@ def _blind(
 def _vote(
     engine: Engine, row_key: str, a: int, b: int, names: dict[int, str], rater: str, blind: bool
 ) -> None:
-    st.markdown(f"**A** = {names[a]} · **B** = {names[b]}")
+    st.markdown(f"**A** = {safe_markdown(names[a])} · **B** = {safe_markdown(names[b])}")
     buttons = st.columns(len(pairwise.CHOICE_LABELS))
     for column, (choice, label) in zip(buttons, pairwise.CHOICE_LABELS.items(), strict=True):
         if not column.button(label, key=f"compare_vote_{row_key}_{choice}", width="stretch"):
@@ -174,5 +175,5 @@ def rated_grid(
                 "you have rated every answer in this row."
             )
         elif reveal:
-            st.caption(f":material/lock_open: Revealed: {reveal}.")
+            st.caption(f":material/lock_open: Revealed: {safe_markdown(reveal)}.")
         pair_vote(engine, row_key, [v for v in shown if rateable(v)], rater, hidden)

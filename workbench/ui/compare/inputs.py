@@ -26,6 +26,7 @@ from workbench.ui.authoring.prompt_picker import version_choices
 from workbench.ui.shell import state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs
 from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 MAX_MODELS = 6
 MIN_MODELS = 2
@@ -107,7 +108,7 @@ def pick_models(
     cols = st.columns(max(len(chosen), 1))
     for col, model_id in zip(cols, chosen, strict=False):
         with col.container(border=True):
-            st.markdown(f"**{titles[model_id]}**")
+            st.markdown(f"**{safe_markdown(titles[model_id])}**")
             settings = call_settings_inputs(
                 saved, f"{key}_{model_id}", provider=provider_class(kinds[model_id]), more="popover"
             )

@@ -19,6 +19,7 @@ from workbench.models.settings import CallSettings
 from workbench.runs.live import LiveRun, LiveSnapshot
 from workbench.runs.outputs import CellView
 from workbench.ui.shell.page import literal
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 CellExtra = Callable[[CellView], None]
 POLL_S = 0.15
@@ -32,6 +33,7 @@ BADGES = {
     "error": ":red-badge[:material/error: failed]",
     "incomplete": ":orange-badge[:material/content_cut: incomplete]",
     "cancelled": ":gray-badge[:material/cancel: cancelled]",
+    "interrupted": ":orange-badge[:material/power_off: interrupted]",
 }
 FINISH = {
     "stop": "complete",
@@ -41,11 +43,6 @@ FINISH = {
     "stop_sequence": "stop sequence",
     "content_filter": "blocked by a content filter",
 }
-
-
-def plain(text: str) -> str:
-    """Markdown-safe text: a dollar sign in an answer is money, not a formula."""
-    return text.replace("$", "\\$")
 
 
 def figures(view: CellView) -> str:
@@ -77,13 +74,13 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
         badge = BADGES.get(view.status, view.status)
         if view.cache_hit:
             badge += " :blue-badge[:material/recycling: cache hit]"
-        st.markdown(f"**{plain(view.title)}** {badge}")
+        st.markdown(f"**{safe_markdown(view.title)}** {badge}")
         st.caption(params_line(view.params) or " ")
         if len(view.text) > LONG_TEXT:  # long answers scroll, so a row's cells stay side by side
             with st.container(height=TEXT_HEIGHT, border=False):
-                st.markdown(plain(view.text))
+                st.markdown(safe_markdown(view.text))
         elif view.text:
-            st.markdown(plain(view.text))
+            st.markdown(safe_markdown(view.text))
         elif view.status == "queued":
             st.caption("Waiting for a free slot…")
         elif view.status == "running":
@@ -96,8 +93,14 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
                 literal(view.error_message or "The answer was cut off; the partial text is kept."),
                 icon=":material/content_cut:",
             )
+        elif view.status == "interrupted":
+            st.warning(
+                literal(view.error_message or "Lost when the server stopped."), icon=":material/power_off:"
+            )
         elif view.status == "cancelled":
-            st.info(plain(view.error_message or "Cancelled."), icon=":material/stop_circle:")
+            st.info(safe_markdown(view.error_message or "Cancelled."), icon=":material/stop_circle:")
+        elif view.error_message:  # an answer kept with a note (e.g. characters no database holds)
+            st.caption(f":material/info: {literal(view.error_message)}")
         st.caption(figures(view) or " ")
         if view.cache_hit:
             st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")
@@ -106,7 +109,7 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
 
 
 def row_caption(index: int, variables: Mapping[str, Any]) -> str:
-    shown = " · ".join(f"**{k}**: {plain(str(v))[:80]}" for k, v in variables.items())
+    shown = " · ".join(f"**{k}**: {safe_markdown(str(v)[:80])}" for k, v in variables.items())
     return f"Row {index + 1}" + (f" — {shown}" if shown else "")
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.evals import cases
-from workbench.exports import backup, csv_xlsx, finetune, promptfoo, prompts_csv
+from workbench.exports import backup, csv_xlsx, finetune, personal_data, promptfoo, prompts_csv
 from workbench.exports.files import ZIP_MIME
 from workbench.exports.key_scrub import Scrubber, scrubber
 from workbench.exports.scope import Selection
@@ -23,6 +23,7 @@ from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.ui.shell import state
 from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 JSONL_MIME = "application/jsonl"
 
@@ -47,25 +48,39 @@ def download(
     )
 
 
+def personal_data_choice(engine: Engine, selection: Selection, key: str) -> bool:
+    """Whether to redact personal data (on by default when a confidential or restricted project
+    is in the selection; the person may switch it off), said plainly next to the buttons."""
+    found = personal_data.in_export(engine, selection)
+    if not found.projects:
+        return True
+    redact = st.checkbox(
+        "Redact personal data",
+        value=True,
+        key=key,
+        help="E-mail addresses, phone numbers, card numbers, listed names... become [EMAIL_1]-style placeholders.",
+    )
+    st.caption(safe_markdown(personal_data.in_export(engine, selection, redact=redact).note()))
+    return redact
+
+
 def table_downloads(engine: Engine, selection: Selection, scrub: Scrubber) -> None:
     actor = state.user_name()
+    redact = personal_data_choice(engine, selection, "export_table_redact")
     left, right, _ = st.columns([1, 1, 2])
-    with left:
-        download(
-            "CSV",
-            lambda: csv_xlsx.export_table(engine, selection, "csv", actor=actor, scrub=scrub).data,
-            "workbench-outputs.csv",
-            csv_xlsx.MIME["csv"],
-            "export_csv",
-        )
-    with right:
-        download(
-            "Excel",
-            lambda: csv_xlsx.export_table(engine, selection, "xlsx", actor=actor, scrub=scrub).data,
-            "workbench-outputs.xlsx",
-            csv_xlsx.MIME["xlsx"],
-            "export_xlsx",
-        )
+    for column, fmt, label in ((left, "csv", "CSV"), (right, "xlsx", "Excel")):
+        with column:
+            download(
+                label,
+                lambda fmt=fmt: (
+                    csv_xlsx.export_table(  # type: ignore[misc]
+                        engine, selection, fmt, actor=actor, scrub=scrub, redact_personal_data=redact
+                    ).data
+                ),
+                f"workbench-outputs.{fmt}",
+                csv_xlsx.MIME[fmt],
+                f"export_{fmt}",
+            )
 
 
 def finetune_summary(summary: dict) -> None:
@@ -89,9 +104,12 @@ def finetune_downloads(
     engine: Engine, selection: Selection, options: finetune.FineTuneOptions, scrub: Scrubber
 ) -> None:
     actor = state.user_name()
+    redact = personal_data_choice(engine, selection, "export_ft_redact")
 
     def made() -> finetune.FineTuneExport:
-        return finetune.export_finetune(engine, selection, options, actor=actor, scrub=scrub)
+        return finetune.export_finetune(
+            engine, selection, options, actor=actor, scrub=scrub, redact_personal_data=redact
+        )
 
     cols = st.columns([1, 1, 1, 1])
     with cols[0]:

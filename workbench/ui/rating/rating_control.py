@@ -21,6 +21,7 @@ from workbench.judging.blind import BlindCell, blind_row, new_seed
 from workbench.judging.ratings import RatingView
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.page import shows_errors
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 BLIND_SEED = "blind_seed"
 
@@ -127,7 +128,7 @@ def rating_control(
             args=None if rater else (base,),
         )
     if existing and not submitted:
-        st.caption(f"Your rating: {describe(existing)}")
+        st.caption(f"Your rating: {safe_markdown(describe(existing))}")
     if not submitted:
         return existing
     rater = rater or state.user_name()  # typed into this form just now (see ``_adopt_name``)
@@ -151,7 +152,7 @@ def rating_control(
             tags=chosen,
             blind=blind,
         )
-        st.caption(f"Saved: {describe(saved)}")
+        st.caption(f"Saved: {safe_markdown(describe(saved))}")
         if on_saved is not None:
             on_saved(saved)
         return saved

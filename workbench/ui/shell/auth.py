@@ -19,7 +19,7 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.governance import access
+from workbench.governance import access, workbench_admins
 from workbench.ui.shell import state
 from workbench.ui.shell.resources import get_engine
 
@@ -73,7 +73,7 @@ def gate(engine: Engine) -> None:
         _signin_screen(auth_config_problem())
         st.stop()
     access.bootstrap(engine, email)
-    if not access.roles_of(engine, email):
+    if not access.roles_of(engine, email) and not workbench_admins.is_workbench_admin(engine, email):
         st.title("Prompt Workbench")
         st.info(
             f"You are signed in as **{email}** but have no role in any project yet. Ask an admin to add you."
@@ -102,6 +102,10 @@ def allowed(
     reason = why_not(action, project_id, engine=engine)
     if reason and explain:
         st.warning(reason, icon=":material/lock:")
+        if action in workbench_admins.GLOBAL_ACTIONS:  # an attempt at a global setting: on record
+            workbench_admins.record_refusal(
+                engine or get_engine(), actor=state.user_name(), action=action, reason=reason, project_id=None
+            )
     return reason is None
 
 

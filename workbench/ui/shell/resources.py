@@ -1,7 +1,8 @@
 """Process-wide resources, built once per server with ``st.cache_resource``.
 
 The engine is shared by every session (SQLAlchemy engines are thread-safe); it is migrated to
-head and, on first start, seeded with the demo content.
+head, on first start seeded with the demo content, and the runs and evaluations a stopped
+server left "running" are marked interrupted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 
 from workbench.config import load_settings
 from workbench.demo.seed import seed_demo
+from workbench.evals.interrupted import mark_interrupted
 from workbench.store.engine import database_url, open_database
 
 
@@ -19,6 +21,7 @@ def _engine_for(url: str, seed: bool) -> Engine:
     engine = open_database(url)
     if seed:
         seed_demo(engine)
+    mark_interrupted(engine)  # what a stopped server left "running" is said to be interrupted
     return engine
 
 

@@ -10,6 +10,7 @@ from workbench.models.providers.registry import is_configured, key_env_for
 from workbench.projects import project_records
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 PROJECT_WIDGET = "sidebar_project"
 
@@ -36,10 +37,10 @@ def _providers(engine: Engine) -> None:
     for endpoint in endpoints.list_endpoints(engine, include_disabled=False):
         config = endpoints.endpoint_config(endpoint)
         if is_configured(config, lookup_key):
-            lines.append(f":green[:material/check_circle:] {endpoint.name}")
+            lines.append(f":green[:material/check_circle:] {safe_markdown(endpoint.name)}")
         else:
             lines.append(
-                f":gray[:material/radio_button_unchecked:] {endpoint.name} — set `{key_env_for(config)}`"
+                f":gray[:material/radio_button_unchecked:] {safe_markdown(endpoint.name)} — set `{key_env_for(config)}`"
             )
     st.sidebar.markdown(
         "**Providers**  \n" + "  \n".join(lines),
@@ -57,7 +58,7 @@ def _who(engine: Engine) -> None:
     except Exception:
         signed_in = False
     if signed_in:
-        st.sidebar.markdown(f"Signed in as **{state.user_name()}**")
+        st.sidebar.markdown(f"Signed in as **{safe_markdown(state.user_name())}**")
         auth.signout_button()
         return
     st.sidebar.text_input(
