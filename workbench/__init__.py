@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from workbench.prompts.versions import PromptRelease
+    from workbench.prompts.releases import PromptRelease
 
 
 @lru_cache(maxsize=8)
@@ -40,7 +40,7 @@ def get_prompt(
     Raises ``workbench.errors.NotFound`` for an unknown prompt, label or version. The database
     is ``database_url``, else ``WORKBENCH_DATABASE_URL``, else ``./data/workbench.db``.
     """
-    from workbench.prompts.versions import resolve_release
+    from workbench.prompts.releases import resolve_release
     from workbench.store.engine import database_url as resolve_url
 
     return resolve_release(

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
@@ -79,13 +79,43 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _foreign_keys(conn: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement (it only changes outside a transaction).
+
+    A migration that changes a column on SQLite rebuilds the table (copy, drop, rename); with
+    enforcement on, dropping a table that other rows reference fails. SQLite's own procedure
+    for schema changes is to switch it off around them and check the references afterwards."""
+    conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    conn.commit()
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise ConfigError(
+            f"The migration left {len(broken)} rows pointing at rows that do not exist (in {tables}); "
+            "nothing was changed. Report this with the database's backup."
+        )
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``. Each migration runs in its own transaction."""
     cfg = alembic_config(engine)
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                _foreign_keys(conn, on=False)
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+                    if sqlite:
+                        _check_foreign_keys(conn)
+            finally:
+                if sqlite:
+                    _foreign_keys(conn, on=True)
     except OperationalError as exc:
         raise ConfigError(
             f"Could not open or migrate the database at {engine.url.render_as_string(hide_password=True)}: "
