@@ -20,7 +20,8 @@ from workbench.models.settings import CallSettings
 from workbench.prompts import releases, versions
 from workbench.store.engine import session_scope
 from workbench.store.lookup import fetch
-from workbench.store.tables import Label, LabelMove, PromptVersion, Release
+from workbench.store.release_tables import Release
+from workbench.store.tables import Label, LabelMove, PromptVersion
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ from workbench.models.settings import CallSettings
 from workbench.prompts.templates import Message, PromptTemplate
 from workbench.store.engine import session_scope
 from workbench.store.lookup import fetch
-from workbench.store.tables import Label, Project, Prompt, PromptVersion, Release
+from workbench.store.release_tables import Release
+from workbench.store.tables import Label, Project, Prompt, PromptVersion
 
 CALLER_CHOOSES = "the caller chooses"
 

@@ -27,7 +27,8 @@ from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.lookup import fetch
-from workbench.store.tables import Label, LabelMove, Project, Prompt, PromptVersion, Release, utcnow
+from workbench.store.release_tables import Release
+from workbench.store.tables import Label, LabelMove, Project, Prompt, PromptVersion, utcnow
 
 
 def _version_snapshot(version: PromptVersion) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -21,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from workbench.errors import ConfigError
-from workbench.store import tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from workbench.store import release_tables, tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -137,6 +138,13 @@ def open_database(url: str) -> Engine:
     engine = make_engine(url)
     migrate(engine)
     return engine
+
+
+@lru_cache(maxsize=8)
+def shared_database(url: str) -> Engine:
+    """``open_database(url)`` once per process: what applications use through
+    ``workbench.get_prompt`` and the monitor, so a thousand calls share one pool."""
+    return open_database(url)
 
 
 @contextmanager

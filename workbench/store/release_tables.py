@@ -1,7 +1,8 @@
 """The tables of releases and of answers served in use (``workbench.monitor``).
 
-Kept apart from ``tables`` so that module stays readable; ``tables`` imports this one, so every
-table is on ``SQLModel.metadata`` whoever imports the store's tables.
+Kept apart from ``tables`` so that module stays readable; ``store.engine`` (which every reader
+and writer imports) and the migrations' environment import both, so every table is on
+``SQLModel.metadata``.
 
 - A ``Release`` is what a label serves: a prompt version, the model it runs on and the call
   settings. Releases are immutable and shared: pointing a label at the same version, model and

@@ -385,8 +385,3 @@ class Membership(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     role: str = Field(default="viewer", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
-
-
-# The release and monitoring tables live in their own module (this one stays readable); importing
-# them here puts them on ``SQLModel.metadata`` for whoever imports the store's tables.
-from workbench.store.release_tables import Release, ServedAnswer  # noqa: E402, F401

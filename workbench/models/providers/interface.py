@@ -94,6 +94,15 @@ class Provider(ABC):
         return cls.needs_key
 
     @classmethod
+    def load_sdk(cls) -> None:
+        """Import the provider's SDK now (seconds, once per process) rather than inside the first
+        call, so a caller that times its calls (an application's monitoring) does not count it.
+        Providers with an SDK have a static ``_sdk()`` that imports it; the others need nothing."""
+        sdk = getattr(cls, "_sdk", None)
+        if sdk is not None:
+            sdk()
+
+    @classmethod
     def key_env(cls, config: EndpointConfig) -> str | None:
         """The variable that holds this endpoint's key: its own setting, else the provider default."""
         return config.api_key_env or cls.default_key_env
