@@ -237,12 +237,17 @@ def pass_rates(
     return answer_rate, assertion_rate
 
 
-def p95(values: Sequence[float]) -> float | None:
-    """Nearest-rank 95th percentile (no interpolation: it is a value that really occurred)."""
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile (no interpolation: it is a value that really occurred):
+    ``share`` 0.95 gives the value 95 % of the others are at or below."""
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def p95(values: Sequence[float]) -> float | None:
+    return percentile(values, 0.95)
 
 
 def _output_figures(outputs: Sequence[Output]) -> dict[str, float | None]:
