@@ -225,6 +225,8 @@ class Reporter:
         return batch
 
     def _handle(self, reports: list[dict[str, Any]], *, forced: bool) -> None:
+        if forced and not self._behind:  # a flush also picks up what another process left
+            self._behind = bool(self.spool.segments())
         prepared = [self._prepared(r) for r in reports]
         if not self._behind and prepared:
             try:
