@@ -95,11 +95,7 @@ def test_labels_and_moves_become_releases_with_no_model(storage_url: str) -> Non
     assert sorted(by_version) == sorted(ids[f"v{n}"] for n in (1, 2, 3))  # one per version used
     for number in (1, 2, 3):
         release = by_version[ids[f"v{number}"]]
-        settings = (
-            release.settings
-            if isinstance(release.settings, dict)
-            else __import__("json").loads(release.settings)
-        )
+        settings = release.settings if isinstance(release.settings, dict) else json.loads(release.settings)
         assert (release.endpoint_name, release.model_name, settings) == (None, None, PARAMS[number])
         assert release.fingerprint == releases.fingerprint(ids[f"v{number}"], None, None, PARAMS[number])
         assert release.prompt_id == ids["prompt"] and release.created_by == "migration"
