@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from workbench.insights import version_history as history
-from workbench.prompts import diffs, versions
+from workbench.prompts import diffs, label_history, versions
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
 from workbench.ui.authoring.prompt_picker import pick_prompt
@@ -62,7 +62,7 @@ with shows_errors():
     st.subheader("Labels")
     st.caption('Applications fetch a prompt by label, e.g. `workbench.get_prompt(name, label="production")`.')
     label_panels(engine, project_id, prompt_id, numbers, label_of.get)
-    moves = history.label_moves(engine, prompt_id)
+    moves = label_history.label_moves(engine, prompt_id)
     if moves:
         st.markdown("**Label history**")
         st.dataframe(

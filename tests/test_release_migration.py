@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from workbench.insights import version_history as history
-from workbench.prompts import releases, versions
+from workbench.prompts import label_history, releases, versions
 from workbench.store.engine import make_engine, migrate, session_scope
 
 BEFORE = "0003_model_call"
@@ -124,12 +123,12 @@ def test_labels_and_moves_become_releases_with_no_model(storage_url: str) -> Non
         None,
         labels["production"].release_id,
     )
-    states = {s.name: s for s in history.label_states(engine, ids["prompt"])}
+    states = {s.name: s for s in label_history.label_states(engine, ids["prompt"])}
     assert (states["production"].model, states["production"].settings) == (
         "the caller chooses",
         "temperature 0.3 · max 300 tokens",
     )
-    assert [m.kind for m in history.label_moves(engine, ids["prompt"])] == [
+    assert [m.kind for m in label_history.label_moves(engine, ids["prompt"])] == [
         "set",
         "rolled back",
         "moved",

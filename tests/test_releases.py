@@ -12,11 +12,10 @@ from sqlmodel import select
 from tests.fakes.server import FakeLLMServer
 from tests.monitor_support import PROMPT, V1_USER, app, fake_endpoint, make_prompt, point, reporting
 from workbench.errors import InvalidInput, NotFound, PolicyBlocked
-from workbench.insights import version_history as history
 from workbench.models import endpoints
 from workbench.models.settings import CallSettings
 from workbench.monitor import figures
-from workbench.prompts import versions
+from workbench.prompts import label_history, versions
 from workbench.prompts.releases import ModelChoice
 from workbench.store.engine import session_scope
 from workbench.store.release_tables import Release, ServedAnswer
@@ -53,7 +52,7 @@ def test_complete_follows_a_label_moved_to_another_model_and_back(
         assert first.complete(**ORDER).model == "Fake · fake-small"  # a fetched release stays as fetched
 
         with session_scope(engine) as session:
-            history.roll_back(
+            label_history.roll_back(
                 session,
                 prompt_id=first.prompt_id,
                 name="production",
@@ -74,7 +73,7 @@ def test_complete_follows_a_label_moved_to_another_model_and_back(
     assert list(served["model_name"]) == ["fake-small", "fake-large", "fake-small", "fake-small"]
     assert list(served["uid"])[:2] == [answer.id, swapped.id]
     assert served["release_id"].nunique() == 2 and list(served["label"].unique()) == ["production"]
-    moves = history.label_moves(engine, first.prompt_id)
+    moves = label_history.label_moves(engine, first.prompt_id)
     assert [(m.kind, m.model_change, m.from_number, m.to_number) for m in moves] == [
         ("rolled back", "Fake · fake-large → Fake · fake-small", 2, 1),
         ("moved", "Fake · fake-small → Fake · fake-large", 1, 2),
@@ -90,21 +89,21 @@ def test_a_swap_of_model_alone_is_a_move_of_the_same_version(
     _v1, v2 = make_prompt(engine)
     point(engine, v2, (fake, "fake-large"))
     point(engine, v2, (fake, "fake-lazy"))
-    [state] = history.label_states(engine, versions.get_version(engine, v2).prompt_id)
+    [state] = label_history.label_states(engine, versions.get_version(engine, v2).prompt_id)
     assert (state.version_number, state.model, state.settings) == (
         2,
         "Fake · fake-lazy",
         "temperature 0.2 · max 200 tokens",
     )
-    choices = history.rollback_choices(engine, versions.get_version(engine, v2).prompt_id, "production")
+    choices = label_history.rollback_choices(engine, versions.get_version(engine, v2).prompt_id, "production")
     assert [c.text for c in choices] == ["v2 · Fake · fake-large · temperature 0.2 · max 200 tokens"]
     with session_scope(engine) as session:
-        history.roll_back(
+        label_history.roll_back(
             session, prompt_id=1, name="production", to_release_id=choices[0].release_id, actor="cy"
         )
         with pytest.raises(InvalidInput, match="puts back a release 'production' served before"):
-            history.roll_back(session, prompt_id=1, name="production", to_release_id=999, actor="cy")
-    assert history.label_states(engine, 1)[0].model == "Fake · fake-large"
+            label_history.roll_back(session, prompt_id=1, name="production", to_release_id=999, actor="cy")
+    assert label_history.label_states(engine, 1)[0].model == "Fake · fake-large"
 
 
 def test_releases_are_shared_and_checked(engine: Engine, fake_server: FakeLLMServer) -> None:
@@ -133,7 +132,7 @@ def test_releases_are_shared_and_checked(engine: Engine, fake_server: FakeLLMSer
             versions.set_label(
                 session, version_id=v1, name="production", actor="ann", model=model, settings=settings
             )
-    assert len(history.label_moves(engine, 1)) == 2  # nothing partial was written
+    assert len(label_history.label_moves(engine, 1)) == 2  # nothing partial was written
 
 
 def test_a_release_without_a_model_leaves_the_choice_to_the_caller(

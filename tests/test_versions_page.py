@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from tests.factories import rate_outputs
-from workbench.insights import version_history
-from workbench.prompts import versions
+from workbench.prompts import label_history, versions
 from workbench.store.engine import session_scope
 
 PAGE = "pages/versions.py"
@@ -73,7 +72,7 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     at.text_input(key="versions_move_note").input("ship the short one").run()
     at.button(key="versions_move").click().run()
     assert not at.exception and not at.error
-    prod = next(s for s in version_history.label_states(app_db, prompt_id) if s.name == "production")
+    prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
     assert prod.version_number == 3
     assert any("`production` → **v3** · moved by Ann" in m.value for m in at.markdown)
     assert any("'production' now points at" in s.value for s in at.success)
@@ -83,7 +82,7 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     assert back_to.value == v2.id  # where it pointed before the last move
     at.button(key="versions_back").click().run()
     assert not at.exception and not at.error
-    prod = next(s for s in version_history.label_states(app_db, prompt_id) if s.name == "production")
+    prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
     assert prod.version_number == 2
     assert any("'production' rolled back to" in s.value for s in at.success)
     moves = at.dataframe[1].value
@@ -99,10 +98,10 @@ def test_new_label_and_name_required(app, app_db: Engine) -> None:
     at.text_input(key="versions_new_label").input("canary").run()
     at.button(key="versions_move").click().run()
     assert "Type your name in the sidebar" in at.error[0].value
-    assert {s.name for s in version_history.label_states(app_db, prompt_id)} == {"production", "staging"}
+    assert {s.name for s in label_history.label_states(app_db, prompt_id)} == {"production", "staging"}
     at.session_state["rater_name"] = "Ann"
     at.button(key="versions_move").click().run()
-    assert {s.name for s in version_history.label_states(app_db, prompt_id)} == {
+    assert {s.name for s in label_history.label_states(app_db, prompt_id)} == {
         "canary",
         "production",
         "staging",

@@ -14,9 +14,10 @@ import plotly.express as px
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.insights import version_history as history
-from workbench.insights.version_history import LabelState, VersionRow
+from workbench.insights.version_history import VersionRow
 from workbench.judging import feedback
+from workbench.prompts import label_history
+from workbench.prompts.label_history import LabelState
 from workbench.store.engine import session_scope
 from workbench.ui.rating.charts import score_columns
 from workbench.ui.shell import auth, state
@@ -88,7 +89,9 @@ def _move(
         "label.move", project_id
     ):
         with session_scope(engine) as session:
-            history.move_label(session, version_id=target, name=name, actor=state.user_name(), note=note)
+            label_history.move_label(
+                session, version_id=target, name=name, actor=state.user_name(), note=note
+            )
         del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
         st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)}."
         st.rerun()
@@ -124,7 +127,7 @@ def _roll_back(
         "label.move", project_id
     ):
         with session_scope(engine) as session:
-            history.roll_back(
+            label_history.roll_back(
                 session, prompt_id=prompt_id, name=chosen, to_version_id=to, actor=state.user_name()
             )
         st.session_state[LABEL_FLASH] = f"'{chosen}' rolled back to {label_of(to)}; no version was changed."
@@ -136,7 +139,7 @@ def label_panels(
 ) -> None:
     """Where each label points, then "Move a label" and "Roll back" side by side (admins only
     when sign-in is on: the issue gives labels to admins)."""
-    labels = history.label_states(engine, prompt_id)
+    labels = label_history.label_states(engine, prompt_id)
     flash = st.session_state.pop(LABEL_FLASH, None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
