@@ -168,7 +168,7 @@ def test_answers_per_release_and_day_and_in_use_kpis(two_releases) -> None:  # t
 
 
 def test_answers_in_use_go_to_review_and_well_rated_ones_to_fine_tuning(two_releases) -> None:  # type: ignore[no-untyped-def]
-    engine, old, new, old_ids, _new_ids = two_releases
+    engine, old, new, _old_ids, _new_ids = two_releases
     unhappy = to_review.pick_for_review(engine, old.prompt_id, which="unhappy", release_id=old.release_id)
     assert len(unhappy) == 30  # thumbs down on v1
     with session_scope(engine) as session:
