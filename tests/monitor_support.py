@@ -17,7 +17,7 @@ from workbench.monitor.reporter import Reporter
 from workbench.monitor.spool import Spool
 from workbench.projects import project_records
 from workbench.prompts import versions
-from workbench.prompts.releases import ModelChoice
+from workbench.prompts.releases import ReleaseModel
 from workbench.store.engine import session_scope
 
 PROMPT = "Order update"
@@ -88,7 +88,7 @@ def point(
             version_id=version_id,
             name=label,
             actor="ann",
-            model=ModelChoice(*model) if model else None,
+            model=ReleaseModel(*model) if model else None,
             settings=chosen,
         )
 

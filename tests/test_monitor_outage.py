@@ -88,7 +88,7 @@ def test_a_postgres_server_stopped_midway_gets_every_spooled_report_when_it_is_b
         assert sorted(down["uid"]) == sorted(before[:10] + during[:10]) and set(down["comment"]) == {
             "too slow"
         }
-        assert figures.summarise(frame).cost_usd == 200.0
+        assert figures.summarise_answers(frame).cost_usd == 200.0
     finally:
         engine.dispose()
         server.remove()

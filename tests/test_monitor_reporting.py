@@ -99,7 +99,7 @@ def test_ten_thousand_answers_from_eight_threads_are_all_written_with_exact_figu
     latencies = [figures_of(n)["latency_ms"] for n in ok]
     thumbs = [feedback_of(n)["thumbs"] for n in range(total) if "thumbs" in feedback_of(n)]
     scores = [feedback_of(n)["score"] for n in range(total) if "score" in feedback_of(n)]
-    got = figures.summarise(frame)
+    got = figures.summarise_answers(frame)
     assert got.answers == total and got.errors == total - len(ok)
     assert got.tokens_in == sum(figures_of(n)["tokens_in"] for n in range(total))  # type: ignore[misc]
     assert got.tokens_out == sum(figures_of(n)["tokens_out"] for n in range(total))  # type: ignore[misc]

@@ -16,7 +16,7 @@ from workbench.models import endpoints
 from workbench.models.settings import CallSettings
 from workbench.monitor import figures
 from workbench.prompts import label_history, versions
-from workbench.prompts.releases import ModelChoice
+from workbench.prompts.releases import ReleaseModel
 from workbench.store.engine import session_scope
 from workbench.store.release_tables import Release, ServedAnswer
 
@@ -63,7 +63,7 @@ def test_complete_follows_a_label_moved_to_another_model_and_back(
         assert (back.release_id, back.version, back.model) == (
             first.release_id,
             1,
-            ModelChoice(fake, "fake-small"),
+            ReleaseModel(fake, "fake-small"),
         )
         back.complete(**ORDER)
         assert last_request(fake_server)["model"] == "fake-small"
@@ -117,12 +117,12 @@ def test_releases_are_shared_and_checked(engine: Engine, fake_server: FakeLLMSer
         assert labels["production"] == labels["staging"]  # the same version, model and settings
         assert len(list(session.exec(select(Release)))) == 1
     refusals = [
-        (NotFound, "no endpoint named 'Nowhere'", ModelChoice("Nowhere", "x"), None),
-        (InvalidInput, "Name the model", ModelChoice(fake, " "), None),
+        (NotFound, "no endpoint named 'Nowhere'", ReleaseModel("Nowhere", "x"), None),
+        (InvalidInput, "Name the model", ReleaseModel(fake, " "), None),
         (
             InvalidInput,
             "Anthropic accepts a temperature from 0 to 1",
-            ModelChoice("Anthropic", "claude-haiku-4-5"),
+            ReleaseModel("Anthropic", "claude-haiku-4-5"),
             CallSettings(temperature=1.5),
         ),
         (InvalidInput, "its version's own system message", None, CallSettings(system_override="Be rude.")),
@@ -201,7 +201,7 @@ def test_a_failed_call_is_reported_and_raised_with_its_kind(
             app(engine).complete(**ORDER)
         assert reporter.flush(30).complete
     frame = figures.served_frame(engine, prompt_id=1)
-    assert list(frame["status"]) == ["error"] and figures.summarise(frame).error_share == 1.0
+    assert list(frame["status"]) == ["error"] and figures.summarise_answers(frame).error_share == 1.0
 
 
 def test_get_prompt_by_version_has_no_release(engine: Engine, tmp_path: Path) -> None:

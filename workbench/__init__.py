@@ -21,7 +21,6 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from workbench.monitor.app_prompt import AppPrompt
-    from workbench.monitor.reporter import FlushReport
 
 
 def get_prompt(
@@ -48,25 +47,24 @@ def get_prompt(
     return app_prompt(engine, name, label=label, version=version, project=project, source=source)
 
 
-def record_feedback(
-    answer_id: str,
-    *,
-    thumbs: Any = None,
-    score: Any = None,
-    comment: Any = None,
-    database_url: str | None = None,
-) -> None:
-    """The end user's feedback on a served answer, by the id ``complete`` or ``record`` gave."""
-    from workbench.monitor.api import record_feedback as record
+def __getattr__(name: str) -> Any:
+    """``workbench.record_feedback`` and ``workbench.flush`` are the monitor's, imported on first
+    use so ``import workbench`` stays cheap:
 
-    record(answer_id, thumbs=thumbs, score=score, comment=comment, database_url=database_url)
+    - ``record_feedback(answer_id, thumbs=..., score=..., comment=...)``: the end user's feedback
+      on a served answer, by the id ``complete`` or ``record`` gave;
+    - ``flush(timeout=30.0)``: wait until every answer and feedback reported so far is written
+      (or spooled, while the database is down).
+    """
+    if name in ("record_feedback", "flush"):
+        from workbench.monitor import api
 
+        return getattr(api, name)
+    if name == "monitor":
+        import workbench.monitor
 
-def flush(timeout: float = 30.0) -> FlushReport:
-    """Wait until every answer and feedback reported so far is written (or spooled)."""
-    from workbench.monitor.api import flush as flush_all
-
-    return flush_all(timeout)
+        return workbench.monitor
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
 
 
 __all__ = ["__version__", "flush", "get_prompt", "record_feedback"]

@@ -35,13 +35,13 @@ from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup, provider_class
 from workbench.monitor.records import Policy, Target, answer_report, feedback_report, model_names
 from workbench.monitor.reporter import Reporter
-from workbench.prompts.releases import ModelChoice, PromptRelease
+from workbench.prompts.releases import PromptRelease, ReleaseModel
 
 DEFAULT_POLICY = Policy("internal")  # the projects' default sensitivity
 
 
 @dataclass(frozen=True)
-class Answer:
+class AppAnswer:
     """One answer served through ``complete``; ``id`` is what feedback refers to later."""
 
     id: str
@@ -72,7 +72,7 @@ class AppPrompt(PromptRelease):
         (``"Local fake server/fake-large"``) or by a model id only one endpoint lists."""
         [entry_id] = model_ids(self._engine, [name])
         target, _ = target_of_model(self._engine, entry_id)
-        return replace(self, model=ModelChoice(target.endpoint.name, target.model))
+        return replace(self, model=ReleaseModel(target.endpoint.name, target.model))
 
     def with_settings(self, **changes: Any) -> AppPrompt:
         """The same release with some settings changed (``temperature=0``, ``max_tokens=200``)."""
@@ -80,7 +80,7 @@ class AppPrompt(PromptRelease):
 
     # ---- calling the model ---------------------------------------------------------------------
 
-    def complete(self, **variables: Any) -> Answer:
+    def complete(self, **variables: Any) -> AppAnswer:
         """Render the release with ``variables``, call its model and report the answer. Raises
         what the call ended in (``PolicyBlocked``, ``RateLimited``, ``ProviderUnavailable``...)
         after reporting it as an error, and ``TemplateError`` for a missing variable."""
@@ -90,7 +90,7 @@ class AppPrompt(PromptRelease):
         )
         return self._answer(result)
 
-    async def acomplete(self, **variables: Any) -> Answer:
+    async def acomplete(self, **variables: Any) -> AppAnswer:
         """``complete`` for asyncio applications."""
         request = self._request(variables)
         async with Gateway(self._engine, lookup=self.lookup, recorder=self._recorder(variables)) as gateway:
@@ -128,9 +128,9 @@ class AppPrompt(PromptRelease):
         return _AnswerRecorder(self, dict(variables))
 
     @staticmethod
-    def _answer(result: CallResult) -> Answer:
+    def _answer(result: CallResult) -> AppAnswer:
         result.raise_for_failure()
-        answer: Answer = result.record
+        answer: AppAnswer = result.record
         return answer
 
     # ---- reporting -----------------------------------------------------------------------------
@@ -203,7 +203,7 @@ class _AnswerRecorder:
         self.prompt = prompt
         self.variables = variables
 
-    async def __call__(self, request: CallRequest, result: CallResult) -> Answer:
+    async def __call__(self, request: CallRequest, result: CallResult) -> AppAnswer:
         model = (request.target.endpoint.name, request.target.model)
         report = answer_report(
             self.prompt.target,
@@ -220,7 +220,7 @@ class _AnswerRecorder:
             source=self.prompt.source,
         )
         self.prompt._reporter.submit(report)
-        return Answer(
+        return AppAnswer(
             id=report["uid"],
             text=result.text,
             model=request.target.label,

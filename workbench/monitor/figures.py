@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from workbench.projects.kpis import percentile
-from workbench.prompts.releases import describe
+from workbench.prompts.releases import release_text
 from workbench.store.engine import session_scope
 from workbench.store.release_tables import Release, ServedAnswer
 from workbench.store.tables import PromptVersion
@@ -68,7 +68,7 @@ class Figures:
         return self.score_total / self.scores if self.scores else None
 
 
-def summarise(frame: pd.DataFrame) -> Figures:
+def summarise_answers(frame: pd.DataFrame) -> Figures:
     """The figures of the answers in ``frame`` (rows as ``served_frame`` returns them)."""
     if frame.empty:
         return Figures()
@@ -141,7 +141,7 @@ def release_names(engine: Engine, release_ids: Iterable[int]) -> dict[int, str]:
             .join(PromptVersion, col(PromptVersion.id) == Release.version_id)
             .where(col(Release.id).in_(wanted))
         ).all()
-    return {release.id: describe(release, number) for release, number in rows}  # type: ignore[misc]
+    return {release.id: release_text(release, number) for release, number in rows}  # type: ignore[misc]
 
 
 def release_of_row(frame: pd.DataFrame, names: dict[int, str]) -> pd.Series:
@@ -164,7 +164,7 @@ def daily(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
     keyed = frame.assign(release=release_of_row(frame, names))
     rows = []
     for (release, day), part in keyed.groupby(["release", "day"], sort=True):
-        f = summarise(part)
+        f = summarise_answers(part)
         rows.append(
             {
                 "release": release,
@@ -205,7 +205,7 @@ def in_use_figures(engine: Engine, project_id: int, days: int) -> tuple[dict[str
     """The project's in-use KPI figures over the last ``days`` days, and where they come from
     in words ("412 answers served in the last 7 days, 96 with thumbs")."""
     since = datetime.now(UTC) - timedelta(days=days)
-    figures = summarise(served_frame(engine, project_id=project_id, since=since))
+    figures = summarise_answers(served_frame(engine, project_id=project_id, since=since))
     values = {metric: read(figures) for metric, read in IN_USE_METRICS.items()}
     basis = (
         f"{figures.answers} answers served in the last {days} days, "

@@ -146,7 +146,7 @@ def _served_at(value: datetime | None) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _variables(values: Mapping[str, Any] | None) -> dict[str, Any]:
+def _plain_variables(values: Mapping[str, Any] | None) -> dict[str, Any]:
     if values is None:
         return {}
     if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
@@ -192,7 +192,7 @@ def answer_report(
         "source": str(source or "")[:100],
         "endpoint_name": model[0][:100],
         "model_name": model[1][:200],
-        "variables": _variables(variables),
+        "variables": _plain_variables(variables),
         "text": text,
         "status": status,
         "error_kind": (error_kind or ("app" if status == "error" else None)),

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from workbench.judging.ranking import mean_interval, wilson_interval
-from workbench.monitor.figures import Figures, release_names, served_frame, summarise
+from workbench.monitor.figures import Figures, release_names, served_frame, summarise_answers
 from workbench.projects.kpis import pass_rates
 from workbench.prompts.label_history import LabelMoveRow, label_moves
 from workbench.store.engine import session_scope
@@ -63,7 +63,7 @@ class ReleaseInUse:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class SwapLine:
     """One line of the side-by-side: a figure before and after, and what the change means."""
 
     figure: str
@@ -78,7 +78,7 @@ class SwapView:
     label: str
     current: ReleaseInUse
     previous: ReleaseInUse | None
-    comparisons: list[Comparison]
+    comparisons: list[SwapLine]
     moves: list[LabelMoveRow]  # of this label, newest first
 
 
@@ -142,7 +142,7 @@ def _in_use(
         release_id=release_id,
         text=text,
         since=since,
-        figures=summarise(mine),
+        figures=summarise_answers(mine),
         scores=tuple(int(v) for v in mine["score"].dropna()),
         bench=bench_result(engine, release) if release else None,
         reviewed=reviewed_rating(engine, release_id),
@@ -179,7 +179,7 @@ def swap_view(
             arrived.get(last.from_release_id),
             frame,
         )
-    return SwapView(label, current, previous, compare(previous, current) if previous else [], moves)
+    return SwapView(label, current, previous, compare_releases(previous, current) if previous else [], moves)
 
 
 # ---- what a change means ----------------------------------------------------------------------
@@ -211,12 +211,12 @@ def _ranges_verdict(
 
 def _share_line(
     name: str, before: tuple[int, int], after: tuple[int, int], what: str, higher_is_better: bool
-) -> Comparison:
+) -> SwapLine:
     """A share (thumbs up of thumbs given, errors of answers) before and after, with ranges."""
     (k0, n0), (k1, n1) = before, after
     shown = [f"{k / n:.0%} of {n}" if n else "—" for k, n in ((k0, n0), (k1, n1))]
     if min(n0, n1) < MIN_FOR_VERDICT:
-        return Comparison(
+        return SwapLine(
             name,
             shown[0],
             shown[1],
@@ -228,7 +228,7 @@ def _share_line(
     ranges = (
         f"now {k1 / n1:.0%} (likely {r1[0]:.0%}–{r1[1]:.0%}), before {k0 / n0:.0%} ({r0[0]:.0%}–{r0[1]:.0%})"
     )
-    return Comparison(name, shown[0], shown[1], verdict, _meaning(verdict, ranges))
+    return SwapLine(name, shown[0], shown[1], verdict, _meaning(verdict, ranges))
 
 
 def _meaning(verdict: str, ranges: str) -> str:
@@ -239,7 +239,7 @@ def _meaning(verdict: str, ranges: str) -> str:
     return f"Could be chance: {ranges}. The ranges overlap; wait for more answers before deciding."
 
 
-def _score_line(before: ReleaseInUse, after: ReleaseInUse) -> Comparison:
+def _score_line(before: ReleaseInUse, after: ReleaseInUse) -> SwapLine:
     m0, lo0, hi0 = mean_interval(list(before.scores))
     m1, lo1, hi1 = mean_interval(list(after.scores))
     shown = [
@@ -248,7 +248,7 @@ def _score_line(before: ReleaseInUse, after: ReleaseInUse) -> Comparison:
     ]
     n0, n1 = len(before.scores), len(after.scores)
     if min(n0, n1) < MIN_FOR_VERDICT or None in (lo0, hi0, lo1, hi1):
-        return Comparison(
+        return SwapLine(
             "Feedback score",
             *shown,
             "unclear",
@@ -256,7 +256,7 @@ def _score_line(before: ReleaseInUse, after: ReleaseInUse) -> Comparison:
         )
     verdict = _ranges_verdict((lo0, hi0), (lo1, hi1), True)  # type: ignore[arg-type]
     ranges = f"now {m1:.2f} (likely {lo1:.2f}–{hi1:.2f}), before {m0:.2f} ({lo0:.2f}–{hi0:.2f})"
-    return Comparison("Feedback score", *shown, verdict, _meaning(verdict, ranges))
+    return SwapLine("Feedback score", *shown, verdict, _meaning(verdict, ranges))
 
 
 def _plain_line(
@@ -266,17 +266,17 @@ def _plain_line(
     show: Callable[[float | None], str],
     lower_is_better: bool,
     unit: str,
-) -> Comparison:
+) -> SwapLine:
     if before is None or after is None or before == 0:
-        return Comparison(
+        return SwapLine(
             name, show(before), show(after), "none", "Not enough answers on both sides to compare."
         )
     change = (after - before) / before
     if abs(change) < SAME_WITHIN:
-        return Comparison(name, show(before), show(after), "same", f"About the same ({change:+.0%}).")
+        return SwapLine(name, show(before), show(after), "same", f"About the same ({change:+.0%}).")
     better = (change < 0) == lower_is_better
     word = unit[0] if change < 0 else unit[1]
-    return Comparison(
+    return SwapLine(
         name,
         show(before),
         show(after),
@@ -285,12 +285,12 @@ def _plain_line(
     )
 
 
-def compare(before: ReleaseInUse, after: ReleaseInUse) -> list[Comparison]:
+def compare_releases(before: ReleaseInUse, after: ReleaseInUse) -> list[SwapLine]:
     f0, f1 = before.figures, after.figures
     bench = [b.text if b else "not on the bench yet" for b in (before.bench, after.bench)]
     reviewed = [f"{r[0]:.2f} / 5 ({r[1]} ratings)" if r else "—" for r in (before.reviewed, after.reviewed)]
     lines = [
-        Comparison(
+        SwapLine(
             "Answers served",
             f"{f0.answers:,}",
             f"{f1.answers:,}",
@@ -311,14 +311,14 @@ def compare(before: ReleaseInUse, after: ReleaseInUse) -> list[Comparison]:
             "Cost per answer", f0.cost_per_answer, f1.cost_per_answer, _usd, True, ("cheaper", "dearer")
         ),
         _share_line("Errors", (f0.errors, f0.answers), (f1.errors, f1.answers), "answers", False),
-        Comparison(
+        SwapLine(
             "Reviewers' rating",
             reviewed[0],
             reviewed[1],
             "none",
             "What reviewers gave answers in use sent to Review.",
         ),
-        Comparison(
+        SwapLine(
             "Bench pass rate",
             bench[0],
             bench[1],

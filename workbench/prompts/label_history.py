@@ -174,7 +174,7 @@ def rollback_choices(engine: Engine, prompt_id: int, name: str) -> list[ReleaseC
         if label is None:
             return []
         return [
-            ReleaseChoice(r.id, numbers[r.version_id], releases.describe(r, numbers[r.version_id]))  # type: ignore[arg-type]
+            ReleaseChoice(r.id, numbers[r.version_id], releases.release_text(r, numbers[r.version_id]))  # type: ignore[arg-type]
             for r in versions.past_releases(session, label)
         ]
 
@@ -192,7 +192,7 @@ def move_label(
     name: str,
     actor: str,
     note: str = "",
-    model: releases.ModelChoice | None = None,
+    model: releases.ReleaseModel | None = None,
     settings: CallSettings | None = None,
 ) -> Label:
     """Point label ``name`` at the release of ``version_id`` on ``model`` with ``settings``

@@ -40,7 +40,7 @@ CALLER_CHOOSES = "the caller chooses"
 
 
 @dataclass(frozen=True)
-class ModelChoice:
+class ReleaseModel:
     """A model as a release names it: the endpoint's name (as in Settings) and the model id."""
 
     endpoint_name: str
@@ -58,10 +58,10 @@ def model_text(endpoint_name: str | None, model_name: str | None) -> str:
     return f"{endpoint_name} · {model_name}" if endpoint_name else model_name
 
 
-def model_of(release: Release) -> ModelChoice | None:
+def model_of(release: Release) -> ReleaseModel | None:
     if not release.model_name:
         return None
-    return ModelChoice(release.endpoint_name or "", release.model_name)
+    return ReleaseModel(release.endpoint_name or "", release.model_name)
 
 
 def fingerprint(
@@ -79,7 +79,7 @@ def fingerprint(
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def describe(release: Release, version_number: int) -> str:
+def release_text(release: Release, version_number: int) -> str:
     """ "v2 · Local fake server · fake-large · temperature 0.3 · max 300 tokens" """
     return f"v{version_number} · {model_text(release.endpoint_name, release.model_name)} · {settings_text(release)}"
 
@@ -101,7 +101,7 @@ def _checked_settings(version: PromptVersion, settings: CallSettings | None) -> 
     return chosen
 
 
-def _checked_model(session: Session, model: ModelChoice, settings: CallSettings) -> ModelChoice:
+def _checked_model(session: Session, model: ReleaseModel, settings: CallSettings) -> ReleaseModel:
     endpoint_name, model_name = model.endpoint_name.strip(), model.model_name.strip()
     if not model_name:
         raise InvalidInput(
@@ -113,14 +113,14 @@ def _checked_model(session: Session, model: ModelChoice, settings: CallSettings)
     problem = provider_class(endpoint.provider).unsupported(settings)
     if problem:
         raise InvalidInput(f"{endpoint_name}: {problem}", field="settings")
-    return ModelChoice(endpoint_name, model_name)
+    return ReleaseModel(endpoint_name, model_name)
 
 
 def release_for(
     session: Session,
     version: PromptVersion,
     *,
-    model: ModelChoice | None,
+    model: ReleaseModel | None,
     settings: CallSettings | None,
     actor: str,
 ) -> Release:
@@ -173,7 +173,7 @@ class PromptRelease:
     prompt_id: int = 0
     project_id: int = 0
     release_id: int | None = None  # None when fetched by version number
-    model: ModelChoice | None = None
+    model: ReleaseModel | None = None
 
     @property
     def template(self) -> PromptTemplate:

@@ -286,7 +286,7 @@ def set_label(
     name: str,
     actor: str,
     note: str = "",
-    model: releases.ModelChoice | None = None,
+    model: releases.ReleaseModel | None = None,
     settings: CallSettings | None = None,
 ) -> Label:
     """Point label ``name`` of the version's prompt (creating the label) at the release of
