@@ -69,17 +69,23 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     at = page(app)
     at.selectbox(key="versions_move_label").set_value("production").run()
     at.selectbox(key="versions_move_target").set_value(v3.id).run()
+    model = at.selectbox(key="versions_move_model_production")
+    model.select_index(model.options.index("Local fake server · fake-large")).run()
     at.text_input(key="versions_move_note").input("ship the short one").run()
     at.button(key="versions_move").click().run()
     assert not at.exception and not at.error
     prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
-    assert prod.version_number == 3
-    assert any("`production` → **v3** · moved by Ann" in m.value for m in at.markdown)
+    assert (prod.version_number, prod.model) == (3, "Local fake server · fake-large")
+    assert any(
+        "`production` → **v3** · Local fake server · fake-large ·" in m.value and "moved by Ann" in m.value
+        for m in at.markdown
+    )
     assert any("'production' now points at" in s.value for s in at.success)
     assert at.text_input(key="versions_move_note").value == ""  # the reason was for that move only
     at.selectbox(key="versions_back_label").set_value("production").run()
     back_to = next(s for s in at.selectbox if s.label == "Back to")
-    assert back_to.value == v2.id  # where it pointed before the last move
+    assert back_to.value == prod.previous_release_id  # the release it served before the last move
+    assert back_to.options[0].startswith("v2 · the caller chooses")
     at.button(key="versions_back").click().run()
     assert not at.exception and not at.error
     prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
@@ -87,6 +93,10 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     assert any("'production' rolled back to" in s.value for s in at.success)
     moves = at.dataframe[1].value
     assert list(moves["Change"])[:2] == ["v3 → v2", "v2 → v3"]
+    assert list(moves["Model"])[:2] == [
+        "Local fake server · fake-large → the caller chooses",
+        "the caller chooses → Local fake server · fake-large",
+    ]
     assert list(moves["What"])[:2] == ["rolled back", "moved"] and list(moves["By"])[:2] == ["Ann", "Ann"]
     assert versions.get_version(app_db, v3.id).user_template == "Reply about {{ order_id }}."
 

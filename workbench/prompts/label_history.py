@@ -9,8 +9,9 @@ charts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -36,6 +37,8 @@ class LabelState:
     model: str = releases.CALLER_CHOOSES  # "Local fake server · fake-large"
     settings: str = ""  # "temperature 0.3 · max 300 tokens"
     previous_release_id: int | None = None
+    model_choice: releases.ReleaseModel | None = None  # None: the caller chooses
+    settings_values: dict[str, Any] = field(default_factory=dict)  # CallSettings.to_dict()
 
     @property
     def release_text(self) -> str:
@@ -123,6 +126,8 @@ def label_states(engine: Engine, prompt_id: int) -> list[LabelState]:
                     model=releases.model_text(release.endpoint_name, release.model_name),
                     settings=releases.settings_text(release),
                     previous_release_id=last.from_release_id if last else None,
+                    model_choice=releases.model_of(release),
+                    settings_values=dict(release.settings),
                 )
             )
         return out
