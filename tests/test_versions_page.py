@@ -89,7 +89,7 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     at.button(key="versions_back").click().run()
     assert not at.exception and not at.error
     prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
-    assert prod.version_number == 2
+    assert (prod.version_id, prod.model) == (v2.id, "the caller chooses")
     assert any("'production' rolled back to" in s.value for s in at.success)
     moves = at.dataframe[1].value
     assert list(moves["Change"])[:2] == ["v3 → v2", "v2 → v3"]
