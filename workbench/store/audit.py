@@ -53,6 +53,7 @@ ACTIONS: dict[str, str] = {
     "pii.redacted": "personal data was redacted before a send (counts by kind)",
     "pii.sent_unredacted": "someone sent text with personal data after the warning",
     "export.audit_csv": "the audit log was exported as CSV (after: how many rows)",
+    "export.monitor_csv": "a prompt's figures in use per release and day were downloaded as CSV (after: rows, days)",
     "export.csv": "library outputs (or prompts) were exported as CSV (after: selection and counts)",
     "export.xlsx": "library outputs were exported as an Excel workbook (after: selection and counts)",
     "export.jsonl": "fine-tuning JSONL was exported (after: selection, options' counts, train/validation)",
