@@ -211,3 +211,51 @@ def test_get_prompt_by_version_has_no_release(engine: Engine, tmp_path: Path) ->
 
         prompt = api.app_prompt(engine, PROMPT, version=1)
     assert (prompt.release_id, prompt.label, prompt.user_template) == (None, None, V1_USER)
+
+
+def test_a_change_of_data_policy_applies_to_the_next_call(
+    engine: Engine, fake_server: FakeLLMServer, tmp_path: Path
+) -> None:
+    from workbench.projects import project_records
+
+    fake = fake_endpoint(engine, fake_server)
+    v1, _v2 = make_prompt(engine)
+    point(engine, v1, (fake, "fake-large"))
+    with reporting(engine, tmp_path / "spool") as reporter:
+        prompt = app(engine)
+        prompt.complete(**ORDER)
+        with session_scope(engine) as session:
+            project_records.update_project(
+                session, prompt.project_id, actor="ann", sensitivity="confidential"
+            )
+        with pytest.raises(PolicyBlocked, match="confidential"):
+            prompt.complete(**ORDER)
+        assert reporter.flush(30).complete
+    assert list(figures.served_frame(engine, prompt_id=prompt.prompt_id)["status"]) == ["ok", "error"]
+
+
+def test_application_threads_call_at_once_through_one_gateway(
+    engine: Engine, fake_server: FakeLLMServer, tmp_path: Path
+) -> None:
+    import threading
+
+    fake = fake_endpoint(engine, fake_server)
+    v1, _v2 = make_prompt(engine)
+    point(engine, v1, (fake, "fake-large"))
+    fake_server.latency = 0.2
+    answers: list[str] = []
+    with reporting(engine, tmp_path / "spool") as reporter:
+        prompt = app(engine)
+
+        def customer(n: int) -> None:
+            for _ in range(3):
+                answers.append(prompt.complete(order_id=str(n)).id)
+
+        threads = [threading.Thread(target=customer, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert reporter.flush(30).complete
+    assert len(answers) == 24 and fake_server.max_in_flight > 1  # the calls overlapped
+    assert sorted(figures.served_frame(engine, prompt_id=prompt.prompt_id)["uid"]) == sorted(answers)

@@ -9,10 +9,11 @@
     prompt.feedback(answer.id, thumbs="up", comment="Clear, thanks")     # later, by the id
 
 ``complete`` calls the release's model through the workbench's one call path
-(``models.gateway.Gateway``): the project's data policy is checked on the exact messages, the
-SDK retries as configured for the endpoint, and latency, tokens and cost are measured. Its
-purpose is ``app``, and what it stores is the served answer itself (``ServedAnswer``), through the
-reporter, so the Monitor page sees every call. An application that calls its model some other
+(``models.gateway.Gateway``, shared by the process's calls: ``monitor.caller``): the project's
+data policy is checked on the exact messages, the SDK retries as configured for the endpoint,
+and latency, tokens and cost are measured. Its purpose is ``app``, and what it stores is the
+served answer itself (``ServedAnswer``), through the reporter, so the Monitor page sees every
+call. An application that calls its model some other
 way reports each answer with ``record(...)``.
 
 A release without a model leaves the choice to the caller: ``prompt.with_model("OpenAI/gpt-4o-mini")``.
@@ -20,7 +21,7 @@ A release without a model leaves the choice to the caller: ``prompt.with_model("
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -30,9 +31,10 @@ from sqlalchemy import Engine
 from workbench.errors import ConfigError, InvalidInput
 from workbench.evals.naming import model_ids
 from workbench.models.endpoints import find_endpoint, target_named, target_of_model
-from workbench.models.gateway import CallRequest, CallResult, Gateway, ModelTarget, messages_tuple
+from workbench.models.gateway import CallRequest, CallResult, ModelTarget, messages_tuple
 from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup, provider_class
+from workbench.monitor import caller
 from workbench.monitor.records import Policy, Target, answer_report, feedback_report, model_names
 from workbench.monitor.reporter import Reporter
 from workbench.prompts.releases import PromptRelease, ReleaseModel
@@ -85,17 +87,14 @@ class AppPrompt(PromptRelease):
         what the call ended in (``PolicyBlocked``, ``RateLimited``, ``ProviderUnavailable``...)
         after reporting it as an error, and ``TemplateError`` for a missing variable."""
         request = self._request(variables)
-        result = Gateway(self._engine, lookup=self.lookup, recorder=self._recorder(variables)).call_sync(
-            request
-        )
-        return self._answer(result)
+        return self._answer(caller.call(self._engine, self.lookup, request, self._reporting(variables)))
 
     async def acomplete(self, **variables: Any) -> AppAnswer:
         """``complete`` for asyncio applications."""
         request = self._request(variables)
-        async with Gateway(self._engine, lookup=self.lookup, recorder=self._recorder(variables)) as gateway:
-            result = await gateway.call(request)
-        return self._answer(result)
+        return self._answer(
+            await caller.call_async(self._engine, self.lookup, request, self._reporting(variables))
+        )
 
     def _request(self, variables: Mapping[str, Any]) -> CallRequest:
         messages = self.render(**variables)
@@ -124,8 +123,38 @@ class AppPrompt(PromptRelease):
             )
         return target_named(self._engine, self.model.endpoint_name, self.model.model_name)
 
-    def _recorder(self, variables: Mapping[str, Any]) -> _AnswerRecorder:
-        return _AnswerRecorder(self, dict(variables))
+    def _reporting(self, variables: Mapping[str, Any]) -> Callable[[CallRequest, CallResult], AppAnswer]:
+        """What the gateway's recorder does with this call: report it as a served answer."""
+        kept = dict(variables)
+
+        def report(request: CallRequest, result: CallResult) -> AppAnswer:
+            served = answer_report(
+                self.target,
+                variables=kept,
+                text=result.text,
+                model=(request.target.endpoint.name, request.target.model),
+                status="ok" if result.ok else "error",
+                error=result.error_message,
+                error_kind=result.error_kind,
+                latency_ms=result.latency_ms,
+                tokens_in=result.tokens_in,
+                tokens_out=result.tokens_out,
+                cost_usd=result.cost_usd,
+                source=self.source,
+            )
+            self._reporter.submit(served)
+            return AppAnswer(
+                id=served["uid"],
+                text=result.text,
+                model=request.target.label,
+                latency_ms=result.latency_ms,
+                tokens_in=result.tokens_in,
+                tokens_out=result.tokens_out,
+                cost_usd=result.cost_usd,
+                finish_reason=result.finish_reason,
+            )
+
+        return report
 
     @staticmethod
     def _answer(result: CallResult) -> AppAnswer:
@@ -194,39 +223,3 @@ class AppPrompt(PromptRelease):
         if self.reporter is None:
             raise ConfigError("This prompt was not fetched with workbench.get_prompt, so it cannot report.")
         return self.reporter
-
-
-class _AnswerRecorder:
-    """The gateway's recorder for ``complete``: the call becomes a served-answer report."""
-
-    def __init__(self, prompt: AppPrompt, variables: dict[str, Any]) -> None:
-        self.prompt = prompt
-        self.variables = variables
-
-    async def __call__(self, request: CallRequest, result: CallResult) -> AppAnswer:
-        model = (request.target.endpoint.name, request.target.model)
-        report = answer_report(
-            self.prompt.target,
-            variables=self.variables,
-            text=result.text,
-            model=model,
-            status="ok" if result.ok else "error",
-            error=result.error_message,
-            error_kind=result.error_kind,
-            latency_ms=result.latency_ms,
-            tokens_in=result.tokens_in,
-            tokens_out=result.tokens_out,
-            cost_usd=result.cost_usd,
-            source=self.prompt.source,
-        )
-        self.prompt._reporter.submit(report)
-        return AppAnswer(
-            id=report["uid"],
-            text=result.text,
-            model=request.target.label,
-            latency_ms=result.latency_ms,
-            tokens_in=result.tokens_in,
-            tokens_out=result.tokens_out,
-            cost_usd=result.cost_usd,
-            finish_reason=result.finish_reason,
-        )
