@@ -242,7 +242,7 @@ def test_application_threads_call_at_once_through_one_gateway(
     fake = fake_endpoint(engine, fake_server)
     v1, _v2 = make_prompt(engine)
     point(engine, v1, (fake, "fake-large"))
-    fake_server.latency = 0.2
+    fake_server.latency = 0.5  # long enough that eight customers asking at once overlap
     answers: list[str] = []
     with reporting(engine, tmp_path / "spool") as reporter:
         prompt = app(engine)
