@@ -60,8 +60,8 @@ def test_two_releases_side_by_side_with_the_day_table_and_csv(app, served) -> No
     markdown = "\n".join(m.value for m in at.markdown)
     assert "**Before** · v1 · Echo · echo · temperature 0.7 · max 300 tokens" in markdown
     assert "**Now** · v2 · Echo · echo · temperature 0 · max 300 tokens" in markdown
-    comparison = table_with(at, "What it means")
-    thumbs = comparison[comparison["Figure"] == "Thumbs up"].iloc[0]
+    [comparison] = [t.value for t in at.table if "What it means" in t.value.columns]
+    thumbs = comparison.loc["Thumbs up"]
     assert (thumbs["Before"], thumbs["Now"]) == ("33% of 12", "83% of 12")
     assert thumbs["What it means"].startswith(("Clearly better", "Could be chance"))
     per_day = table_with(at, "latency_p95_ms")

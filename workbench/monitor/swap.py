@@ -193,8 +193,13 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} ms"
 
 
-def _usd(value: float | None) -> str:
-    return "—" if value is None else (f"${value:.4f}" if value < 0.1 else f"${value:.2f}")
+def usd(value: float | None) -> str:
+    """A cost as people read it: cents for dollars, and enough digits for a fraction of a cent."""
+    if value is None:
+        return "—"
+    if value >= 0.1 or value == 0:
+        return f"${value:.2f}"
+    return f"${value:.6f}" if value < 0.0001 else f"${value:.4f}"
 
 
 def _ranges_verdict(
@@ -308,7 +313,7 @@ def compare_releases(before: ReleaseInUse, after: ReleaseInUse) -> list[SwapLine
             "Speed, slowest 5 % (p95)", f0.latency_p95_ms, f1.latency_p95_ms, _ms, True, ("faster", "slower")
         ),
         _plain_line(
-            "Cost per answer", f0.cost_per_answer, f1.cost_per_answer, _usd, True, ("cheaper", "dearer")
+            "Cost per answer", f0.cost_per_answer, f1.cost_per_answer, usd, True, ("cheaper", "dearer")
         ),
         _share_line("Errors", (f0.errors, f0.answers), (f1.errors, f1.answers), "answers", False),
         SwapLine(

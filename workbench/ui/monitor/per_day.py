@@ -5,7 +5,7 @@ it, and the table as CSV."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import plotly.express as px
@@ -18,6 +18,9 @@ from workbench.prompts.label_history import LabelMoveRow
 from workbench.store import audit
 from workbench.ui.shell import state
 
+DAY_MS = 86_400_000
+MANY_DAYS = timedelta(days=31)  # up to this many, every day gets its tick
+LABELLED_MOVES = 3  # label changes named on the chart (every one gets its dashed line)
 COLUMNS = {
     "release": st.column_config.TextColumn("Release", help="Version · model · settings", width="large"),
     "day": st.column_config.TextColumn("Day (UTC)"),
@@ -34,7 +37,7 @@ COLUMNS = {
         "p99 ms", format="%.0f", help="99 of 100 answers came faster than this"
     ),
     "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f", help="All answers that day"),
-    "cost_per_answer": st.column_config.NumberColumn("Cost / answer", format="$%.5f"),
+    "cost_per_answer": st.column_config.NumberColumn("Cost / answer", format="$%.6f"),
     "tokens_in": st.column_config.NumberColumn("Tokens in"),
     "tokens_out": st.column_config.NumberColumn("Tokens out"),
     "thumbs": st.column_config.NumberColumn("Thumbs given"),
@@ -52,7 +55,7 @@ COLUMNS = {
 def chart(table: pd.DataFrame, moves: Sequence[LabelMoveRow], since: datetime, until: datetime) -> go.Figure:
     """Three rows sharing the days: answers served (bars), thumbs-up share and p95 speed
     (lines), one colour per release; a dashed line at every label change in the range."""
-    days = pd.to_datetime(table["day"])
+    days = pd.to_datetime(table["day"], utc=True) + pd.Timedelta(hours=12)  # each day's figures at its noon
     releases = list(dict.fromkeys(table["release"]))
     palette = px.colors.qualitative.Safe
     colour = {r: palette[i % len(palette)] for i, r in enumerate(releases)}
@@ -70,7 +73,9 @@ def chart(table: pd.DataFrame, moves: Sequence[LabelMoveRow], since: datetime, u
     for release in releases:
         mine = table["release"] == release
         common = {"name": release, "legendgroup": release, "marker_color": colour[release]}
-        figure.add_trace(go.Bar(x=days[mine], y=table.loc[mine, "answers"], **common), row=1, col=1)
+        figure.add_trace(
+            go.Bar(x=days[mine], y=table.loc[mine, "answers"], width=DAY_MS * 0.8, **common), row=1, col=1
+        )
         for row, column, shown in ((2, "thumbs_up_share", "%{y:.0%}"), (3, "latency_p95_ms", "%{y:,.0f} ms")):
             figure.add_trace(
                 go.Scatter(
@@ -85,15 +90,24 @@ def chart(table: pd.DataFrame, moves: Sequence[LabelMoveRow], since: datetime, u
                 row=row,
                 col=1,
             )
-    for move in moves:
-        if since <= move.moved_at < until:
-            figure.add_vline(x=move.moved_at, line_dash="dash", line_color="grey")
-            figure.add_annotation(
-                x=move.moved_at, y=1.0, yref="paper", text=f"{move.label} {move.kind}: v{move.to_number}",
-                showarrow=False, xanchor="left", font={"size": 11},
-            )  # fmt: skip
+    shown = [m for m in moves if since <= m.moved_at < until]
+    for move in shown:
+        figure.add_vline(x=move.moved_at, line_dash="dash", line_color="grey")
+    for step, move in enumerate(shown[:LABELLED_MOVES]):  # newest first, one line each
+        figure.add_annotation(
+            x=move.moved_at, y=1.0 - 0.035 * step, yref="paper", showarrow=False,
+            xanchor="right" if move.moved_at > since + (until - since) / 2 else "left",  # inside the plot
+            font={"size": 11, "color": "#555"}, bgcolor="rgba(255,255,255,0.8)",
+            text=f"{move.label} {move.kind}: v{move.to_number} · {move.to_model}",
+        )  # fmt: skip
     figure.update_layout(
-        barmode="stack", height=620, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="Release"
+        barmode="stack",
+        height=640,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"title": "Release", "orientation": "h", "y": -0.08},
+    )
+    figure.update_xaxes(
+        range=[since, until], tickformat="%d %b", dtick=DAY_MS if until - since <= MANY_DAYS else None
     )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=2, col=1)
     return figure

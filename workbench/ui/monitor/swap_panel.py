@@ -19,8 +19,8 @@ from workbench.ui.shell import auth, state
 
 FLASH = "monitor_flash"
 VERDICTS = {
-    "better": "✅ better",
-    "worse": "⚠️ worse",
+    "better": "✓ better",
+    "worse": "✗ worse",
     "same": "≈ no clear change",
     "unclear": "… too early",
     "none": "",
@@ -45,25 +45,25 @@ def _card(title: str, release: ReleaseInUse, key: str) -> None:
         top[2].metric("Feedback score", "—" if f.feedback_score is None else f"{f.feedback_score:.2f} / 5")
         low = st.columns(3)
         low[0].metric("Speed p95", "—" if f.latency_p95_ms is None else f"{f.latency_p95_ms:,.0f} ms")
-        low[1].metric("Cost per answer", "—" if f.cost_per_answer is None else f"${f.cost_per_answer:.4f}")
+        per_thousand = None if f.cost_per_answer is None else f.cost_per_answer * 1000
+        low[1].metric(
+            "Cost per 1,000 answers", swap.usd(per_thousand), help=f"{swap.usd(f.cost_per_answer)} per answer"
+        )
         low[2].metric("Errors", _share(f.error_share), help=f"{f.errors} of {f.answers} answers failed")
 
 
 def _comparison_table(view: SwapView) -> None:
-    st.dataframe(
+    """A plain table (it wraps, so every sentence reads in full)."""
+    st.table(
         pd.DataFrame(
             {
-                "Figure": [c.figure for c in view.comparisons],
                 "Before": [c.before for c in view.comparisons],
                 "Now": [c.after for c in view.comparisons],
                 "Change": [VERDICTS[c.verdict] for c in view.comparisons],
                 "What it means": [c.meaning for c in view.comparisons],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        key="monitor_comparison",
-        column_config={"What it means": st.column_config.TextColumn(width="large")},
+            },
+            index=pd.Index([c.figure for c in view.comparisons], name="Figure"),
+        )
     )
 
 
@@ -125,6 +125,11 @@ def show(
     if view is None:
         return
     st.subheader("Did the swap help?")
+    last = view.moves[0]
+    st.markdown(
+        f"Last change to '{label}': **{last.kind}** on {last.moved_at:%d %b %Y, %H:%M} UTC by "
+        f"{last.moved_by or '—'} · {last.model_change}" + (f" · {last.note}" if last.note else "")
+    )
     if view.previous is None:
         st.caption(f"'{label}' has served one release so far. When it moves, the two are compared here.")
         _card("Now", view.current, "monitor_now")
