@@ -1,14 +1,14 @@
 """Versions: history with what raters said per version and model, diffs, labels and rollback."""
 
-import pandas as pd
 import streamlit as st
 
 from workbench.insights import version_history as history
-from workbench.prompts import diffs, versions
+from workbench.prompts import diffs, label_history, versions
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
+from workbench.ui.authoring.label_panels import PROMPT_KEY, label_history_table, label_panels, take_asked_move
 from workbench.ui.authoring.prompt_picker import pick_prompt
-from workbench.ui.authoring.version_panels import PROMPT_KEY, history_table, label_panels, take_asked_move
+from workbench.ui.authoring.version_panels import history_table
 from workbench.ui.shell import state
 from workbench.ui.shell.nav import page_script, spec
 from workbench.ui.shell.page import header, shows_errors
@@ -61,26 +61,12 @@ with shows_errors():
         st.caption("Model settings: " + "; ".join(f"{name} {old} → {new}" for name, old, new in diff.params))
 
     st.subheader("Labels")
-    st.caption('Applications fetch a prompt by label, e.g. `workbench.get_prompt(name, label="production")`.')
-    label_panels(engine, project_id, prompt_id, numbers, label_of.get)
-    moves = history.label_moves(engine, prompt_id)
+    st.caption(
+        "A label points at a release: a version, the model it runs on and its settings. Applications "
+        'call it with `workbench.get_prompt(name, label="production").complete(...)`; see the Monitor page.'
+    )
+    label_panels(engine, project_id, prompt_id, list(numbers), label_of.__getitem__)
+    moves = label_history.label_moves(engine, prompt_id)
     if moves:
         st.markdown("**Label history**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Label": [m.label for m in moves],
-                    "Change": [
-                        f"{'—' if m.from_number is None else f'v{m.from_number}'} → v{m.to_number}"
-                        for m in moves
-                    ],
-                    "What": [m.kind for m in moves],
-                    "By": [m.moved_by for m in moves],
-                    "When": [m.moved_at for m in moves],
-                    "Note": [m.note for m in moves],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
-        )
+        label_history_table(moves)

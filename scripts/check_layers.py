@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("runs", "plan, one cell's call, the concurrent runner, live progress, outputs"),
     ("judging", "ratings, blind, pairwise, review queue, agreement, ranking, feedback"),
     ("evals", "test cases, assertions, the LLM judge, evaluations, CI gate"),
+    ("monitor", "releases in use: complete and report from applications, figures per release and day"),
     ("improve", "rewriting a prompt with a model's help; improving it on its bench"),
     ("exports", "the library out (CSV, XLSX, JSONL, promptfoo, backup) and back in"),
     ("insights", "library table, Insights frames, a prompt's rated history"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from workbench.evals.snapshot import EvaluationConfig
 from workbench.store.engine import session_scope
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, PromptVersion, Run
 
@@ -47,8 +48,15 @@ def add_evaluation(
                 .order_by(col(Output.id))
             )
         )
+        snapshot = EvaluationConfig(
+            prompt_id=prompt_id, prompt_name=prompt.name, versions=(), models=(), cases=()
+        )  # what a real evaluation stores (a backup checks its shape)
         evaluation = Evaluation(
-            project_id=prompt.project_id, prompt_id=prompt_id, name="nightly", status="done"
+            project_id=prompt.project_id,
+            prompt_id=prompt_id,
+            name="nightly",
+            status="done",
+            config=snapshot.to_json(),
         )
         session.add(evaluation)
         session.flush()

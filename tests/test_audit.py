@@ -77,8 +77,25 @@ def test_a_label_move_leaves_an_audit_trail_with_before_and_after(seeded_engine)
         versions.set_label(session, version_id=v1.id, name="production", actor="lee", note="hotfix")  # type: ignore[arg-type]
     (event,) = audit.search(seeded_engine, actions=["label.move"], actor="lee")
     assert event.project_id == project.id  # type: ignore[union-attr]
-    assert event.before == {"label": "production", "version_id": v2.id}
-    assert event.after == {"label": "production", "version_id": v1.id, "version_number": 1}
+    before, after = event.before or {}, event.after or {}
+    caller = "the caller chooses"  # the seeded labels have no model
+    assert before == {
+        "label": "production",
+        "version_id": v2.id,
+        "version_number": 2,
+        "release_id": before["release_id"],
+        "model": caller,
+        "settings": {"temperature": 0.3, "max_tokens": 300},
+    }
+    assert after == {
+        "label": "production",
+        "version_id": v1.id,
+        "version_number": 1,
+        "release_id": after["release_id"],
+        "model": caller,
+        "settings": {"temperature": 0.7, "max_tokens": 300},
+    }
+    assert before["release_id"] != after["release_id"]
     assert event.detail == "hotfix"
 
 

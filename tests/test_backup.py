@@ -194,18 +194,21 @@ def test_a_backup_of_an_older_schema_is_restored_then_migrated(seeded_engine: En
     data["tables"].pop("model_call")  # and before model calls outside runs were recorded
     for table in ("optimization", "optimization_candidate", "optimization_result", "workbench_admin"):
         data["tables"].pop(table)  # and before "Improve on the bench" runs and workbench admins,
-    for table, column in (  # trust in endpoint keys, and owners of running work
-        ("endpoint", "key_confirmed_for"),
-        ("run", "owner"),
-        ("evaluation", "owner"),
+    for table in ("release", "served_answer"):  # and before labels pointed at releases
+        data["tables"].pop(table)
+    for table, columns in (  # trust in endpoint keys, owners of running work, releases
+        ("endpoint", {"key_confirmed_for"}),
+        ("run", {"owner"}),
+        ("evaluation", {"owner"}),
+        ("label", {"release_id"}),
+        ("label_move", {"from_release_id", "to_release_id", "kind"}),
     ):
-        part = data["tables"][table]
-        index = part["columns"].index(column)
-        part["columns"].pop(index)
-        for row in part["rows"]:
-            row.pop(index)
+        keep = [i for i, name in enumerate(data["tables"][table]["columns"]) if name not in columns]
+        data["tables"][table]["columns"] = [data["tables"][table]["columns"][i] for i in keep]
+        data["tables"][table]["rows"] = [[row[i] for i in keep] for row in data["tables"][table]["rows"]]
     counts = backup.restore(empty, json.dumps(data).encode(), actor="Bob")
     assert counts["output"] == 24 and current_revision(empty) == head_revision()
+    assert len(versions.labels_for_prompt(empty, 1)) == 2  # the labels became releases on the way
     with pytest.raises(sa.exc.DBAPIError), empty.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_event"))  # the guard triggers are back
 

@@ -8,8 +8,7 @@ import pytest
 
 import workbench
 from workbench.errors import InvalidInput, NotFound, TemplateError
-from workbench.insights import version_history
-from workbench.prompts import versions
+from workbench.prompts import label_history, versions
 from workbench.store.engine import open_database, session_scope
 
 
@@ -32,7 +31,7 @@ def test_get_prompt_follows_a_rollback(seeded_db: Path) -> None:
     prompt = workbench.get_prompt("Late order reply", database_url=url)
     v1 = workbench.get_prompt("Late order reply", version=1, database_url=url)
     with session_scope(engine) as session:
-        version_history.roll_back(
+        label_history.roll_back(
             session, prompt_id=_prompt_id(engine), name="production", to_version_id=v1.version_id, actor="ops"
         )
     assert prompt.version == 2

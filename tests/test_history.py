@@ -9,7 +9,7 @@ from tests.factories import rate_outputs
 from workbench.errors import InvalidInput, NotFound
 from workbench.insights import version_history as history
 from workbench.projects import project_records
-from workbench.prompts import diffs, versions
+from workbench.prompts import diffs, label_history, versions
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.engine import session_scope
 
@@ -100,15 +100,17 @@ def test_labels_move_keep_history_and_roll_back_without_rewriting(
     v1, v2, v3 = three_versions
     pid = v1.prompt_id
     with session_scope(engine) as session:
-        history.move_label(session, version_id=v1.id, name="production", actor="ann", note="first release")
-        history.move_label(session, version_id=v3.id, name="production", actor="bob", note="better")
-        history.move_label(session, version_id=v2.id, name="staging", actor="bob")
-    [prod, staging] = history.label_states(engine, pid)
+        label_history.move_label(
+            session, version_id=v1.id, name="production", actor="ann", note="first release"
+        )
+        label_history.move_label(session, version_id=v3.id, name="production", actor="bob", note="better")
+        label_history.move_label(session, version_id=v2.id, name="staging", actor="bob")
+    [prod, staging] = label_history.label_states(engine, pid)
     assert (prod.name, prod.version_number, prod.previous_version_id) == ("production", 3, v1.id)
     assert (staging.version_number, staging.previous_version_id) == (2, None)
     with session_scope(engine) as session:
-        history.roll_back(session, prompt_id=pid, name="production", to_version_id=v1.id, actor="cy")
-    moves = history.label_moves(engine, pid)
+        label_history.roll_back(session, prompt_id=pid, name="production", to_version_id=v1.id, actor="cy")
+    moves = label_history.label_moves(engine, pid)
     assert [(m.label, m.from_number, m.to_number, m.kind, m.moved_by) for m in moves] == [
         ("production", 3, 1, "rolled back", "cy"),
         ("staging", None, 2, "set", "bob"),
@@ -127,13 +129,13 @@ def test_roll_back_rules(engine: Engine, three_versions: list) -> None:
     v1, v2, v3 = three_versions
     pid = v1.prompt_id
     with session_scope(engine) as session:
-        history.move_label(session, version_id=v2.id, name="production", actor="ann")
+        label_history.move_label(session, version_id=v2.id, name="production", actor="ann")
     with pytest.raises(InvalidInput, match="older than v2"), session_scope(engine) as session:
-        history.roll_back(session, prompt_id=pid, name="production", to_version_id=v3.id, actor="ann")
+        label_history.roll_back(session, prompt_id=pid, name="production", to_version_id=v3.id, actor="ann")
     with pytest.raises(NotFound, match="no label 'gold'"), session_scope(engine) as session:
-        history.roll_back(session, prompt_id=pid, name="gold", to_version_id=v1.id, actor="ann")
+        label_history.roll_back(session, prompt_id=pid, name="gold", to_version_id=v1.id, actor="ann")
     with pytest.raises(InvalidInput, match="Type your name"), session_scope(engine) as session:
-        history.roll_back(session, prompt_id=pid, name="production", to_version_id=v1.id, actor=" ")
+        label_history.roll_back(session, prompt_id=pid, name="production", to_version_id=v1.id, actor=" ")
     with pytest.raises(InvalidInput, match="Type your name"), session_scope(engine) as session:
-        history.move_label(session, version_id=v1.id, name="production", actor="")
-    assert len(history.label_moves(engine, pid)) == 1
+        label_history.move_label(session, version_id=v1.id, name="production", actor="")
+    assert len(label_history.label_moves(engine, pid)) == 1

@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from tests.factories import rate_outputs
-from workbench.insights import version_history
-from workbench.prompts import versions
+from workbench.prompts import label_history, versions
 from workbench.store.engine import session_scope
 
 PAGE = "pages/versions.py"
@@ -70,24 +69,34 @@ def test_move_a_label_and_roll_it_back(app, app_db: Engine) -> None:
     at = page(app)
     at.selectbox(key="versions_move_label").set_value("production").run()
     at.selectbox(key="versions_move_target").set_value(v3.id).run()
+    model = at.selectbox(key="versions_move_model_production")
+    model.select_index(model.options.index("Local fake server · fake-large")).run()
     at.text_input(key="versions_move_note").input("ship the short one").run()
     at.button(key="versions_move").click().run()
     assert not at.exception and not at.error
-    prod = next(s for s in version_history.label_states(app_db, prompt_id) if s.name == "production")
-    assert prod.version_number == 3
-    assert any("`production` → **v3** · moved by Ann" in m.value for m in at.markdown)
+    prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
+    assert (prod.version_number, prod.model) == (3, "Local fake server · fake-large")
+    assert any(
+        "`production` → **v3** · Local fake server · fake-large ·" in m.value and "moved by Ann" in m.value
+        for m in at.markdown
+    )
     assert any("'production' now points at" in s.value for s in at.success)
     assert at.text_input(key="versions_move_note").value == ""  # the reason was for that move only
     at.selectbox(key="versions_back_label").set_value("production").run()
     back_to = next(s for s in at.selectbox if s.label == "Back to")
-    assert back_to.value == v2.id  # where it pointed before the last move
+    assert back_to.value == prod.previous_release_id  # the release it served before the last move
+    assert back_to.options[0].startswith("v2 · the caller chooses")
     at.button(key="versions_back").click().run()
     assert not at.exception and not at.error
-    prod = next(s for s in version_history.label_states(app_db, prompt_id) if s.name == "production")
-    assert prod.version_number == 2
+    prod = next(s for s in label_history.label_states(app_db, prompt_id) if s.name == "production")
+    assert (prod.version_id, prod.model) == (v2.id, "the caller chooses")
     assert any("'production' rolled back to" in s.value for s in at.success)
     moves = at.dataframe[1].value
     assert list(moves["Change"])[:2] == ["v3 → v2", "v2 → v3"]
+    assert list(moves["Model"])[:2] == [
+        "Local fake server · fake-large → the caller chooses",
+        "the caller chooses → Local fake server · fake-large",
+    ]
     assert list(moves["What"])[:2] == ["rolled back", "moved"] and list(moves["By"])[:2] == ["Ann", "Ann"]
     assert versions.get_version(app_db, v3.id).user_template == "Reply about {{ order_id }}."
 
@@ -99,10 +108,10 @@ def test_new_label_and_name_required(app, app_db: Engine) -> None:
     at.text_input(key="versions_new_label").input("canary").run()
     at.button(key="versions_move").click().run()
     assert "Type your name in the sidebar" in at.error[0].value
-    assert {s.name for s in version_history.label_states(app_db, prompt_id)} == {"production", "staging"}
+    assert {s.name for s in label_history.label_states(app_db, prompt_id)} == {"production", "staging"}
     at.session_state["rater_name"] = "Ann"
     at.button(key="versions_move").click().run()
-    assert {s.name for s in version_history.label_states(app_db, prompt_id)} == {
+    assert {s.name for s in label_history.label_states(app_db, prompt_id)} == {
         "canary",
         "production",
         "staging",

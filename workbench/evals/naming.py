@@ -18,7 +18,7 @@ from workbench.errors import InvalidInput, NotFound
 from workbench.evals.snapshot import JudgeSettings
 from workbench.models.endpoints import list_endpoints, list_models, model_label
 from workbench.projects import project_records
-from workbench.prompts import versions
+from workbench.prompts import releases, versions
 from workbench.store.tables import Endpoint, ModelEntry, Prompt
 
 Selector = tuple[str, "int | str"]  # ("version", 2) or ("label", "production")
@@ -54,9 +54,9 @@ def version_ids(engine: Engine, prompt: Prompt, selectors: Sequence[Selector]) -
     chosen: dict[int, int] = {}  # version id -> number
     for kind, value in selectors:
         if kind == "version":
-            release = versions.resolve_release(engine, prompt.name, version=int(value), project=project)
+            release = releases.resolve_release(engine, prompt.name, version=int(value), project=project)
         else:
-            release = versions.resolve_release(engine, prompt.name, label=str(value), project=project)
+            release = releases.resolve_release(engine, prompt.name, label=str(value), project=project)
         chosen[release.version_id] = release.version
     return sorted(chosen, key=chosen.__getitem__)
 

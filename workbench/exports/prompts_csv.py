@@ -209,8 +209,12 @@ def import_prompts(
         )
         added += 1
         if item.label:
-            versions.record_label_move(
-                session, prompt, item.label, version, actor, f"imported from {filename}", "label.move"
+            versions.set_label(
+                session,
+                version_id=version.id,  # type: ignore[arg-type]
+                name=item.label,
+                actor=actor,
+                note=f"imported from {filename}",
             )
             labelled += 1
     counts = {"prompts_created": created, "versions_added": added, "labels_set": labelled}

@@ -163,14 +163,12 @@ def save_winner(
         sample_variables=dict(start.sample_variables or {}),
         parent_id=start.id,
     )
-    versions.record_label_move(
+    versions.set_label(  # on no model yet: whoever promotes it chooses the model with the label move
         session,
-        prompt,
-        CANDIDATE_LABEL,
-        version,
-        actor,
-        f"Improve on the bench, run #{optimization.id}: better than v{start.number} on held-out cases",
-        "label.move",
+        version_id=version.id,  # type: ignore[arg-type]
+        name=CANDIDATE_LABEL,
+        actor=actor,
+        note=f"Improve on the bench, run #{optimization.id}: better than v{start.number} on held-out cases",
     )
     return version
 

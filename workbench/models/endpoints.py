@@ -375,9 +375,14 @@ def confirm_key(engine: Engine, endpoint_id: int, *, actor: str) -> Endpoint:
         return endpoint
 
 
+def find_endpoint_in(session: Session, name: str) -> Endpoint | None:
+    """The endpoint named ``name`` (names are unique), read in the caller's transaction."""
+    return session.exec(select(Endpoint).where(Endpoint.name == name)).first()
+
+
 def find_endpoint(engine: Engine, name: str) -> Endpoint | None:
     with session_scope(engine) as session:
-        return session.exec(select(Endpoint).where(Endpoint.name == name)).first()
+        return find_endpoint_in(session, name)
 
 
 MODEL_UPDATABLE = ("display_name", "price_input_per_mtok", "price_output_per_mtok", "enabled")

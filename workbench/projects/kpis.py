@@ -8,7 +8,11 @@ list (``METRICS``) so that every criterion can be computed from the tables, not 
 - ratings (average score, thumbs-up rate, how many answers were rated) from every rating of
   the project's answers;
 - cost, latency and errors from the answers of that latest evaluation, or, before any
-  evaluation, from the project's most recent answers.
+  evaluation, from the project's most recent answers;
+- answers in use (``in_use_*``: thumbs-up share, feedback score, latency, errors, cost, answers
+  served) over the criterion's last ``days`` days, from what applications reported. Those
+  figures are the monitor's (``workbench.monitor.figures``, a layer above): the caller passes
+  them in as ``in_use``.
 
 Where a figure cannot be computed yet the result says so ("no data yet") instead of guessing.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,8 +91,38 @@ METRICS: dict[str, Metric] = {
             "ratio",
             "Share of calls that failed (errors, cut-off streams, cancellations).",
         ),
+        Metric(
+            "in_use_thumbs_up_rate",
+            "Thumbs-up share in use",
+            "ratio",
+            "Of the answers applications served that end users gave a thumb, the share of thumbs up.",
+        ),
+        Metric(
+            "in_use_feedback_score",
+            "Feedback score in use",
+            "score",
+            "Mean of the 1-5 scores end users gave answers applications served.",
+        ),
+        Metric(
+            "in_use_latency_p95_ms",
+            "Latency p95 in use",
+            "ms",
+            "95 of 100 answers applications served came at least this fast, in milliseconds.",
+        ),
+        Metric("in_use_error_rate", "Error rate in use", "ratio", "Share of answers in use that failed."),
+        Metric(
+            "in_use_cost_per_answer",
+            "Cost per answer in use",
+            "usd",
+            "Mean cost in US dollars of an answer applications served.",
+        ),
+        Metric("in_use_answers", "Answers served", "count", "How many answers applications served."),
     )
 }
+IN_USE = frozenset(key for key in METRICS if key.startswith("in_use_"))
+DEFAULT_DAYS = 7
+MAX_DAYS = 36_500
+InUseFigures = Callable[[int], tuple[Mapping[str, float | None], str]]  # days -> figures, where from
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -114,15 +148,30 @@ def format_value(metric: str, value: float | None) -> str:
     return f"{value:,.0f}"
 
 
-def default_label(metric: str, op: str, target: float) -> str:
-    return f"{METRICS[metric].label} {SYMBOLS[op]} {format_value(metric, target)}"
+def default_label(metric: str, op: str, target: float, days: int | None = None) -> str:
+    window = f" (last {days} days)" if days else ""
+    return f"{METRICS[metric].label} {SYMBOLS[op]} {format_value(metric, target)}{window}"
+
+
+def _days(row: dict[str, Any], number: int) -> int:
+    value = row.get("days")
+    if _missing(value):
+        return DEFAULT_DAYS
+    try:
+        days = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidInput(f"'{value}' is not a number of days.", field="days", row=number) from None
+    if not days.is_integer() or not 1 <= days <= MAX_DAYS:
+        raise InvalidInput(f"Give a whole number of days from 1 to {MAX_DAYS}.", field="days", row=number)
+    return int(days)
 
 
 def validate_criteria(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Clean criteria from the editor: known metric and operator, a numeric target in range.
 
-    Fully empty rows are dropped; a missing label gets a readable default. Raises
-    ``InvalidInput`` naming the row (1-based) and field.
+    Fully empty rows are dropped; a missing label gets a readable default; in-use metrics keep
+    their window in ``days`` (7 unless given). Raises ``InvalidInput`` naming the row (1-based)
+    and field.
     """
     cleaned = []
     for number, row in enumerate(rows, start=1):
@@ -153,9 +202,11 @@ def validate_criteria(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             raise InvalidInput("Ratings are on a 1-5 scale.", field="target", row=number)
         if value < 0:
             raise InvalidInput("A target cannot be negative.", field="target", row=number)
-        cleaned.append(
-            {"metric": metric, "op": op, "target": value, "label": label or default_label(metric, op, value)}
-        )
+        criterion = {"metric": metric, "op": op, "target": value}
+        if metric in IN_USE:
+            criterion["days"] = _days(row, number)
+        criterion["label"] = label or default_label(metric, op, value, criterion.get("days"))
+        cleaned.append(criterion)
     return cleaned
 
 
@@ -237,12 +288,17 @@ def pass_rates(
     return answer_rate, assertion_rate
 
 
-def p95(values: Sequence[float]) -> float | None:
-    """Nearest-rank 95th percentile (no interpolation: it is a value that really occurred)."""
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile (no interpolation: it is a value that really occurred):
+    ``share`` 0.95 gives the value 95 % of the others are at or below."""
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def p95(values: Sequence[float]) -> float | None:
+    return percentile(values, 0.95)
 
 
 def _output_figures(outputs: Sequence[Output]) -> dict[str, float | None]:
@@ -284,8 +340,11 @@ class KpiReport:
         return sum(r.status == MET for r in self.results)
 
 
-def evaluate(engine: Engine, project_id: int, criteria: Sequence[dict[str, Any]]) -> KpiReport:
-    """Each criterion against the latest evaluation and all ratings of the project."""
+def evaluate(
+    engine: Engine, project_id: int, criteria: Sequence[dict[str, Any]], *, in_use: InUseFigures | None = None
+) -> KpiReport:
+    """Each criterion against the latest evaluation and all ratings of the project; in-use
+    criteria against ``in_use(days)`` (``None``: not measured here, "no data yet")."""
     with session_scope(engine) as session:
         evaluation = _latest_evaluation(session, project_id)
         values: dict[str, float | None] = dict.fromkeys(METRICS)
@@ -314,13 +373,20 @@ def evaluate(engine: Engine, project_id: int, criteria: Sequence[dict[str, Any]]
             dict.fromkeys(("avg_rating", "thumbs_up_rate", "rated_answers"), f"{rating_count} ratings")
         )
 
+    windows: dict[int, tuple[Mapping[str, float | None], str]] = {}
     report = []
     for c in criteria:
         metric = c["metric"]
         value = values.get(metric)
+        if metric in IN_USE:
+            days = int(c.get("days") or DEFAULT_DAYS)
+            if in_use is not None and days not in windows:
+                windows[days] = in_use(days)
+            measured, basis[metric] = windows.get(days, ({}, ""))
+            value = measured.get(metric)
         if value is None:
             status = NO_DATA
-            why = _no_data_reason(metric, has_evaluation=evaluation is not None)
+            why = _no_data_reason(metric, has_evaluation=evaluation is not None, days=c.get("days"))
         else:
             status = MET if OPERATORS[c["op"]](value, float(c["target"])) else NOT_MET
             why = basis.get(metric, "")
@@ -334,7 +400,12 @@ def evaluate(engine: Engine, project_id: int, criteria: Sequence[dict[str, Any]]
     )
 
 
-def _no_data_reason(metric: str, *, has_evaluation: bool) -> str:
+def _no_data_reason(metric: str, *, has_evaluation: bool, days: int | None = None) -> str:
+    if metric in IN_USE:
+        return (
+            f"No answers served in use in the last {days or DEFAULT_DAYS} days: applications report them "
+            "through workbench.get_prompt(...).complete() or .record()."
+        )
     if metric in {"pass_rate", "assertion_pass_rate"}:
         if has_evaluation:
             return "The latest evaluation has no assertion results."

@@ -4,8 +4,9 @@ A save never rewrites a version: it adds version N+1. Two people saving the same
 same moment both get their own version, because numbering is serialised per prompt: a write
 lock on the prompt row is taken before the next number is read, and held until the caller's
 transaction ends, so the second save waits for the first instead of reading the same number.
-Labels (production, staging, ...) move between versions; each move is a ``LabelMove`` row and an
-audit event, and a rollback is simply a move back.
+Labels (production, staging, ...) move between releases (a version with its model and settings,
+``prompts.releases``); each move is a ``LabelMove`` row and an audit event, and a rollback is
+simply a move back.
 
 Writes take the caller's ``Session`` and do not commit (``with session_scope(engine) as
 session: versions.save_version(session, ...)``); reads take the engine.
@@ -13,7 +14,6 @@ session: versions.save_version(session, ...)``); reads take the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, func, update
@@ -21,10 +21,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput, NotFound
-from workbench.prompts.templates import Message, PromptTemplate
+from workbench.models.settings import CallSettings
+from workbench.prompts import releases
+from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.lookup import fetch
+from workbench.store.release_tables import Release
 from workbench.store.tables import Label, LabelMove, Project, Prompt, PromptVersion, utcnow
 
 
@@ -208,24 +211,56 @@ def latest_version(engine: Engine, prompt_id: int) -> PromptVersion | None:
 # ---- labels ---------------------------------------------------------------------------------
 
 
+def _release_snapshot(release: Release | None, version: PromptVersion | None) -> dict[str, Any]:
+    """What the audit log keeps of a label's release: version, model and settings."""
+    if release is None or version is None:
+        return {"version_id": None}
+    return {
+        "version_id": version.id,
+        "version_number": version.number,
+        "release_id": release.id,
+        "model": releases.model_text(release.endpoint_name, release.model_name),
+        "settings": dict(release.settings),
+    }
+
+
 def record_label_move(
-    session: Session, prompt: Prompt, name: str, version: PromptVersion, actor: str, note: str, action: str
+    session: Session, prompt: Prompt, name: str, release: Release, actor: str, note: str, action: str
 ) -> Label:
+    """Point label ``name`` at ``release`` (version, model and settings together), keeping the
+    move as a ``LabelMove`` row and an audit event ``action`` (``label.move`` or
+    ``label.rollback``). The move's kind is ``set`` for a label's first assignment, ``rollback``
+    for a rollback or a move to an older version (as the history always read it), else ``move``."""
+    version = fetch(session, PromptVersion, release.version_id)
     label = session.exec(select(Label).where(Label.prompt_id == prompt.id, Label.name == name)).first()
-    before = label.version_id if label else None
+    before = fetch(session, Release, label.release_id) if label else None
+    before_version = fetch(session, PromptVersion, before.version_id) if before else None
     if label is None:
-        label = Label(prompt_id=prompt.id, name=name, version_id=version.id, updated_by=actor)  # type: ignore[arg-type]
+        label = Label(
+            prompt_id=prompt.id, name=name, version_id=version.id, release_id=release.id, updated_by=actor
+        )  # type: ignore[arg-type]
+        kind = "set"
     else:
         label.version_id = version.id  # type: ignore[assignment]
+        label.release_id = release.id  # type: ignore[assignment]
         label.updated_by = actor
         label.updated_at = utcnow()
     session.add(label)
     session.flush()
+    if before_version is None:
+        kind = "set"
+    elif action == "label.rollback" or version.number < before_version.number:
+        kind = "rollback"
+    else:
+        kind = "move"
     session.add(
         LabelMove(
             label_id=label.id,  # type: ignore[arg-type]
-            from_version_id=before,
+            from_version_id=before.version_id if before else None,
             to_version_id=version.id,  # type: ignore[arg-type]
+            from_release_id=before.id if before else None,
+            to_release_id=release.id,  # type: ignore[arg-type]
+            kind=kind,
             moved_by=actor,
             note=note,
         )
@@ -237,32 +272,81 @@ def record_label_move(
         entity_type="label",
         entity_id=label.id,
         project_id=prompt.project_id,
-        before={"label": name, "version_id": before},
-        after={"label": name, "version_id": version.id, "version_number": version.number},
+        before={"label": name, **_release_snapshot(before, before_version)},
+        after={"label": name, **_release_snapshot(release, version)},
         detail=note,
     )
     return label
 
 
-def set_label(session: Session, *, version_id: int, name: str, actor: str, note: str = "") -> Label:
-    """Point label ``name`` of the version's prompt at ``version_id`` (creating the label)."""
+def set_label(
+    session: Session,
+    *,
+    version_id: int,
+    name: str,
+    actor: str,
+    note: str = "",
+    model: releases.ReleaseModel | None = None,
+    settings: CallSettings | None = None,
+) -> Label:
+    """Point label ``name`` of the version's prompt (creating the label) at the release of
+    ``version_id`` on ``model`` (``None``: the caller chooses) with ``settings`` (``None``: the
+    version's own)."""
     name = name.strip()
     if not name:
         raise InvalidInput("A label needs a name, e.g. production or staging.", field="label")
     version = fetch(session, PromptVersion, version_id)
     prompt = fetch(session, Prompt, version.prompt_id)
-    return record_label_move(session, prompt, name, version, actor, note, "label.move")
+    release = releases.release_for(session, version, model=model, settings=settings, actor=actor)
+    return record_label_move(session, prompt, name, release, actor, note, "label.move")
+
+
+def past_releases(session: Session, label: Label) -> list[Release]:
+    """The releases ``label`` served before its current one, most recent first, each once."""
+    moves = session.exec(
+        select(LabelMove.to_release_id)
+        .where(LabelMove.label_id == label.id)
+        .order_by(col(LabelMove.id).desc())
+    )
+    seen: dict[int, None] = {}
+    for release_id in moves:
+        if release_id != label.release_id:
+            seen.setdefault(release_id)
+    return [fetch(session, Release, release_id) for release_id in seen]
 
 
 def rollback_label(
-    session: Session, *, prompt_id: int, name: str, to_version_id: int, actor: str, note: str = ""
+    session: Session,
+    *,
+    prompt_id: int,
+    name: str,
+    actor: str,
+    to_version_id: int | None = None,
+    to_release_id: int | None = None,
+    note: str = "",
 ) -> Label:
-    """Move a label back to an older version; versions themselves are untouched."""
-    version = session.get(PromptVersion, to_version_id)
-    if version is None or version.prompt_id != prompt_id:
-        raise NotFound(f"Version {to_version_id} is not a version of this prompt.")
+    """Move a label back: to release ``to_release_id``, or to the release it last served with
+    version ``to_version_id`` (that version on the label's current model and with its own
+    settings, if it never served it). Versions and releases themselves are untouched."""
     prompt = fetch(session, Prompt, prompt_id)
-    return record_label_move(session, prompt, name, version, actor, note or "rollback", "label.rollback")
+    label = session.exec(select(Label).where(Label.prompt_id == prompt_id, Label.name == name)).first()
+    if to_release_id is not None:
+        release = session.get(Release, to_release_id)
+        if release is None or release.prompt_id != prompt_id:
+            raise NotFound(f"Release {to_release_id} is not a release of this prompt.")
+    else:
+        version = session.get(PromptVersion, to_version_id) if to_version_id is not None else None
+        if version is None or version.prompt_id != prompt_id:
+            raise NotFound(f"Version {to_version_id} is not a version of this prompt.")
+        earlier = [r for r in past_releases(session, label) if r.version_id == version.id] if label else []
+        current = fetch(session, Release, label.release_id) if label else None
+        model = releases.model_of(current) if current else None
+        release = (
+            earlier[0]
+            if earlier
+            else releases.release_for(session, version, model=model, settings=None, actor=actor)
+        )
+    return record_label_move(session, prompt, name, release, actor, note or "rollback", "label.rollback")
 
 
 def labels_for_prompt(engine: Engine, prompt_id: int) -> list[Label]:
@@ -275,84 +359,3 @@ def label_history(engine: Engine, label_id: int) -> list[LabelMove]:
     with session_scope(engine) as session:
         query = select(LabelMove).where(LabelMove.label_id == label_id).order_by(col(LabelMove.id))
         return list(session.exec(query))
-
-
-# ---- the Python API for applications ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PromptRelease:
-    """A prompt version as an application uses it: ``get_prompt(...).render(**variables)``."""
-
-    name: str
-    version: int
-    version_id: int
-    label: str | None
-    system_template: str
-    user_template: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def template(self) -> PromptTemplate:
-        return PromptTemplate(system=self.system_template, user=self.user_template)
-
-    @property
-    def variables(self) -> list[str]:
-        return self.template.variables()
-
-    def render(self, **variables: Any) -> list[Message]:
-        return self.template.render(variables)
-
-
-def resolve_release(
-    engine: Engine,
-    name: str,
-    *,
-    label: str | None = "production",
-    version: int | None = None,
-    project: str | None = None,
-) -> PromptRelease:
-    """Find prompt ``name`` (in ``project`` when given) at ``version`` or at ``label``."""
-    with session_scope(engine) as session:
-        query = select(Prompt).where(Prompt.name == name)
-        if project is not None:
-            query = query.join(Project, col(Project.id) == Prompt.project_id).where(Project.name == project)
-        prompts = list(session.exec(query))
-        if not prompts:
-            raise NotFound(f"No prompt named '{name}'" + (f" in project '{project}'." if project else "."))
-        if len(prompts) > 1:
-            raise InvalidInput(
-                f"Several projects have a prompt named '{name}'; pass project=... to choose one.",
-                field="project",
-            )
-        prompt = prompts[0]
-        if version is not None:
-            row = session.exec(
-                select(PromptVersion).where(
-                    PromptVersion.prompt_id == prompt.id, PromptVersion.number == version
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"Prompt '{name}' has no version {version}.")
-            used_label = None
-        else:
-            if label is None:
-                raise InvalidInput("Give a label or a version number.", field="label")
-            found = session.exec(
-                select(Label).where(Label.prompt_id == prompt.id, Label.name == label)
-            ).first()
-            if found is None:
-                names = [lb.name for lb in session.exec(select(Label).where(Label.prompt_id == prompt.id))]
-                known = ", ".join(sorted(names)) or "none yet"
-                raise NotFound(f"Prompt '{name}' has no label '{label}' (labels: {known}).")
-            row = fetch(session, PromptVersion, found.version_id)
-            used_label = label
-        return PromptRelease(
-            name=prompt.name,
-            version=row.number,
-            version_id=row.id,  # type: ignore[arg-type]
-            label=used_label,
-            system_template=row.system_template,
-            user_template=row.user_template,
-            params=dict(row.params or {}),
-        )

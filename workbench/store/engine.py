@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
@@ -28,7 +28,7 @@ from workbench.errors import ConfigError
 
 # Imported for their side effects: every table on SQLModel.metadata, and the listener that
 # cleans every row's text before it is written (store.cleaning).
-from workbench.store import cleaning, tables  # noqa: F401
+from workbench.store import cleaning, release_tables, tables  # noqa: F401
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -136,15 +136,45 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _foreign_keys(conn: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement (it only changes outside a transaction).
+
+    A migration that changes a column on SQLite rebuilds the table (copy, drop, rename); with
+    enforcement on, dropping a table that other rows reference fails. SQLite's own procedure
+    for schema changes is to switch it off around them and check the references afterwards."""
+    conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    conn.commit()
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise ConfigError(
+            f"The migration left {len(broken)} rows pointing at rows that do not exist (in {tables}); "
+            "nothing was changed. Report this with the database's backup."
+        )
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``. Each migration runs in its own transaction."""
     from alembic import command
 
     cfg = alembic_config(engine)
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                _foreign_keys(conn, on=False)
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+                    if sqlite:
+                        _check_foreign_keys(conn)
+            finally:
+                if sqlite:
+                    _foreign_keys(conn, on=True)
     except OperationalError as exc:
         raise ConfigError(
             f"Could not open or migrate the database at {engine.url.render_as_string(hide_password=True)}: "
@@ -168,6 +198,13 @@ def open_database(url: str) -> Engine:
     if head is None or stored_revision(engine) != head:
         migrate(engine)
     return engine
+
+
+@lru_cache(maxsize=8)
+def shared_database(url: str) -> Engine:
+    """``open_database(url)`` once per process: what applications use through
+    ``workbench.get_prompt`` and the monitor, so a thousand calls share one pool."""
+    return open_database(url)
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 Design rules that the rest of the code relies on:
 
 - Prompt versions are immutable: nothing ever updates a ``PromptVersion`` row. A ``Label``
-  points at a version and every move is kept in ``LabelMove``.
+  points at a release (a version with its model and settings, ``release_tables.Release``) and
+  every move is kept in ``LabelMove``.
 - No table holds an API key. An ``Endpoint`` stores the *name* of the environment variable
   that holds its key, never the key.
 - An ``Output`` keeps a snapshot of what was sent (rendered messages, parameters, provider and
@@ -104,7 +105,11 @@ class PromptVersion(SQLModel, table=True):
 
 
 class Label(SQLModel, table=True):
-    """A movable name (production, staging, ...) pointing at one version of a prompt."""
+    """A movable name (production, staging, ...) pointing at one release of a prompt.
+
+    ``version_id`` repeats the release's version so the many readers that only need the
+    template (library, exports, evaluations by label) need no join; only
+    ``versions.record_label_move`` writes either column, always both together."""
 
     __table_args__ = (UniqueConstraint("prompt_id", "name", name="uq_label_prompt_name"),)
 
@@ -112,12 +117,17 @@ class Label(SQLModel, table=True):
     prompt_id: int = Field(foreign_key="prompt.id", index=True)
     name: str = Field(max_length=100)
     version_id: int = Field(foreign_key="prompt_version.id", index=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
     updated_by: str = ""
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+LABEL_MOVE_KINDS = ("set", "move", "rollback")
+
+
 class LabelMove(SQLModel, table=True):
-    """History of a label: every assignment, including the first and every rollback."""
+    """History of a label: every assignment, including the first and every rollback. The
+    version columns repeat the releases' versions (see ``Label``)."""
 
     __tablename__ = "label_move"
 
@@ -125,6 +135,9 @@ class LabelMove(SQLModel, table=True):
     label_id: int = Field(foreign_key="label.id", index=True)
     from_version_id: int | None = Field(default=None, foreign_key="prompt_version.id")
     to_version_id: int = Field(foreign_key="prompt_version.id")
+    from_release_id: int | None = Field(default=None, foreign_key="release.id")
+    to_release_id: int = Field(foreign_key="release.id")
+    kind: str = Field(default="move", max_length=20)  # set | move | rollback
     moved_by: str = ""
     moved_at: datetime = Field(default_factory=utcnow)
     note: str = ""
@@ -170,7 +183,7 @@ class Run(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_version_id: int | None = Field(default=None, foreign_key="prompt_version.id", index=True)
     evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
-    kind: str = Field(default="compare", max_length=20)  # compare | eval | optimize | improve | judge
+    kind: str = Field(default="compare", max_length=20)  # compare | eval | optimize | improve | judge | app
     status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed | interrupted
     settings: dict[str, Any] = _json(dict)
     created_by: str = ""

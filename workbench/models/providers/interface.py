@@ -116,7 +116,9 @@ class Provider(ABC):
 
     @classmethod
     def load_sdk(cls) -> None:
-        """Import the SDK (seconds for some), so building the first client costs nothing."""
+        """Import the SDK (seconds for some) now rather than inside the first call, so building the
+        first client costs nothing and a caller that times its calls (an application's
+        monitoring) does not count it."""
         if cls.sdk_module is not None:
             importlib.import_module(cls.sdk_module)
 

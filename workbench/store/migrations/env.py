@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from workbench.store import tables  # noqa: F401  (fills SQLModel.metadata)
+from workbench.store import release_tables, tables  # noqa: F401  (fills SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata

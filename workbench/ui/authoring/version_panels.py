@@ -1,5 +1,5 @@
-"""The Versions page's panels: the history with what raters said (per version and per model),
-and the label moves (move, roll back) with their role check.
+"""The Versions page's history: what raters said per version and per model, and the trend.
+Labels (move, roll back, their history) are ``label_panels``.
 
 Ratings come from ``workbench.judging.feedback`` through ``history.version_history`` (per version) and
 ``feedback.version_feedback(per_model=True)``, so the figures match the Feedback page.
@@ -7,20 +7,16 @@ Ratings come from ``workbench.judging.feedback`` through ``history.version_histo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.insights import version_history as history
-from workbench.insights.version_history import LabelState, VersionRow
+from workbench.insights.version_history import VersionRow
 from workbench.judging import feedback
-from workbench.store.engine import session_scope
 from workbench.ui.rating.charts import score_columns
-from workbench.ui.shell import auth, state
-from workbench.ui.shell.safe_markdown import safe_markdown
 
 
 def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) -> None:
@@ -70,104 +66,3 @@ def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) ->
         )
         chart.update_layout(xaxis_title="Version", yaxis_title="Average rating", height=260, margin={"t": 10})
         st.plotly_chart(chart, width="stretch")
-
-
-LABEL_FLASH = "versions_label_flash"
-PROMPT_KEY = "w_versions_prompt"  # the Versions page's prompt picker
-MOVE_LABEL, MOVE_TARGET = "versions_move_label", "versions_move_target"
-ASKED_MOVE = "versions_asked_move"  # (prompt id, version id, label) another page asked to move
-
-
-def ask_to_move(prompt_id: int, version_id: int, label: str = "production") -> None:
-    """Have the Versions page open on ``prompt_id`` with "Move a label" set to point ``label`` at
-    ``version_id``; the person still presses Move label (and needs the right to)."""
-    st.session_state[ASKED_MOVE] = (prompt_id, version_id, label)
-
-
-def take_asked_move() -> None:
-    """Fill the Versions page's pickers with what another page asked for (call before them)."""
-    asked = st.session_state.pop(ASKED_MOVE, None)
-    if asked is None:
-        return
-    prompt_id, version_id, label = asked
-    state.set_active_prompt(prompt_id)
-    st.session_state[PROMPT_KEY] = prompt_id
-    st.session_state[MOVE_LABEL] = label
-    st.session_state[MOVE_TARGET] = version_id
-
-
-def _move(
-    engine: Engine, project_id: int, ids: list[int], labels: Sequence[LabelState], label_of: Callable
-) -> None:
-    st.markdown("**Move a label**")
-    known = sorted({lb.name for lb in labels} | {"production", "staging"})
-    name = st.selectbox("Label", [*known, "New label…"], key=MOVE_LABEL)
-    if name == "New label…":
-        name = st.text_input("New label name", key="versions_new_label", placeholder="e.g. canary")
-    target = st.selectbox("Point it at", ids, format_func=label_of, key=MOVE_TARGET)
-    note = st.text_input("Why (optional)", key="versions_move_note")
-    if st.button("Move label", key="versions_move", icon=":material/label:") and auth.allowed(
-        "label.move", project_id
-    ):
-        with session_scope(engine) as session:
-            history.move_label(session, version_id=target, name=name, actor=state.user_name(), note=note)
-        del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
-        st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)}."
-        st.rerun()
-
-
-def _roll_back(
-    engine: Engine,
-    project_id: int,
-    prompt_id: int,
-    numbers: dict[int, int],
-    labels: Sequence[LabelState],
-    label_of: Callable,
-) -> None:
-    st.markdown("**Roll back**")
-    if not labels:
-        st.caption("No label yet: move one first.")
-        return
-    chosen = st.selectbox("Label", [lb.name for lb in labels], key="versions_back_label")
-    current = next(lb for lb in labels if lb.name == chosen)
-    older = [i for i in numbers if numbers[i] < current.version_number]
-    if not older:
-        st.caption(f"'{chosen}' already points at the oldest version.")
-        return
-    default = older.index(current.previous_version_id) if current.previous_version_id in older else 0
-    to = st.selectbox(
-        "Back to",
-        older,
-        index=default,
-        format_func=label_of,
-        key=f"versions_back_to_{chosen}_{current.version_number}",
-    )
-    if st.button(f"Roll {chosen} back", key="versions_back", icon=":material/undo:") and auth.allowed(
-        "label.move", project_id
-    ):
-        with session_scope(engine) as session:
-            history.roll_back(
-                session, prompt_id=prompt_id, name=chosen, to_version_id=to, actor=state.user_name()
-            )
-        st.session_state[LABEL_FLASH] = f"'{chosen}' rolled back to {label_of(to)}; no version was changed."
-        st.rerun()
-
-
-def label_panels(
-    engine: Engine, project_id: int, prompt_id: int, numbers: dict[int, int], label_of: Callable[[int], str]
-) -> None:
-    """Where each label points, then "Move a label" and "Roll back" side by side (admins only
-    when sign-in is on: the issue gives labels to admins)."""
-    labels = history.label_states(engine, prompt_id)
-    flash = st.session_state.pop(LABEL_FLASH, None)
-    if flash:
-        st.success(flash, icon=":material/check_circle:")
-    for label in labels:
-        st.markdown(
-            f"`{label.name}` → **v{label.version_number}** · moved by {safe_markdown(label.updated_by or '—')}"
-        )
-    move, back = st.columns(2, gap="large")
-    with move, st.container(border=True):
-        _move(engine, project_id, list(numbers), labels, label_of)
-    with back, st.container(border=True):
-        _roll_back(engine, project_id, prompt_id, numbers, labels, label_of)

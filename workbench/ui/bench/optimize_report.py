@@ -9,7 +9,7 @@ import streamlit as st
 
 from workbench.improve.optimization_report import SHARE_NAMES, OptimizationReport
 from workbench.models.pricing import money
-from workbench.ui.authoring import version_panels
+from workbench.ui.authoring import label_panels
 from workbench.ui.authoring.diff_view import show_template_diff
 from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.page import literal
@@ -31,7 +31,7 @@ def verdict(report: OptimizationReport) -> None:
             key=f"optimize_promote_{run.id}",
             help="Opens Versions with 'production' set to point at this version; you press Move label there.",
         ):
-            version_panels.ask_to_move(run.prompt_id, run.saved_version_id, "production")  # type: ignore[arg-type]
+            label_panels.ask_to_move(run.prompt_id, run.saved_version_id, "production")  # type: ignore[arg-type]
             st.switch_page(page_script("pages/versions.py"))
     elif run.outcome == "failed":
         st.error(text, icon=":material/error:")

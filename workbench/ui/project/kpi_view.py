@@ -1,4 +1,5 @@
-"""The project dashboard: each KPI against the latest evaluation and ratings, met or not."""
+"""The project dashboard: each KPI against the latest evaluation, the ratings and the answers in
+use (the monitor's figures over the KPI's days), met or not."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
+from workbench.monitor import figures
 from workbench.projects import kpis
 from workbench.store.tables import Project
 
@@ -71,14 +73,22 @@ def dashboard(engine: Engine, project: Project) -> None:
     if not criteria:
         st.info("No success criteria yet. Add measurable KPIs under **Success criteria** below.")
         return
-    report = kpis.evaluate(engine, project.id, criteria)  # type: ignore[arg-type]
+    project_id: int = project.id  # type: ignore[assignment]
+    report = kpis.evaluate(
+        engine, project_id, criteria, in_use=lambda days: figures.in_use_figures(engine, project_id, days)
+    )
     source = (
         f"latest evaluation **{report.evaluation_name or 'unnamed'}** of {report.evaluation_at:%Y-%m-%d %H:%M} UTC"
         if report.evaluation_at
         else "no bench evaluation yet"
     )
+    in_use = (
+        " · answers in use over each KPI's days"
+        if any(r.metric in kpis.IN_USE for r in report.results)
+        else ""
+    )
     st.markdown(
-        f"**{report.met} of {len(report.results)} KPIs met** · {source} · all ratings of this project"
+        f"**{report.met} of {len(report.results)} KPIs met** · {source} · all ratings of this project{in_use}"
     )
     columns = st.columns(min(4, len(report.results)))
     for i, result in enumerate(report.results):

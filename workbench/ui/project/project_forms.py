@@ -70,16 +70,16 @@ def use_case(engine: Engine, project: Project) -> None:
 
 
 def _criteria_frame(project: Project) -> pd.DataFrame:
-    rows = [
-        {k: c.get(k) for k in ("metric", "op", "target", "label")} for c in project.success_criteria or []
-    ]
-    return pd.DataFrame(rows, columns=["metric", "op", "target", "label"]).astype({"target": "float"})
+    columns = ["metric", "op", "target", "days", "label"]
+    rows = [{k: c.get(k) for k in columns} for c in project.success_criteria or []]
+    return pd.DataFrame(rows, columns=columns).astype({"target": "float", "days": "Int64"})
 
 
 def success_criteria(engine: Engine, project: Project) -> None:
     st.caption(
         "Measurable success criteria: pick a metric, an operator and a target. Shares are written "
-        "as fractions (0.95 = 95%), costs in US dollars, latency in milliseconds."
+        "as fractions (0.95 = 95%), costs in US dollars, latency in milliseconds. Metrics in use "
+        "(in_use_…) are measured on the answers applications served over the last Days days."
     )
     edited = st.data_editor(
         _criteria_frame(project),
@@ -90,6 +90,13 @@ def success_criteria(engine: Engine, project: Project) -> None:
             "metric": st.column_config.SelectboxColumn("Metric", options=list(kpis.METRICS)),
             "op": st.column_config.SelectboxColumn("Operator", options=list(kpis.OPERATORS)),
             "target": st.column_config.NumberColumn("Target", format="%.4g"),
+            "days": st.column_config.NumberColumn(
+                "Days",
+                min_value=1,
+                max_value=kpis.MAX_DAYS,
+                step=1,
+                help=f"For metrics in use (in_use_…): over how many past days (default {kpis.DEFAULT_DAYS}).",
+            ),
             "label": st.column_config.TextColumn("Label (optional)", width="large"),
         },
     )

@@ -119,6 +119,13 @@ PAGES: tuple[PageSpec, ...] = (
         section="Test",
     ),
     PageSpec(
+        "pages/monitor.py",
+        "Monitor",
+        ":material/speed:",
+        "The prompt in use: answers served, speed, cost and what end users thought, per release and day; did the last swap help, and roll it back if not.",
+        section="Test",
+    ),
+    PageSpec(
         "pages/library.py",
         "Library",
         ":material/library_books:",

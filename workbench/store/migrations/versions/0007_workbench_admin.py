@@ -1,7 +1,7 @@
 """workbench_admin: a workbench-wide admin role; endpoint.key_confirmed_for: trust in a key
 
 Revision ID: 0007_workbench_admin
-Revises: 0005_optimization
+Revises: 0006_releases
 Create Date: 2026-12-02 15:00:00
 
 Global settings (endpoints and keys, the sign-in switch, who administers the workbench) were
@@ -21,7 +21,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007_workbench_admin"
-down_revision: str | None = "0005_optimization"
+down_revision: str | None = "0006_releases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
