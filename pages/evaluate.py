@@ -37,7 +37,7 @@ with shows_errors():
         if not stored:
             st.info("This prompt has no test cases yet: add questions with known answers on the Bench page.")
         else:
-            chosen = eval_form.evaluation_inputs(engine, prompt_id, stored)
+            chosen = eval_form.evaluation_inputs(engine, project_id, prompt_id, stored)
             if chosen.problem:
                 st.caption(chosen.problem)
             if st.button(

@@ -83,11 +83,9 @@ def test_an_internal_project_warns_and_sends_only_redacted_text(
     at = open_compare(app, db, "Customer service replies")
     prompt = next(p for p in versions.list_prompts(db) if p.name == "Late order reply")
     version = versions.latest_version(db, prompt.id)
-    at.session_state[f"compare_rows_{version.id}"] = {  # type: ignore[union-attr]
-        "edited_rows": {0: {"status": f"delayed; the customer {EMAIL} (+44 20 7946 0958) asked twice"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    at.text_input(key=f"compare_cell_{version.id}_0_status").input(  # type: ignore[union-attr]
+        f"delayed; the customer {EMAIL} (+44 20 7946 0958) asked twice"
+    )
     chosen = [model_id(db, "Local fake server", m) for m in ("fake-large", "fake-small")]
     at.multiselect(key="compare_models").set_value(chosen).run()
     at.button(key="compare_run").click().run()

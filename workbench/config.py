@@ -18,6 +18,7 @@ class Settings:
     home: Path
     database_url: str
     seed_demo: bool
+    local_models: bool = True  # serve the demo's "Local fake server" models inside the app
 
 
 def _truthy(value: str | None, default: bool) -> bool:
@@ -35,4 +36,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("WORKBENCH_HOME") or Path.cwd() / "data").expanduser().resolve()
     url = env.get("WORKBENCH_DATABASE_URL") or f"sqlite:///{home / DEFAULT_DB_FILENAME}"
-    return Settings(home=home, database_url=url, seed_demo=_truthy(env.get("WORKBENCH_SEED_DEMO"), True))
+    return Settings(
+        home=home,
+        database_url=url,
+        seed_demo=_truthy(env.get("WORKBENCH_SEED_DEMO"), True),
+        local_models=_truthy(env.get("WORKBENCH_LOCAL_MODELS"), True),
+    )

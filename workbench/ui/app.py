@@ -7,7 +7,7 @@ beside ``pages/``: see ``workbench.ui.shell.nav`` for why.
 import streamlit as st
 
 from workbench.errors import WorkbenchError
-from workbench.ui.shell import auth, identity, kept, sidebar
+from workbench.ui.shell import auth, identity, kept, local_models, sidebar
 from workbench.ui.shell.nav import PAGES
 from workbench.ui.shell.resources import get_engine
 
@@ -20,6 +20,7 @@ except WorkbenchError as exc:
     st.stop()
 
 auth.gate(engine)  # with sign-in switched on, a visitor who has not signed in sees only the sign-in
+local_models.ensure(engine)  # the demo's offline models answer with no keys and nothing else running
 sections: dict[str, list] = {}
 for page in PAGES:
     sections.setdefault(page.section, []).append(

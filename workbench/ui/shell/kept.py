@@ -8,6 +8,7 @@ the person discards the work).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
@@ -21,6 +22,12 @@ from workbench.ui.shell.resources import get_engine
 MEMO = "kept_memo"  # key -> the data as last written or read (None: nothing kept)
 
 
+def _plain(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A deep copy as the database gives it back (JSON), so a list changed in place by the
+    caller later still differs from what was kept."""
+    return None if data is None else json.loads(json.dumps(data))
+
+
 def _memo() -> dict[str, Any]:
     memo: dict[str, Any] = st.session_state.setdefault(MEMO, {})
     return memo
@@ -31,17 +38,17 @@ def recall(key: str) -> dict[str, Any] | None:
     memo = _memo()
     if key not in memo:
         memo[key] = personal_drafts.read(get_engine(), owner(), key)
-    found = memo[key]
-    return dict(found) if found is not None else None
+    return _plain(memo[key])
 
 
 def keep(key: str, data: dict[str, Any]) -> None:
     """Store ``data`` under ``key`` for this person unless it is already what is kept."""
-    if recall(key) == data:
+    plain = _plain(data)
+    if recall(key) == plain:
         return
     with session_scope(get_engine()) as session:
-        personal_drafts.keep(session, owner(), key, data)
-    _memo()[key] = dict(data)
+        personal_drafts.keep(session, owner(), key, plain)  # type: ignore[arg-type]
+    _memo()[key] = plain
 
 
 def forget(key: str) -> None:
