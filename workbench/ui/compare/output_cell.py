@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
@@ -48,15 +49,38 @@ def plain(text: str) -> str:
     return text.replace("$", "\\$")
 
 
-def money(value: float | None) -> str:
+def _rounded(value: float) -> Decimal:
+    """An amount as a person reads it: cents from a cent up, two significant digits below."""
+    if value == 0:
+        return Decimal(0)
+    if value >= 0.01:
+        return Decimal(f"{value:.2f}")
+    return Decimal(f"{value:.{max(2, 1 - math.floor(math.log10(value)))}f}")
+
+
+def money(value: float | Decimal | None) -> str:
     """Dollars with two significant digits below a cent ($0.00024), cents above ($1.25)."""
     if value is None:
         return "cost n/a"
-    if value == 0:
-        return "$0"
-    if value >= 0.01:
-        return f"${value:.2f}"
-    return f"${value:.{max(2, 1 - math.floor(math.log10(value)))}f}"
+    amount = value if isinstance(value, Decimal) else _rounded(value)
+    return "$0" if amount == 0 else f"${amount:f}"
+
+
+def cost_shown(view: CellView) -> Decimal | None:
+    """The cost a cell shows, rounded as shown: what the answer cost now (a reused answer cost
+    nothing new); ``None`` when the cell shows no cost (a failed call, a blind cell)."""
+    measured = (view.latency_ms, view.ttft_ms, view.tokens_in, view.tokens_out)
+    if view.status not in ("ok", "incomplete") or all(m is None for m in measured):
+        return None
+    if view.cache_hit:
+        return Decimal(0)
+    return None if view.cost_usd is None else _rounded(view.cost_usd)
+
+
+def total_shown(views: Sequence[CellView]) -> str:
+    """The sum of the costs the cells show, to the last digit shown: a total that equals its cells."""
+    amounts = [c for c in (cost_shown(v) for v in views) if c is not None]
+    return money(sum(amounts, Decimal(0))) if amounts else "—"
 
 
 def figures(view: CellView) -> str:
@@ -71,7 +95,8 @@ def figures(view: CellView) -> str:
         tokens_out = "?" if view.tokens_out is None else view.tokens_out
         parts.append(f"tokens {tokens_in} in / {tokens_out} out")
     if view.status in ("ok", "incomplete") and parts:  # nothing measured (a blind cell): no cost either
-        parts.append(money(view.cost_usd))
+        cost = cost_shown(view)
+        parts.append(f"{money(cost)} new cost (reused)" if view.cache_hit else money(cost))
     if view.finish_reason:
         parts.append(f"finish: {FINISH.get(view.finish_reason, view.finish_reason)}")
     return " · ".join(parts)
