@@ -37,6 +37,8 @@ class EvaluationLine:
         who = f" · {self.created_by}" if self.created_by else ""
         if self.status == "running":
             result = "running…"
+        elif self.pass_rate is None and self.total:
+            result = f"failed: none of the {self.total} calls answered"
         elif self.pass_rate is None:
             result = f"{self.status}, no answers"
         else:

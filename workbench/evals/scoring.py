@@ -354,10 +354,13 @@ def summary(frame: pd.DataFrame) -> dict[str, Any]:
                     "pass_rate": round(float(values.mean()), 4),
                 }
             )
+    answered = int((frame.status == "ok").sum()) if total else 0
     return {
-        "pass_rate": round(passed / total, 4) if total else None,
+        # No call answered: nothing was checked, so there is no pass rate (not 0 %).
+        "pass_rate": round(passed / total, 4) if answered else None,
         "passed": passed,
         "total": total,
+        "answered": answered,
         "cells": cells,
         "regressions": len(regressions(frame)),
     }

@@ -167,6 +167,8 @@ class RunSummary:
         done = "running…" if self.status == "running" else f"{self.outputs} answers{failed}"
         if self.status == "cancelled":
             done += " (cancelled)"
+        elif self.status == "failed" or (self.outputs and self.errors == self.outputs):
+            done = f"failed: none of the {self.outputs} calls answered"
         return f"#{self.id} · {when}{who} · {done} · {', '.join(self.models)}"
 
 

@@ -93,6 +93,13 @@ def say_how_it_ended() -> None:
     evaluation_id, phase, error = ended
     if error:
         st.error(f"Evaluation #{evaluation_id}: {literal(error)}", icon=":material/error:")
+    elif phase == "failed":
+        st.error(
+            f"Evaluation #{evaluation_id} failed: no call returned an answer, so nothing was checked. "
+            "It has no pass rate and is left out of the Library and Insights; the Cases tab says why "
+            "each call failed.",
+            icon=":material/error:",
+        )
     elif phase == "cancelled":
         st.warning(
             f"Evaluation #{evaluation_id} was cancelled: the answers that came back are checked below.",

@@ -54,6 +54,14 @@ def heatmap(matrix: pd.DataFrame, title: str, *, change: bool = False) -> None:
 
 def figures(report: EvaluationReport) -> None:
     summary = report.summary
+    if summary["total"] and not summary.get("answered", summary["total"]):
+        st.error(
+            f"Failed: none of the {summary['total']} calls returned an answer, so nothing was checked. "
+            "This evaluation has no pass rate and is left out of the Library and Insights. The Cases "
+            "tab says why each call failed.",
+            icon=":material/error:",
+        )
+        return
     target = report.config.min_pass_rate
     cells = summary["cells"]
     best = max(cells, key=lambda c: c["pass_rate"]) if cells else None
