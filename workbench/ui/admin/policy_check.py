@@ -41,6 +41,14 @@ from workbench.ui.shell.page import literal
 REDACT, AS_IS = "redacted", "as_is"
 
 
+def rules_of(engine: Engine, project_id: int) -> str:
+    """The project's data rules as a fingerprint: a request waiting for a choice (redact or not)
+    holds only while they stay the same, so a rule change never starts it by itself."""
+    project = project_records.get_project(engine, project_id)
+    rules = [getattr(project, k) for k in ("sensitivity", "allowed_providers", "pii_names")]
+    return hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _fingerprint(project: object, endpoint: Recipient, requests: Sequence[Sequence[Message]]) -> str:
     payload = {
         "endpoint": [endpoint.name, endpoint.provider],
@@ -89,9 +97,11 @@ def send_gate(
     requests: Sequence[Sequence[Message]],
     key: str,
 ) -> list[list[Message]] | None:
-    """Render the policy decision; return the requests that may be sent now, or ``None``."""
+    """Render the policy decision; return the requests that may be sent now, or ``None``
+    (``blocked(key)`` then says whether the policy refuses them, or waits for a choice)."""
     project = project_records.get_project(engine, project_id)
     decision = data_policy.check_outbound(project, endpoint, requests)
+    st.session_state[f"{key}:outcome"] = (decision.blocked and not decision.can_redact, decision.reason)
     if decision.allowed:
         return [list(r) for r in requests]
     fingerprint = _fingerprint(project, endpoint, requests)
@@ -134,22 +144,33 @@ def send_gate(
     return None
 
 
+def blocked(*keys: str) -> list[str]:
+    """The reasons of the gates (by ``key``, as last drawn) that the policy blocks outright (no
+    redaction would let them through): a request they held must be dropped, so it can never
+    start by itself once the rules change."""
+    found = [st.session_state.get(f"{key}:outcome") for key in keys]
+    return [reason for outcome in found if outcome and outcome[0] for reason in [outcome[1]]]
+
+
 def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: str) -> list[Cell] | None:
     """``send_gate`` for a whole run: one check per endpoint the cells would call. Returns the
     cells with the messages that may be sent fixed on them (redacted where the person chose
     that), or ``None`` while any endpoint is blocked or waiting for a choice."""
     settled: dict[str, list[Message]] = {}
     waiting = False
+    keys = []
     for group in plan.outbound(engine, cells):
+        keys.append(f"{key}:{group.endpoint.name}")
         ready = send_gate(
             engine,
             project_id=project_id,
             endpoint=group.endpoint,
             requests=group.messages,
-            key=f"{key}:{group.endpoint.name}",
+            key=keys[-1],
         )
         if ready is None:
             waiting = True
         else:
             settled.update(zip(group.keys, ready, strict=True))
+    st.session_state[f"{key}:gates"] = keys  # for ``blocked(*...)`` after the call
     return None if waiting else plan.with_messages(cells, settled)

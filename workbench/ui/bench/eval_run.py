@@ -16,20 +16,35 @@ from sqlalchemy import Engine
 
 from workbench.evals import matrix, outbound
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.ui.admin.policy_check import send_gate
+from workbench.ui.admin.policy_check import blocked, rules_of, send_gate
 from workbench.ui.shell import state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal
 
-PENDING = "evaluate_pending"  # the config (JSON) waiting for the data-policy gate
+PENDING = "evaluate_pending"  # (config JSON, data rules) waiting for the data-policy gate
 LIVE = "evaluate_live"  # the EvaluationProgress being followed
 SHOWN = "evaluate_shown"  # the evaluation the results section shows
 ENDED = "evaluate_ended"  # what to say once it is over
+BLOCKED = "evaluate_blocked"  # why the last request was refused (it was dropped, not kept)
 POLL_S = 0.15
 
 
-def request(config: EvaluationConfig) -> None:
-    st.session_state[PENDING] = config.to_json()
+def request(engine: Engine, project_id: int, config: EvaluationConfig) -> None:
+    """Run ``config`` once the data policy lets it go; it holds only under today's data rules."""
+    st.session_state.pop(BLOCKED, None)
+    st.session_state[PENDING] = (config.to_json(), rules_of(engine, project_id))
+
+
+def _say_blocked() -> None:
+    """A blocked request is dropped, never kept waiting: it must not start by itself later,
+    when someone changes the data rules. What blocked it stays in view until the next request."""
+    for reason in st.session_state.get(BLOCKED) or []:
+        st.error(f"Blocked: {literal(reason)}", icon=":material/lock:")
+    if st.session_state.get(BLOCKED):
+        st.caption(
+            "Nothing was sent, and nothing will be sent by itself. Once the project's data rules or the "
+            "chosen models allow it, click Run evaluation again."
+        )
 
 
 def running() -> matrix.EvaluationProgress | None:
@@ -40,23 +55,28 @@ def running() -> matrix.EvaluationProgress | None:
 def start_when_allowed(engine: Engine, project_id: int) -> None:
     """While a run is requested: show the policy's verdict for each endpoint it would call,
     and start it once every one allows it (redacting the cases' values if so chosen)."""
-    data = st.session_state.get(PENDING)
-    if not data:
+    pending = st.session_state.get(PENDING)
+    if pending and pending[1] != rules_of(engine, project_id):
+        del st.session_state[PENDING]  # the rules changed while it waited: it never starts by itself
+        st.session_state[BLOCKED] = ["The project's data rules changed since Run evaluation was clicked."]
+    if not st.session_state.get(PENDING):
+        _say_blocked()
         return
-    config = EvaluationConfig.from_json(data)
-    ready, redact = True, False
+    config = EvaluationConfig.from_json(pending[0])
+    ready, redact, keys = True, False, []
     for target, requests in outbound.requests_by_destination(engine, config).items():
-        sent = send_gate(
-            engine,
-            project_id=project_id,
-            endpoint=target,
-            requests=requests,
-            key=f"evaluate_gate:{target.name}",
-        )
+        keys.append(f"evaluate_gate:{target.name}")
+        sent = send_gate(engine, project_id=project_id, endpoint=target, requests=requests, key=keys[-1])
         if sent is None:
             ready = False
         elif sent != [list(r) for r in requests]:
             redact = True
+    reasons = blocked(*keys)
+    if reasons:  # shown by the gate just now; the request itself goes
+        del st.session_state[PENDING]
+        st.session_state[BLOCKED] = reasons
+        st.caption("Nothing was sent, and nothing will be sent by itself: click Run evaluation again later.")
+        return
     if not ready:
         if st.button("Don't run", key="evaluate_drop"):
             del st.session_state[PENDING]
