@@ -11,6 +11,7 @@ from workbench.evals import scoring
 from workbench.evals.assertions import describe
 from workbench.evals.evaluations import EvaluationReport
 from workbench.evals.past_runs import Comparison
+from workbench.ui.shell.meanings import PASS_RATE, explain
 
 GREEN, RED = "#d9f2e3", "#f9dede"
 
@@ -83,6 +84,7 @@ def figures(report: EvaluationReport) -> None:
         reached = [f"{x['version']} · {x['model']}" for x in cells if x["pass_rate"] >= target]
         verdict = ", ".join(reached) if reached else "none"
         st.caption(f"Target {target:.0%}: reached by {verdict}.")
+    explain([PASS_RATE, "**Regressions**: cases that pass in one version and fail in the next one."])
 
 
 def _colour(value: object) -> str:
