@@ -57,6 +57,8 @@ with shows_errors():
     if st.session_state.get(RUN_ERROR):
         st.error(st.session_state[RUN_ERROR], icon=":material/error:")
     titles, cells = outputs.stored_grid(engine, run_id)
-    rated_grid(engine, run_id, cells, len(titles), kind=kind, blind=blind, rater=state.user_name())
+    rated_grid(
+        engine, project_id, run_id, cells, len(titles), kind=kind, blind=blind, rater=state.user_name()
+    )
     if not blind:  # per-model figures would name the models
         summary(cells, titles)

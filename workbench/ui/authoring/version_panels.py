@@ -20,6 +20,7 @@ from workbench.judging import feedback
 from workbench.store.engine import session_scope
 from workbench.ui.rating.charts import score_columns
 from workbench.ui.shell import auth, state
+from workbench.ui.shell.page import rerun_fragment, shows_errors
 
 
 def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) -> None:
@@ -91,7 +92,7 @@ def _move(
             history.move_label(session, version_id=target, name=name, actor=state.user_name(), note=note)
         del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
         st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)}."
-        st.rerun()
+        rerun_fragment()
 
 
 def _roll_back(
@@ -128,7 +129,7 @@ def _roll_back(
                 session, prompt_id=prompt_id, name=chosen, to_version_id=to, actor=state.user_name()
             )
         st.session_state[LABEL_FLASH] = f"'{chosen}' rolled back to {label_of(to)}; no version was changed."
-        st.rerun()
+        rerun_fragment()
 
 
 def label_panels(
@@ -147,3 +148,44 @@ def label_panels(
         _move(engine, project_id, list(numbers), labels, label_of)
     with back, st.container(border=True):
         _roll_back(engine, project_id, prompt_id, numbers, labels, label_of)
+
+
+def _label_history(engine: Engine, prompt_id: int) -> None:
+    moves = history.label_moves(engine, prompt_id)
+    if not moves:
+        return
+    st.markdown("**Label history**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Label": [m.label for m in moves],
+                "Change": [
+                    f"{'—' if m.from_number is None else f'v{m.from_number}'} → v{m.to_number}" for m in moves
+                ],
+                "What": [m.kind for m in moves],
+                "By": [m.moved_by for m in moves],
+                "When": [m.moved_at for m in moves],
+                "Note": [m.note for m in moves],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
+    )
+
+
+@st.fragment
+def history_and_labels(engine: Engine, project_id: int, prompt_id: int) -> None:
+    """The history table, where each label points, moving and rolling labels back, and the
+    label history. A fragment: a label move reruns this part only, and everything in it that
+    shows labels is redrawn with it."""
+    rows = history.version_history(engine, prompt_id)
+    numbers = {r.id: r.number for r in rows}
+    label_of = {r.id: f"v{r.number} · {r.change_note[:60] or 'no note'}" for r in rows}
+    st.subheader("History")
+    history_table(engine, prompt_id, rows)
+    st.subheader("Labels")
+    st.caption('Applications fetch a prompt by label, e.g. `workbench.get_prompt(name, label="production")`.')
+    with shows_errors():  # inside the fragment: a refused move is said here, on its own rerun too
+        label_panels(engine, project_id, prompt_id, numbers, label_of.get)
+    _label_history(engine, prompt_id)
