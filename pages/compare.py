@@ -4,10 +4,11 @@ import streamlit as st
 
 from workbench.runs import outputs
 from workbench.ui.compare.grid_ratings import rated_grid, rating_options
-from workbench.ui.compare.inputs import pick_models, pick_version, variable_rows
+from workbench.ui.compare.inputs import pick_models, pick_version
 from workbench.ui.compare.output_cell import follow
 from workbench.ui.compare.run_button import RUN_ERROR, RUN_PICK, run_controls
 from workbench.ui.compare.run_summary import summary
+from workbench.ui.compare.variable_table import variable_rows
 from workbench.ui.shell import state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
@@ -25,7 +26,7 @@ with shows_errors():
     if version is None:
         st.info("This project has no prompts yet. Write one first, then compare models on it.")
         st.stop()
-    choices = pick_models(engine, version)
+    choices = pick_models(engine, project_id, version)
     rows = variable_rows(version)
     use_cache = st.toggle(
         "Reuse identical earlier answers (cache)",
@@ -56,6 +57,8 @@ with shows_errors():
     if st.session_state.get(RUN_ERROR):
         st.error(st.session_state[RUN_ERROR], icon=":material/error:")
     titles, cells = outputs.stored_grid(engine, run_id)
-    rated_grid(engine, run_id, cells, len(titles), kind=kind, blind=blind, rater=state.user_name())
+    rated_grid(
+        engine, project_id, run_id, cells, len(titles), kind=kind, blind=blind, rater=state.user_name()
+    )
     if not blind:  # per-model figures would name the models
         summary(cells, titles)

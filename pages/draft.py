@@ -4,11 +4,10 @@ import streamlit as st
 
 from workbench.models.settings import CallSettings
 from workbench.prompts import checklist, drafts, versions
-from workbench.store.engine import session_scope
-from workbench.ui.authoring import builder_form, draft_state, improver_panel
+from workbench.ui.authoring import builder_form, draft_keeping, draft_state, improver_panel
 from workbench.ui.authoring.prompt_picker import pick_prompt
 from workbench.ui.authoring.template_view import show_findings, show_messages, show_template_error
-from workbench.ui.shell import auth, state
+from workbench.ui.shell import state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
@@ -22,51 +21,14 @@ if project_id is None:
     st.stop()
 
 
-def open_prompt(prompt_id: int | None) -> None:
-    latest = versions.latest_version(engine, prompt_id) if prompt_id is not None else None
-    if latest is not None:
-        draft_state.load_version(latest)
-    else:
-        draft_state.load("", "", {}, origin=draft_state.Origin(prompt_id=prompt_id))
-
-
 def save(system: str, user: str, note: str) -> None:
-    """Save the draft (or an accepted rewrite) as the next version; a new prompt is created first."""
-    origin = draft_state.origin()
-    if not auth.allowed("prompt.create" if origin.prompt_id is None else "version.save", project_id):
-        return
-    common = dict(
-        system=system,
-        user=user,
-        values=draft_state.values(),
-        author=state.user_name(),
-        change_note=note,
-        params=draft_state.params(),
-    )
-    with session_scope(engine) as session:
-        if origin.prompt_id is None:
-            name = draft_state.text(draft_state.NAME)
-            version = drafts.save_new_prompt(session, project_id=project_id, name=name, **common)
-        else:
-            version = drafts.save_draft(
-                session, prompt_id=origin.prompt_id, parent_id=origin.version_id, **common
-            )
-    message = f"Saved as version {version.number}."
-    if origin.version_number and version.number > origin.version_number + 1:
-        message += (
-            f" Someone else saved a version after you opened v{origin.version_number}; "
-            "compare them on the Versions page."
-        )
-    draft_state.load_version(version)
-    draft_state.flash(message)
-    st.rerun()
+    draft_keeping.save(engine, project_id, system, user, note)
 
 
 prompt_ids = [p.id for p in versions.list_prompts(engine, project_id)]
 origin = draft_state.origin()
 if not draft_state.is_loaded() or (origin.prompt_id is not None and origin.prompt_id not in prompt_ids):
-    active = state.active_prompt_id()
-    open_prompt(active if active in prompt_ids else next(iter(prompt_ids), None))
+    draft_keeping.reopen(engine, project_id, prompt_ids)  # this person's kept draft, if any
     origin = draft_state.origin()
 
 draft_state.show_flash()
@@ -75,7 +37,8 @@ with pick:
     current = origin.prompt_id if origin.prompt_id is not None else draft_state.NEW
     picked = pick_prompt(engine, project_id, current=current, key="w_draft_prompt", allow_new=True)
 if picked is not None and picked != current:
-    open_prompt(None if picked == draft_state.NEW else picked)
+    if draft_keeping.open_prompt(engine, project_id, None if picked == draft_state.NEW else picked):
+        draft_state.flash("Your unsaved changes to this prompt are back. Save them, or discard them.")
     st.rerun()
 
 edit, side = st.columns([3, 2], gap="large")
@@ -99,16 +62,6 @@ with edit:
         placeholder="e.g. Reply to a customer asking why order #{{ order_id }} is late. Status: {{ status }}.",
     )
     st.caption("The preview and the checklist update when you click outside a box or press Ctrl+Enter.")
-    if origin.prompt_id is None:
-        status.caption("New prompt: it is created when you save its first version.")
-    else:
-        changed = (system, user) != (origin.system, origin.user)
-        base = (
-            f"Editing from version {origin.version_number}"
-            if origin.version_number
-            else "No version saved yet"
-        )
-        status.caption(base + (" · :orange[unsaved changes]" if changed else ""))
 
 with side:
     st.markdown("#### Variables")
@@ -144,6 +97,8 @@ with edit:
     if st.button("Save as new version", type="primary", icon=":material/save:", key="draft_save"):
         with shows_errors():
             save(system, user, note)
+    draft_keeping.keep(project_id)  # after every change: a reload or another page loses nothing
+    draft_keeping.status_line(status, engine, project_id)
 
 with st.expander(
     "Build from parts: role, task, context, audience, format, rules, example", icon=":material/construction:"

@@ -37,7 +37,7 @@ with shows_errors():
         if not stored:
             st.info("This prompt has no test cases yet: add questions with known answers on the Bench page.")
         else:
-            chosen = eval_form.evaluation_inputs(engine, prompt_id, stored)
+            chosen = eval_form.evaluation_inputs(engine, project_id, prompt_id, stored)
             if chosen.problem:
                 st.caption(chosen.problem)
             if st.button(
@@ -48,6 +48,8 @@ with shows_errors():
                 disabled=live is not None or chosen.problem is not None or not may_run,
             ):
                 eval_run.request(
+                    engine,
+                    project_id,
                     snapshot_config(
                         engine,
                         prompt_id=prompt_id,
@@ -57,7 +59,7 @@ with shows_errors():
                         judge=chosen.judge,
                         concurrency=chosen.concurrency,
                         min_pass_rate=chosen.min_pass_rate,
-                    )
+                    ),
                 )
     if live is None:
         eval_run.start_when_allowed(engine, project_id)
@@ -86,7 +88,7 @@ rerun = again.button(
 with shows_errors():
     report = evaluations.report(engine, shown)
     if rerun:
-        eval_run.request(matrix.current_models(engine, report.config))
+        eval_run.request(engine, project_id, matrix.current_models(engine, report.config))
         st.rerun()
     if report.evaluation.status == evaluations.INTERRUPTED and live is None:
         eval_run.interrupted_notice(engine, report, may_run)

@@ -8,6 +8,7 @@ from workbench.store.engine import session_scope
 from workbench.store.tables import DEFAULT_RATING_TAGS
 from workbench.ui.rating.charts import score_chart, score_columns, tag_chart
 from workbench.ui.shell import auth, state
+from workbench.ui.shell.meanings import ALPHA, AVERAGE_SCORE, INTERVAL, KAPPA, TOO_FEW, explain
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, require_project, shows_errors
 from workbench.ui.shell.resources import get_engine
@@ -32,6 +33,11 @@ with shows_errors():
     if frame.empty:
         st.info("No ratings for this prompt yet: rate its answers on the Review page.")
     else:
+        shown = ", ".join(f"v{n}" for n in sorted(frame["version_number"].unique()))
+        st.caption(
+            f"Showing **{prompts[prompt_id]}**, versions {shown}: {len(frame)} ratings by "
+            f"{frame['rater'].nunique()} people."
+        )
         st.subheader("Per version")
         per_version = feedback.version_feedback(engine, prompt_id)
         st.plotly_chart(score_chart(feedback.score_summary(frame, "version"), "version"), key="fb_versions")
@@ -41,6 +47,7 @@ with shows_errors():
             width="stretch",
             column_config=score_columns(),
         )
+        explain([AVERAGE_SCORE, INTERVAL, TOO_FEW])
         st.subheader("Per version and model")
         st.dataframe(
             feedback.version_feedback(engine, prompt_id, per_model=True).drop(columns=["version_number"]),
@@ -56,18 +63,19 @@ with shows_errors():
         agreement = feedback.rater_agreement(frame)
         cols = st.columns(4)
         cols[0].metric("Outputs rated by 2+ people", agreement.shared_outputs)
-        cols[1].metric("Krippendorff's α (ordinal)", _fmt(agreement.alpha_ordinal))
-        cols[2].metric("Krippendorff's α (interval)", _fmt(agreement.alpha_interval))
+        cols[1].metric("Krippendorff's α (ordinal)", _fmt(agreement.alpha_ordinal), help=ALPHA)
+        cols[2].metric("Krippendorff's α (interval)", _fmt(agreement.alpha_interval), help=ALPHA)
         cols[3].metric(
             "Cohen's κ (weighted)",
             _fmt(agreement.kappa),
             help="Only when exactly two people rated the same outputs: "
             + (" and ".join(agreement.kappa_raters) or "not the case here"),
         )
-        st.caption(agreement.verdict + " 1 = perfect agreement, 0 = no better than chance.")
+        st.caption(agreement.verdict)
+        explain([ALPHA, KAPPA])
 
-        st.subheader("Low-rated answers and what raters said")
         latest = int(per_version["version_number"].max())
+        st.subheader(f"Low-rated answers of v{latest} and what raters said")
         version_ids = dict(zip(frame["version_number"], frame["version_id"], strict=False))
         low = feedback.low_rated(engine, int(version_ids[latest]))
         if not low:

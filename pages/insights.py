@@ -10,6 +10,7 @@ from workbench.config import load_settings
 from workbench.insights import analytics
 from workbench.ui.library import insight_charts as charts
 from workbench.ui.library.library_view import chart_with_downloads, visible_ids, visible_projects
+from workbench.ui.shell.meanings import ALPHA, KAPPA, PASS_RATE, explain
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
@@ -90,6 +91,7 @@ with shows_errors():
         chart_with_downloads(
             charts.pass_rate_bars(found.pass_rates), found.pass_rates, "pass-rate-by-model", key="ins_pass"
         )
+        explain([PASS_RATE + " Evaluations in which every call failed are left out."])
 
     latency, cost = st.columns(2)
     with latency:
@@ -121,10 +123,12 @@ with shows_errors():
     agreement = found.agreement
     cols = st.columns(3)
     cols[0].metric("Answers rated by 2+ people", agreement.shared_outputs)
-    cols[1].metric("Krippendorff's α (ordinal)", _fmt(agreement.alpha_ordinal))
-    cols[2].metric("Krippendorff's α (interval)", _fmt(agreement.alpha_interval))
-    st.caption(agreement.verdict + " 1 = perfect agreement, 0 = no better than chance.")
+    cols[1].metric("Krippendorff's α (ordinal)", _fmt(agreement.alpha_ordinal), help=ALPHA)
+    cols[2].metric("Krippendorff's α (interval)", _fmt(agreement.alpha_interval), help=ALPHA)
+    st.caption(agreement.verdict)
+    explain([ALPHA])
     if not found.kappas.empty:
         chart_with_downloads(
             charts.kappa_heatmap(found.kappas), found.kappas, "rater-agreement", key="ins_kappa"
         )
+        explain([KAPPA])

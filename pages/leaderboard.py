@@ -6,6 +6,7 @@ from workbench.judging import feedback, pairwise
 from workbench.ui.rating.charts import leaderboard_chart, leaderboard_columns, score_chart, score_columns
 from workbench.ui.rating.rating_control import blind_seed
 from workbench.ui.shell import auth, state
+from workbench.ui.shell.meanings import AVERAGE_SCORE, BRADLEY_TERRY, INTERVAL, TOO_FEW, WIN_RATE, explain
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, require_project, shows_errors
 from workbench.ui.shell.resources import get_engine
@@ -49,6 +50,8 @@ with shows_errors():
             f"{len(pairs)} pairs left · the {noun[:-1]} behind each answer is hidden until you vote · "
             "keys: A, B, T (tie), X (both bad)"
         )
+        prompt = pair.version_a if by == "model" else pair.version_a.rsplit(" · v", 1)[0]
+        st.markdown(f"Prompt: **{prompt}**" + ("" if by == "model" else " (two of its versions)"))
         if pair.a.variables:
             st.markdown(
                 "  \n".join(
@@ -78,7 +81,15 @@ with shows_errors():
                 st.rerun()
 
     st.subheader(f"Leaderboard of {noun}")
-    board = pairwise.leaderboard(engine, project_id, by)
+    votes = pairwise.votes_frame(engine, project_id)
+    board = pairwise.rank_votes(votes, by)
+    if not board.empty:
+        sources = pairwise.vote_sources(votes, by)
+        st.caption(
+            f"From {sum(sources.values())} votes on: "
+            + ", ".join(f"{what} ({n})" for what, n in sources.items())
+            + ("." if by == "model" else ". Each vote compares two versions answered by the same model.")
+        )
     if board.empty:
         st.info(f"No votes between {noun} yet: vote above and the ranking appears here.")
     else:
@@ -96,12 +107,18 @@ with shows_errors():
             width="stretch",
             column_config=leaderboard_columns("Model" if by == "model" else "Version"),
         )
-        st.caption("Ties and “both bad” count as half a win for each side. BT = Bradley–Terry.")
+        explain([BRADLEY_TERRY, WIN_RATE, TOO_FEW])
 
     st.subheader(f"Ranking of {noun} by ratings")
-    summary = feedback.score_summary(feedback.ratings_frame(engine, project_id=project_id), by)
+    rated = feedback.ratings_frame(engine, project_id=project_id)
+    summary = feedback.score_summary(rated, by)
     if summary.empty:
         st.info("No ratings yet: rate answers on the Review page.")
     else:
+        counts = rated["version"].value_counts()
+        st.caption(
+            f"From {len(rated)} ratings of: " + ", ".join(f"{v} ({n})" for v, n in counts.items()) + "."
+        )
         st.plotly_chart(score_chart(summary, by), key="score_chart")
         st.dataframe(summary, hide_index=True, width="stretch", column_config=score_columns())
+        explain([AVERAGE_SCORE, INTERVAL, TOO_FEW])

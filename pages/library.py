@@ -5,6 +5,7 @@ import streamlit as st
 
 from workbench.insights import library
 from workbench.ui.library.library_view import open_in_draft_button, visible_ids, visible_projects
+from workbench.ui.shell.meanings import PASS_RATE, explain
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
@@ -101,13 +102,24 @@ with shows_errors():
             "average_rating": st.column_config.NumberColumn("Avg rating", format="%.2f ★"),
             "ratings": st.column_config.NumberColumn("Ratings", width="small"),
             "pass_rate": st.column_config.ProgressColumn(
-                "Pass rate", min_value=0, max_value=1, format="percent"
+                "Pass rate",
+                min_value=0,
+                max_value=1,
+                format="percent",
+                help="Of the prompt's newest evaluation in which some call answered: the share of answers "
+                "that passed every check.",
             ),
             "runs": st.column_config.NumberColumn("Runs", width="small"),
             "last_activity": st.column_config.DatetimeColumn("Last activity", format="D MMM YYYY, HH:mm"),
         },
     )
 
+    explain(
+        [
+            PASS_RATE + " Shown for the newest evaluation in which some call answered.",
+            "**Avg rating**: the mean score raters gave its answers, from 1 to 5.",
+        ]
+    )
     pick, go = st.columns([4, 1], vertical_alignment="bottom")
     titles = {
         int(pid): f"{project} / {prompt}"

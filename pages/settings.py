@@ -1,15 +1,12 @@
-"""Settings: provider keys (masked), endpoints, their models and prices, and connection tests."""
+"""Settings: provider keys (masked, pasted from the browser), endpoints, their models and prices,
+and connection tests."""
 
 import streamlit as st
 
 from workbench.models import endpoints
-from workbench.ui.admin.endpoint_editor import (
-    KEY_COLUMNS,
-    add_endpoint_form,
-    endpoint_editor,
-    flash,
-    key_table,
-)
+from workbench.ui.admin.endpoint_editor import add_endpoint_form, endpoint_editor, flash
+from workbench.ui.admin.key_panel import key_table, paste_form
+from workbench.ui.shell import model_menu
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
@@ -21,18 +18,21 @@ flash()
 with shows_errors():
     st.subheader("API keys")
     st.caption(
-        "Keys come from environment variables or `.streamlit/secrets.toml` and are read only when a call "
-        "is made. The workbench never stores them; here they are shown masked."
+        "Keys come from a key pasted here, environment variables or `.streamlit/secrets.toml`, and are "
+        "read only when a call is made. The workbench never stores them in its database, logs or exports; "
+        "here they are shown masked. 'Answers' says whether the endpoint replied when last asked."
     )
-    st.dataframe(key_table(engine), hide_index=True, width="stretch", column_config=KEY_COLUMNS)
+    st.dataframe(key_table(engine), hide_index=True, width="stretch")
+    paste_form(engine)
 
     st.subheader("Endpoints and models")
     st.caption(
         "Where models are reached. Open an endpoint to change its connection, test it, fetch its model "
         "list and edit the prices used for the cost figures (US dollars per million tokens)."
     )
+    verdicts = model_menu.endpoint_verdicts(engine)
     for endpoint in endpoints.list_endpoints(engine):
-        endpoint_editor(engine, endpoint)
+        endpoint_editor(engine, endpoint, verdicts.get(endpoint.id, (endpoint.name, None))[1])  # type: ignore[arg-type]
 
     st.subheader("Add an endpoint")
     st.caption(

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from workbench.insights import version_history as history
-from workbench.prompts import diffs, label_history, versions
+from workbench.prompts import diffs, versions
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
-from workbench.ui.authoring.label_panels import PROMPT_KEY, label_history_table, label_panels, take_asked_move
+from workbench.ui.authoring.label_panels import PROMPT_KEY, take_asked_move
 from workbench.ui.authoring.prompt_picker import pick_prompt
-from workbench.ui.authoring.version_panels import history_table
+from workbench.ui.authoring.version_panels import history_and_labels
 from workbench.ui.shell import state
 from workbench.ui.shell.nav import page_script, spec
 from workbench.ui.shell.page import header, shows_errors
@@ -29,15 +28,15 @@ with shows_errors():
     if prompt_id is None:
         st.info("This project has no prompts yet. Write one on the Draft page.")
         st.stop()
-    rows = history.version_history(engine, prompt_id)
+    rows = versions.list_versions(engine, prompt_id)  # newest first
     if not rows:
         st.info("This prompt has no saved version yet. Save one on the Draft page.")
         st.stop()
     numbers = {r.id: r.number for r in rows}
-    label_of = {r.id: f"v{r.number} · {r.change_note[:60] or 'no note'}" for r in rows}
+    label_of = {r.id: f"v{r.number} · {(r.change_note or '')[:60] or 'no note'}" for r in rows}
 
-    st.subheader("History")
-    history_table(engine, prompt_id, rows)
+    history_and_labels(engine, project_id, prompt_id)  # a label move reruns this part only
+
     open_col, open_btn = st.columns([3, 1], vertical_alignment="bottom")
     to_open = open_col.selectbox(
         "Open a version in the editor", list(numbers), format_func=label_of.get, key="versions_open"
@@ -59,14 +58,3 @@ with shows_errors():
     show_template_diff(diff.templates, f"v{diff.left_number}", f"v{diff.right_number}")
     if diff.params:
         st.caption("Model settings: " + "; ".join(f"{name} {old} → {new}" for name, old, new in diff.params))
-
-    st.subheader("Labels")
-    st.caption(
-        "A label points at a release: a version, the model it runs on and its settings. Applications "
-        'call it with `workbench.get_prompt(name, label="production").complete(...)`; see the Monitor page.'
-    )
-    label_panels(engine, project_id, prompt_id, list(numbers), label_of.__getitem__)
-    moves = label_history.label_moves(engine, prompt_id)
-    if moves:
-        st.markdown("**Label history**")
-        label_history_table(moves)

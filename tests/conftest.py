@@ -197,6 +197,7 @@ def app_env(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the app at a private seeded database; returns its path."""
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", sqlite_url(seeded_db))
     monkeypatch.setenv("WORKBENCH_HOME", str(seeded_db.parent))
+    monkeypatch.setenv("WORKBENCH_LOCAL_MODELS", "0")  # the app serves no demo models of its own here
     monkeypatch.chdir(ROOT)
     return seeded_db
 

@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
+from sqlalchemy import Engine
+
 from tests.conftest import page_path
+from tests.fakes.server import FakeLLMServer
+from workbench.models import endpoints
 from workbench.ui.shell.nav import PAGES
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound for a moment, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def settled_ticks(at) -> str:  # type: ignore[no-untyped-def]
+    """The sidebar's ticks once every endpoint has answered the workbench's question (the page
+    polls while one is being asked; so does this, with a generous ceiling)."""
+    deadline = time.monotonic() + 90
+    while True:
+        ticks = " ".join(m.value for m in at.sidebar.markdown)
+        if "checking…" not in ticks or time.monotonic() > deadline:
+            return ticks
+        time.sleep(0.1)
+        at.run()
 
 
 def test_home_renders_the_active_project_without_errors(app) -> None:
@@ -16,13 +42,23 @@ def test_home_renders_the_active_project_without_errors(app) -> None:
     assert at.sidebar.selectbox[0].label == "Project"
 
 
-def test_sidebar_shows_providers_and_asks_the_name(app, monkeypatch) -> None:
+def test_sidebar_ticks_only_endpoints_that_answer_and_asks_the_name(
+    app, app_db: Engine, fake_server: FakeLLMServer, monkeypatch
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-value-123456")
+    anthropic = endpoints.find_endpoint(app_db, "Anthropic")
+    local = endpoints.find_endpoint(app_db, "Local fake server")
+    endpoints.update_endpoint(
+        app_db, anthropic.id, actor="t", base_url=fake_server.anthropic_base_url, confirm_key=True
+    )  # type: ignore[union-attr,arg-type]
+    endpoints.update_endpoint(app_db, local.id, actor="t", base_url=f"http://127.0.0.1:{closed_port()}/v1")  # type: ignore[union-attr,arg-type]
     at = app()
-    providers = " ".join(m.value for m in at.sidebar.markdown)
-    assert "check_circle:] Anthropic" in providers
-    assert "OpenAI — set `OPENAI_API_KEY`" in providers
+    providers = settled_ticks(at)
+    assert "check_circle:] Echo" in providers
+    assert "check_circle:] Anthropic" in providers  # its key is set and its server answered
+    assert "OpenAI — no key" in providers
+    assert "Local fake server — not reachable" in providers  # nothing listens there: no tick
     assert "sk-ant-test-value-123456" not in providers
     at.sidebar.text_input(key="rater_name").input("Dana").run()
     assert at.session_state["rater_name"] == "Dana"

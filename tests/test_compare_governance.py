@@ -81,8 +81,13 @@ def test_a_restricted_project_blocks_the_send_and_nothing_leaves(
     assert len(outputs.list_runs(db, kind=None)) == runs_before
     (event,) = audit.search(db, actions=["policy.blocked"])
     assert event.after["endpoint"] == "OpenAI"
-    at.button(key="compare_pending_drop").click().run()
-    assert not at.error and fake_server.chat_requests() == []
+    with session_scope(db) as session:  # an admin relaxes the rules meanwhile
+        project_records.update_project(session, hr.id, actor="admin", sensitivity="internal")  # type: ignore[union-attr, arg-type]
+    at.run()
+    assert not at.exception
+    assert fake_server.chat_requests() == []  # the refused run was dropped: it never starts by itself
+    assert len(outputs.list_runs(db, kind=None)) == runs_before
+    assert not at.button(key="compare_run").disabled  # it runs when asked again
 
 
 def test_an_internal_project_warns_and_sends_only_redacted_text(
@@ -91,11 +96,9 @@ def test_an_internal_project_warns_and_sends_only_redacted_text(
     at = open_compare(app, db, "Customer service replies")
     prompt = next(p for p in versions.list_prompts(db) if p.name == "Late order reply")
     version = versions.latest_version(db, prompt.id)
-    at.session_state[f"compare_rows_{version.id}"] = {  # type: ignore[union-attr]
-        "edited_rows": {0: {"status": f"delayed; the customer {EMAIL} (+44 20 7946 0958) asked twice"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    at.text_input(key=f"compare_cell_{version.id}_0_status").input(  # type: ignore[union-attr]
+        f"delayed; the customer {EMAIL} (+44 20 7946 0958) asked twice"
+    )
     chosen = [model_id(db, "Local fake server", m) for m in ("fake-large", "fake-small")]
     at.multiselect(key="compare_models").set_value(chosen).run()
     at.button(key="compare_run").click().run()

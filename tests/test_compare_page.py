@@ -85,11 +85,9 @@ def test_several_rows_of_values_make_a_grid(app, local, app_env: Path) -> None:
     version = versions.latest_version(engine, prompt.id)
     at.multiselect(key="compare_models").set_value([local["fake-large"], local["fake-small"]]).run()
     second = {"order_id": "777", "order_date": "June 2", "status": "lost", "expected_delivery": "never"}
-    at.session_state[f"compare_rows_{version.id}"] = {
-        "edited_rows": {},
-        "added_rows": [second],
-        "deleted_rows": [],
-    }
+    at.button(key=f"compare_add_row_{version.id}").click().run()
+    for name, value in second.items():
+        at.text_input(key=f"compare_cell_{version.id}_1_{name}").input(value)
     at.run()
     at.button(key="compare_run").click().run()
     assert not at.exception
@@ -111,12 +109,10 @@ def test_a_blank_value_keeps_run_disabled_and_names_the_row(app, local, app_env:
     prompt = next(p for p in versions.list_prompts(engine) if p.name == "Late order reply")
     version = versions.latest_version(engine, prompt.id)
     at.multiselect(key="compare_models").set_value([local["fake-large"], local["fake-small"]]).run()
-    half = {"order_id": "777", "order_date": "June 2", "status": "", "expected_delivery": None}
-    at.session_state[f"compare_rows_{version.id}"] = {
-        "edited_rows": {},
-        "added_rows": [half],
-        "deleted_rows": [],
-    }
+    half = {"order_id": "777", "order_date": "June 2", "status": "", "expected_delivery": ""}
+    at.button(key=f"compare_add_row_{version.id}").click().run()
+    for name, value in half.items():
+        at.text_input(key=f"compare_cell_{version.id}_1_{name}").input(value)
     runs_before = len(outputs.list_runs(engine))
     at.run()
     assert not at.exception

@@ -266,3 +266,25 @@ def test_personal_data_is_blocked_until_redacted_and_only_placeholders_are_sent(
     with session_scope(db) as session:
         actions = {e.action for e in audit.events(session, project_id=hr.id)}  # type: ignore[union-attr]
     assert {"policy.blocked", "pii.redacted", "evaluation.create", "evaluation.finish"} <= actions
+
+
+def test_a_blocked_evaluation_never_starts_by_itself_when_the_rules_change(
+    app, db: Engine, fake_server: FakeLLMServer, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-evaluate-blocked-0001")
+    openai = endpoints.find_endpoint(db, "OpenAI")
+    endpoints.update_endpoint(db, openai.id, actor="t", base_url=fake_server.openai_base_url, max_retries=0)  # type: ignore[union-attr, arg-type]
+    at = run(
+        hr_evaluate(app, db, models=("gpt-4o-mini",))
+    )  # the HR project is confidential: OpenAI is not allowed
+    assert any(e.value.startswith("Blocked: ") for e in at.error)
+    hr = project_records.find_project(db, "HR handbook assistant")
+    with session_scope(db) as session:  # an admin opens the project up while the page stays open
+        project_records.update_project(session, hr.id, actor="ada", sensitivity="public")  # type: ignore[union-attr, arg-type]
+    at.run()
+    at.run()
+    assert not at.exception
+    assert not evaluations.list_evaluations(db, hr_prompt(db)) and not fake_server.chat_requests()
+    assert any("nothing will be sent by itself" in c.value for c in at.caption)
+    run(at)  # asked again, it runs under the new rules
+    assert evaluations.list_evaluations(db, hr_prompt(db))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, update
@@ -21,6 +22,7 @@ from workbench.models import endpoints
 from workbench.prompts import versions
 from workbench.store.engine import session_scope
 from workbench.store.tables import Output
+from workbench.ui.shell import key_lookup
 
 SENTINEL = "sk-SENTINEL-9f8e7d6c5b4a-do-not-export"
 TOML_ONLY = "sk-ant-TOML-ONLY-1234567890"
@@ -57,8 +59,12 @@ def leak_everywhere(engine: Engine) -> None:
                        assertions=[{"type": "contains", "value": SENTINEL}])  # fmt: skip
 
 
-def every_export(engine: Engine) -> dict[str, bytes]:
-    scrub = scrubber(engine, lambda name: TOML_ONLY if name == "ANTHROPIC_API_KEY" else None)
+def toml_only(name: str) -> str | None:
+    return TOML_ONLY if name == "ANTHROPIC_API_KEY" else None
+
+
+def every_export(engine: Engine, lookup: Callable[[str], str | None] = toml_only) -> dict[str, bytes]:
+    scrub = scrubber(engine, lookup)
     everything, hr = Selection(), Selection(prompt_ids=(demo(engine).hr,))
     tuned = finetune.export_finetune(
         engine, everything, finetune.FineTuneOptions(min_score=1.0), actor="a", scrub=scrub
@@ -88,6 +94,21 @@ def test_the_sentinel_key_is_in_no_export(seeded_engine: Engine, monkeypatch: py
     text = unpacked(every_export(seeded_engine)["backup"]).decode()
     assert ENV in text  # the variable's name is configuration, kept
     assert REMOVED in text
+
+
+def test_a_key_pasted_in_settings_is_in_no_export(
+    seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Export page scrubs with the app's own lookup, which knows the keys pasted in Settings
+    (kept only in the server's memory)."""
+    monkeypatch.delenv(ENV, raising=False)
+    key_lookup.remember_key(ENV, SENTINEL)
+    try:
+        leak_everywhere(seeded_engine)
+        for name, data in every_export(seeded_engine, key_lookup.lookup_key).items():
+            assert SENTINEL.encode() not in unpacked(data), f"the pasted key leaked into {name}"
+    finally:
+        key_lookup.forget_key(ENV)
 
 
 def test_short_values_and_unrelated_variables_are_not_scrubbed(

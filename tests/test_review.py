@@ -124,3 +124,17 @@ def test_reviewable_versions_and_projects(engine: Engine, bench) -> None:  # typ
     assert review.projects_with_answers(engine) == ["Ratings project"]
     with pytest.raises(NotFound):
         review.review_queue(engine, version_id=9999, rater="Dana")
+
+
+def test_the_picker_counts_the_answers_its_queue_holds(engine: Engine, bench) -> None:  # type: ignore[no-untyped-def]
+    """A run repeated on the same input gives the same answers again (cache hits), and an empty
+    answer has nothing to rate: the picker's count and the queue agree on both."""
+    version_id = bench.version_ids[0]
+    add_answers(engine, version_id)  # the same nine answers once more
+    add_answers(engine, version_id, models=["fake-lazy"], questions=["Blank?"], text="  ")
+    queue = review.review_queue(engine, version_id=version_id, rater="Dana")
+    choice = next(
+        c for c in review.reviewable_versions(engine, bench.project_id) if c.version_id == version_id
+    )
+    assert choice.outputs == queue.total == 9
+    assert choice.label.endswith("(9 answers)")

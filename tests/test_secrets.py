@@ -16,6 +16,7 @@ from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
 from workbench.store.engine import session_scope
+from workbench.ui.shell import key_lookup
 
 SENTINEL = "sk-SENTINEL-4f9c2a7d1e8b6035"
 REFUSED = "bad-SENTINEL-7a1d9e3c5b2f8046"
@@ -109,3 +110,37 @@ def test_sentinel_key_is_not_on_the_pages(app, app_env: Path, sentinel_setup: di
     table = at.dataframe[0].value
     assert table[table["Endpoint"] == "OpenAI"].iloc[0]["Key"] == "sk-…6035"
     assert_absent(table.to_csv() + "\n".join(str(e.value) for e in at.markdown), "the Settings page")
+
+
+def test_a_key_pasted_in_settings_is_nowhere_after_real_calls(
+    app, app_env: Path, sentinel_setup: dict[str, int], fake_server: FakeLLMServer, monkeypatch, caplog
+) -> None:
+    """The same key, pasted in Settings instead of set in the environment: used for real calls
+    at once, then found in no database byte, log record or page."""
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    at = app(page="pages/settings.py")
+    at.selectbox(key="paste_key_name").set_value("OPENAI_API_KEY")
+    next(t for t in at.text_input if t.key.startswith("paste_key_value_")).input(SENTINEL)
+    at.button(key="paste_key_save").click().run()
+    try:
+        assert not at.exception
+        at.switch_page(page_path("pages/compare.py")).run()
+        at.multiselect(key="compare_models").set_value(list(sentinel_setup.values())[:3]).run()
+        at.button(key="compare_run").click().run()
+        assert not at.exception
+        auth_headers = [r.headers.get("authorization", "") for r in fake_server.chat_requests()]
+        assert f"Bearer {SENTINEL}" in auth_headers  # the pasted key really was used
+        shown = []
+        for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader", "text_input"):
+            shown += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
+        assert_absent("\n".join(shown), "the Compare page")
+        assert_absent("\n".join(r.getMessage() for r in caplog.records), "Python logging")
+        engine = sqlite_engine_for(app_env)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        for path in app_env.parent.glob("workbench.db*"):
+            assert_absent(path.read_bytes(), path.name)
+    finally:
+        key_lookup.forget_key("OPENAI_API_KEY")

@@ -52,9 +52,9 @@ def test_keys_are_shown_masked_and_never_in_full(app, monkeypatch) -> None:
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     openai = table[table["Endpoint"] == "OpenAI"].iloc[0]
-    assert openai["Found in"] == "environment" and openai["Key"] == "sk-…cdef" and openai["Ready"]
+    assert openai["Found in"] == "environment" and openai["Key"] == "sk-…cdef"
     anthropic = table[table["Endpoint"] == "Anthropic"].iloc[0]
-    assert anthropic["Found in"] == "not set" and not anthropic["Ready"]
+    assert anthropic["Found in"] == "not set" and anthropic["Answers"] == "no key"
     assert KEY not in everything(at) and KEY not in table.to_csv()
 
 

@@ -20,6 +20,7 @@ class Settings:
     seed_demo: bool
     # E-mails that administer the whole workbench whatever the database says (WORKBENCH_ADMINS).
     admins: tuple[str, ...] = ()
+    local_models: bool = True  # serve the demo's "Local fake server" models inside the app
 
 
 def _truthy(value: str | None, default: bool) -> bool:
@@ -44,4 +45,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=url,
         seed_demo=_truthy(env.get("WORKBENCH_SEED_DEMO"), True),
         admins=admins,
+        local_models=_truthy(env.get("WORKBENCH_LOCAL_MODELS"), True),
     )

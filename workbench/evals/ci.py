@@ -95,7 +95,11 @@ def summary_text(result: GateResult, max_failures: int = 10) -> str:
         rows.append([cell.version, cell.model, f"{cell.passed}/{cell.total}", f"{cell.rate:.0%}", verdict])
     lines = [head, "", *text_table(rows, right={2, 3}), ""]
     figures = report.summary
-    if figures["total"]:
+    if figures["total"] and figures["pass_rate"] is None:
+        lines.append(
+            f"Overall: none of the {figures['total']} calls returned an answer; nothing was checked."
+        )
+    elif figures["total"]:
         lines.append(
             f"Overall: {figures['passed']} of {figures['total']} passed ({figures['pass_rate']:.0%})."
         )

@@ -291,11 +291,14 @@ def _report(session: Session, evaluation_id: int) -> EvaluationReport:
 def finish_evaluation(
     session: Session, evaluation_id: int, *, actor: str, status: str = "done"
 ) -> Evaluation:
-    """Close an evaluation, storing its summary (pass rates, regressions) on the row."""
+    """Close an evaluation, storing its summary (pass rates, regressions) on the row. One in
+    which every call failed is closed as ``failed``: it has no pass rate."""
     if status not in FINAL_STATUSES:
         raise InvalidInput(f"Status must be one of {', '.join(FINAL_STATUSES)}.", field="status")
     found = _report(session, evaluation_id)
     figures, evaluation = found.summary, found.evaluation
+    if status == "done" and figures["total"] and not figures["answered"]:
+        status = "failed"  # every call failed: shown as failed, and left out of pass rates
     evaluation.status, evaluation.summary, evaluation.finished_at = status, figures, utcnow()
     session.add(evaluation)
     audit.record(

@@ -433,10 +433,13 @@ def summary(rows: pd.DataFrame | Sequence[CaseRow]) -> dict[str, Any]:
         }
         for (_, version, _, model), values in sorted(groups.items())
     ]
+    answered = sum(r["status"] == "ok" for r in records)
     return {
-        "pass_rate": round(passed / total, 4) if total else None,
+        # No call answered: nothing was checked, so there is no pass rate (not 0 %).
+        "pass_rate": round(passed / total, 4) if answered else None,
         "passed": passed,
         "total": total,
+        "answered": answered,
         "cells": cells,
         "regressions": len(regression_rows(records)),
     }

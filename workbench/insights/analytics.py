@@ -25,6 +25,7 @@ from workbench.judging.review import model_label
 from workbench.store.engine import session_scope
 from workbench.store.tables import (
     AssertionResult,
+    Evaluation,
     Output,
     Project,
     Prompt,
@@ -120,6 +121,8 @@ def pass_rate_by_model(engine: Engine, scope: Scope) -> pd.DataFrame:
             AssertionResult.output_id.label("output_id"),
             func.min(case((col(AssertionResult.passed), 1), else_=0)).label("passed"),
         )
+        .join(Evaluation, col(Evaluation.id) == AssertionResult.evaluation_id)
+        .where(Evaluation.status != "failed")  # an evaluation in which every call failed checked nothing
         .group_by(col(AssertionResult.output_id))
         .subquery()
     )

@@ -222,7 +222,7 @@ def library_frame(engine: Engine, filters: LibraryFilter | None = None) -> pd.Da
         }
         newest_evaluation = (
             select(func.max(Evaluation.id))
-            .where(col(Evaluation.status) != "running")
+            .where(col(Evaluation.status).not_in(("running", "failed")))  # a failed one has no pass rate
             .group_by(col(Evaluation.prompt_id))
         )
         evaluations = {

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import Engine, or_
@@ -307,15 +307,37 @@ def leaderboard_from_votes(
     return frame.sort_values(["bt_rating", "comparisons"], ascending=[False, False], ignore_index=True)
 
 
+def _counted(votes: pd.DataFrame, by: By) -> list[dict[str, Any]]:
+    """The votes a leaderboard ``by`` counts: two contenders, the other side the same."""
+    other = "version" if by == "model" else "model"
+    return [
+        r
+        for r in votes.to_dict("records")
+        if r[f"{by}_a"] != r[f"{by}_b"] and r[f"{other}_a"] == r[f"{other}_b"]
+    ]
+
+
+def rank_votes(votes: pd.DataFrame, by: By = "model", min_comparisons: int = MIN_COMPARISONS) -> pd.DataFrame:
+    """The leaderboard of models or of prompt versions from ``votes_frame`` rows."""
+    return leaderboard_from_votes(
+        [(r[f"{by}_a"], r[f"{by}_b"], r["choice"]) for r in _counted(votes, by)], min_comparisons
+    )
+
+
+def vote_sources(votes: pd.DataFrame, by: By = "model") -> dict[str, int]:
+    """What the counted votes were about, with how many each, most first: the prompt version
+    (models ranked on it), or the prompt and model (versions ranked with it)."""
+    found: dict[str, int] = {}
+    for r in _counted(votes, by):
+        what = (
+            r["version_a"] if by == "model" else f"{r['version_a'].rsplit(' · v', 1)[0]} with {r['model_a']}"
+        )
+        found[what] = found.get(what, 0) + 1
+    return dict(sorted(found.items(), key=lambda item: -item[1]))
+
+
 def leaderboard(
     engine: Engine, project_id: int, by: By = "model", min_comparisons: int = MIN_COMPARISONS
 ) -> pd.DataFrame:
     """The project's leaderboard of models or of prompt versions (see the module docstring)."""
-    votes = votes_frame(engine, project_id)
-    other = "version" if by == "model" else "model"
-    triples = [
-        (r[f"{by}_a"], r[f"{by}_b"], r["choice"])
-        for r in votes.to_dict("records")
-        if r[f"{by}_a"] != r[f"{by}_b"] and r[f"{other}_a"] == r[f"{other}_b"]
-    ]
-    return leaderboard_from_votes(triples, min_comparisons)
+    return rank_votes(votes_frame(engine, project_id), by, min_comparisons)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from workbench.judging.blind import shuffled
@@ -70,10 +70,13 @@ class VersionChoice:
         return f"{self.prompt_name} · v{self.number} ({self.outputs} answers)"
 
 
+def _answer_key(endpoint: str, model: str, variables: Any, text: str) -> tuple[str, str, str, str]:
+    return (endpoint, model, json.dumps(variables or {}, sort_keys=True, default=str), text.strip())
+
+
 def answer_key(output: Output) -> tuple[str, str, str, str]:
     """What makes two outputs the same answer to a reader: model, input and text."""
-    variables = json.dumps(output.variables or {}, sort_keys=True, default=str)
-    return (output.endpoint_name, output.model_name, variables, output.text.strip())
+    return _answer_key(output.endpoint_name, output.model_name, output.variables, output.text)
 
 
 def _item(output: Output, case_names: dict[int, str]) -> QueueItem:
@@ -140,18 +143,34 @@ def describe_output(engine: Engine, output_id: int) -> QueueItem:
 
 
 def reviewable_versions(engine: Engine, project_id: int) -> list[VersionChoice]:
-    """Versions of the project's prompts that have answers to review, newest prompt version first."""
+    """Versions of the project's prompts that have answers to review, newest prompt version
+    first, each with as many answers as its queue holds (copies of one answer count once)."""
     with session_scope(engine) as session:
         rows = session.exec(
-            select(PromptVersion.id, Prompt.name, PromptVersion.number, func.count(col(Output.id)))
+            select(
+                PromptVersion.id,
+                Prompt.name,
+                PromptVersion.number,
+                Output.endpoint_name,
+                Output.model_name,
+                Output.variables,
+                Output.text,
+            )
             .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
             .join(Output, col(Output.prompt_version_id) == PromptVersion.id)
             .join(Run, col(Run.id) == Output.run_id)
             .where(Run.project_id == project_id, Output.status == "ok")
-            .group_by(col(PromptVersion.id), col(Prompt.name), col(PromptVersion.number))
-            .order_by(col(Prompt.name), col(PromptVersion.number).desc())
         ).all()
-    return [VersionChoice(version_id=r[0], prompt_name=r[1], number=r[2], outputs=r[3]) for r in rows]
+    answers: dict[tuple[int, str, int], set[tuple[str, str, str, str]]] = {}
+    for version_id, name, number, endpoint, model, variables, text in rows:
+        if text.strip():
+            answers.setdefault((version_id, name, number), set()).add(
+                _answer_key(endpoint, model, variables, text)
+            )
+    return [
+        VersionChoice(version_id=v, prompt_name=name, number=number, outputs=len(found))
+        for (v, name, number), found in sorted(answers.items(), key=lambda item: (item[0][1], -item[0][2]))
+    ]
 
 
 def projects_with_answers(engine: Engine) -> list[str]:

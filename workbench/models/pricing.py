@@ -7,6 +7,7 @@ editable prices live on ``ModelEntry`` rows, and these are only the starting val
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 # model id -> (USD per million input tokens, USD per million output tokens)
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
@@ -43,12 +44,18 @@ def cost_usd(
     return ((tokens_in or 0) * price_in + (tokens_out or 0) * price_out) / 1_000_000
 
 
-def money(value: float | None) -> str:
+def rounded(value: float) -> Decimal:
+    """An amount as a person reads it: cents from a cent up, two significant digits below."""
+    if value == 0:
+        return Decimal(0)
+    if value >= 0.01:
+        return Decimal(f"{value:.2f}")
+    return Decimal(f"{value:.{max(2, 1 - math.floor(math.log10(value)))}f}")
+
+
+def money(value: float | Decimal | None) -> str:
     """Dollars with two significant digits below a cent ($0.00024), cents above ($1.25)."""
     if value is None:
         return "cost n/a"
-    if value == 0:
-        return "$0"
-    if value >= 0.01:
-        return f"${value:.2f}"
-    return f"${value:.{max(2, 1 - math.floor(math.log10(value)))}f}"
+    amount = value if isinstance(value, Decimal) else rounded(value)
+    return "$0" if amount == 0 else f"${amount:f}"

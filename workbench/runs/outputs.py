@@ -191,6 +191,8 @@ class RunSummary:
             done += " (cancelled)"
         if self.status == INTERRUPTED:
             done += f", {self.lost} lost (interrupted)" if self.lost else " (interrupted)"
+        elif self.status == "failed" or (self.outputs and self.errors == self.outputs):
+            done = f"failed: none of the {self.outputs} calls answered"
         return f"#{self.id} · {when}{who} · {done} · {', '.join(self.models)}"
 
 

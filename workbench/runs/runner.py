@@ -315,6 +315,8 @@ async def _execute(
     try:
         rows = await _Execution(engine, run_id, options, gateway, listener, cancel).run(targets)
         status = "cancelled" if cancel.is_set() and any(o.status == "cancelled" for o in rows) else "done"
+        if status == "done" and rows and all(o.status == "error" for o in rows):
+            status = "failed"  # every call failed: the run is a failure, not a run of bad answers
         return RunReport(run_id=run_id, status=status, outputs=rows, wall_s=time.perf_counter() - began)
     except Exception as exc:
         error = f"The run stopped unexpectedly ({type(exc).__name__}: {exc}). Finished answers are saved."

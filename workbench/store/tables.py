@@ -402,6 +402,23 @@ class WorkbenchAdmin(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class PersonalDraft(SQLModel, table=True):
+    """Work a person has typed but not saved yet (a prompt's draft, Compare's rows and models,
+    Evaluate's choices), kept server-side so a reload or a page switch loses nothing.
+
+    Private to its ``owner`` (the signed-in e-mail, or the browser's own id when sign-in is off);
+    ``key`` names what it holds (``draft/prompt/12``, ``compare``...). Never a saved version:
+    saving a version (or "Discard changes") deletes the draft.
+    """
+
+    __tablename__ = "personal_draft"
+
+    owner: str = Field(primary_key=True, max_length=320)
+    key: str = Field(primary_key=True, max_length=200)
+    data: dict[str, Any] = _json(dict)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 # "Improve on the bench" keeps its tables in their own module; importing them here puts them on
 # ``SQLModel.metadata`` for everyone who imports the store's tables (engine, Alembic).
 from workbench.store.optimization_tables import (  # noqa: E402, F401

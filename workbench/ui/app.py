@@ -7,7 +7,7 @@ beside ``pages/``: see ``workbench.ui.shell.nav`` for why.
 import streamlit as st
 
 from workbench.errors import WorkbenchError
-from workbench.ui.shell import auth, sidebar
+from workbench.ui.shell import auth, identity, kept, local_models, sidebar
 from workbench.ui.shell.nav import PAGES
 from workbench.ui.shell.resources import get_engine
 
@@ -20,6 +20,7 @@ except WorkbenchError as exc:
     st.stop()
 
 auth.gate(engine)  # with sign-in switched on, a visitor who has not signed in sees only the sign-in
+local_models.ensure(engine)  # the demo's offline models answer with no keys and nothing else running
 sections: dict[str, list] = {}
 for page in PAGES:
     sections.setdefault(page.section, []).append(
@@ -28,5 +29,11 @@ for page in PAGES:
 navigation = st.navigation(
     sections if len(sections) > 1 else next(iter(sections.values())), expanded=True
 )  # every page in view: a business user should not have to find "View more"
+identity.restore_name()  # the name this browser typed last time, before the sidebar draws its box
+kept.restore_workspace()  # after a reload: the project and prompt this person had open
 sidebar.render(engine)
-navigation.run()
+identity.remember()
+try:
+    navigation.run()
+finally:  # also when the page stops or reruns itself
+    kept.keep_workspace()

@@ -1,9 +1,8 @@
-"""Settings widgets: the key table, one endpoint's editor (connection, test, models and prices),
-and the "add an endpoint" form. Keys are only ever looked up and shown masked. With sign-in on,
-every change needs a workbench admin (``settings.edit``; a project admin is not enough), and so
-does confirming that an endpoint's key may go to a changed base URL. Testing a connection and
-fetching a model list change nothing and stay open to all; until the key is confirmed they are
-refused."""
+"""Settings widgets: one endpoint's editor (connection, test, models and prices) and the "add an
+endpoint" form (keys: ``key_panel``). With sign-in on, every change needs a workbench admin
+(``settings.edit``; a project admin is not enough), and so does confirming that an endpoint's
+key may go to a changed base URL. Testing a connection and fetching a model list change nothing
+and stay open to all; until the key is confirmed they are refused."""
 
 from __future__ import annotations
 
@@ -14,10 +13,11 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.models import catalog, endpoints
-from workbench.models.providers.registry import PROVIDERS, is_configured, key_env_for, provider_class
+from workbench.models.availability import Availability
+from workbench.models.providers.registry import PROVIDERS, key_env_for, provider_class
 from workbench.store.tables import Endpoint
-from workbench.ui.shell import auth, state
-from workbench.ui.shell.key_lookup import key_source, lookup_key, mask
+from workbench.ui.shell import auth, model_menu, state
+from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal
 
 PRICE_COLUMNS = {
@@ -38,41 +38,24 @@ PRICE_COLUMNS = {
 FLASH = "settings_flash"
 
 
-def flash() -> None:
-    """A confirmation left by the previous run (forms rerun the page after a change)."""
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
+def flash(endpoint_id: int | None = None) -> None:
+    """A confirmation left by the previous run (forms rerun the page after a change), shown
+    where the action was: inside its endpoint's panel, or at the top for a new endpoint."""
+    left = st.session_state.get(FLASH)
+    if left and left[0] == endpoint_id:
+        del st.session_state[FLASH]
+        st.success(left[1], icon=":material/check_circle:")
+
+
+def _done(endpoint_id: int | None, message: str) -> None:
+    """After a change: say so in the same place, list endpoints and models afresh, rerun."""
+    st.session_state[FLASH] = (endpoint_id, message)
+    model_menu.changed()
+    st.rerun()
 
 
 def actor() -> str:
     return state.user_name() or "anonymous"
-
-
-def key_table(engine: Engine) -> pd.DataFrame:
-    """One line per endpoint: which variable holds its key, where it was found, masked."""
-    rows = []
-    for endpoint in endpoints.list_endpoints(engine):
-        config = endpoints.endpoint_config(endpoint)
-        env = key_env_for(config)
-        needs = provider_class(endpoint.provider).requires_key(config)
-        source = key_source(env) if env else None
-        rows.append(
-            {
-                "Endpoint": endpoint.name,
-                "Provider": provider_class(endpoint.provider).label,
-                "Key variable": env or "—",
-                "Found in": source or ("not set" if needs else "no key needed"),
-                "Key": mask(lookup_key(env)) if env else "",
-                "Ready": is_configured(config, lookup_key),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-KEY_COLUMNS = {
-    "Ready": st.column_config.CheckboxColumn("Ready", help="A call can be made: no key needed, or key found")
-}
 
 
 def limit_input(where: Any, name: str, value: float, key: str) -> Any:
@@ -132,8 +115,7 @@ def _connection_form(engine: Engine, endpoint: Endpoint) -> None:
                 max_retries=retries,
                 enabled=enabled,
             )
-            st.session_state[FLASH] = f"Saved the connection settings of {endpoint.name}."
-            st.rerun()
+            _done(endpoint.id, f"Saved the connection settings of {endpoint.name}.")
 
 
 def _models(engine: Engine, endpoint: Endpoint) -> None:
@@ -160,10 +142,7 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
                 if values != before:
                     endpoints.update_model(engine, int(model_id), actor=actor(), **values)  # type: ignore[arg-type]
                     changed += 1
-            st.session_state[FLASH] = (
-                f"Saved {changed} model{'s' if changed != 1 else ''} of {endpoint.name}."
-            )
-            st.rerun()
+            _done(endpoint.id, f"Saved {changed} model{'s' if changed != 1 else ''} of {endpoint.name}.")
     else:
         st.info("No models listed yet: fetch them below, or type a model id.")
     fetched = st.session_state.get(f"settings_fetched_{endpoint.id}")
@@ -187,9 +166,8 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
     ):
         added = endpoints.add_models(engine, actor=actor(), endpoint_id=endpoint.id, models=picked)  # type: ignore[arg-type]
         count = f"{len(added)} model{'s' if len(added) != 1 else ''}"
-        st.session_state[FLASH] = f"Added {count} to {endpoint.name} with default prices."
         st.session_state.pop(f"add_models_{endpoint.id}", None)
-        st.rerun()
+        _done(endpoint.id, f"Added {count} to {endpoint.name} with default prices.")
 
 
 def _key_trust(engine: Engine, endpoint: Endpoint) -> None:
@@ -208,29 +186,35 @@ def _key_trust(engine: Engine, endpoint: Endpoint) -> None:
         f"Confirm: send {env} to {where}", key=f"confirm_key_{endpoint.id}", icon=":material/key:"
     ) and auth.allowed("settings.edit"):
         endpoints.confirm_key(engine, endpoint.id, actor=actor())  # type: ignore[arg-type]
-        st.session_state[FLASH] = f"{endpoint.name}: {env} may now be sent to {where}."
-        st.rerun()
+        _done(endpoint.id, f"{endpoint.name}: {env} may now be sent to {where}.")
 
 
-def endpoint_editor(engine: Engine, endpoint: Endpoint) -> None:
+def endpoint_editor(engine: Engine, endpoint: Endpoint, verdict: Availability | None) -> None:
+    """One endpoint's panel. It has a key, so it stays open across the reruns its own buttons
+    cause, and every action's result is shown inside it."""
     config = endpoints.endpoint_config(endpoint)
-    ready = is_configured(config, lookup_key) and config.key_confirmed
-    icon = ":material/check_circle:" if ready and endpoint.enabled else ":material/radio_button_unchecked:"
+    answers = endpoint.enabled and verdict is not None and verdict.ready and config.key_confirmed
+    icon = ":material/check_circle:" if answers else ":material/radio_button_unchecked:"
     off = "" if endpoint.enabled else " (disabled)"
-    with st.expander(f"{endpoint.name} · {provider_class(endpoint.provider).label}{off}", icon=icon):
+    with st.expander(
+        f"{endpoint.name} · {provider_class(endpoint.provider).label}{off}",
+        icon=icon,
+        key=f"settings_endpoint_{endpoint.id}",
+    ):
+        flash(endpoint.id)
         _key_trust(engine, endpoint)
         _connection_form(engine, endpoint)
         left, right, _ = st.columns([1, 1, 3])
         if left.button("Test connection", key=f"test_{endpoint.id}", icon=":material/cable:"):
             with st.spinner("Asking the endpoint for its models…"):
-                verdict = catalog.check_connection(engine, config, lookup_key, actor=state.user_name())
-            st.session_state[f"settings_verdict_{endpoint.id}"] = (verdict.ok, verdict.message)
-            if verdict.ok:
-                st.session_state[f"settings_fetched_{endpoint.id}"] = (verdict.models, True, "")
+                found = catalog.check_connection(engine, config, lookup_key, actor=state.user_name())
+            st.session_state[f"settings_verdict_{endpoint.id}"] = (found.ok, found.message)
+            if found.ok:
+                st.session_state[f"settings_fetched_{endpoint.id}"] = (found.models, True, "")
         if right.button("Fetch models", key=f"fetch_{endpoint.id}", icon=":material/download:"):
             with st.spinner("Fetching the model list…"):
-                found = catalog.fetch_models(engine, config, lookup_key, actor=state.user_name())
-            st.session_state[f"settings_fetched_{endpoint.id}"] = (found.models, found.live, found.note)
+                fetched = catalog.fetch_models(engine, config, lookup_key, actor=state.user_name())
+            st.session_state[f"settings_fetched_{endpoint.id}"] = (fetched.models, fetched.live, fetched.note)
         _verdict(endpoint)
         _models(engine, endpoint)
 
@@ -271,5 +255,4 @@ def add_endpoint_form(engine: Engine) -> None:
                 timeout_s=timeout,
                 max_retries=retries,
             )
-            st.session_state[FLASH] = f"Added {endpoint.name}. Open it above to test it and fetch its models."
-            st.rerun()
+            _done(None, f"Added {endpoint.name}. Open it above to test it and fetch its models.")

@@ -41,6 +41,14 @@ from workbench.ui.shell.page import literal
 REDACT, AS_IS = "redacted", "as_is"
 
 
+def rules_of(engine: Engine, project_id: int) -> str:
+    """The project's data rules as a fingerprint: a request waiting for a choice (redact or not)
+    holds only while they stay the same, so a rule change never starts it by itself."""
+    project = project_records.get_project(engine, project_id)
+    rules = [getattr(project, k) for k in ("sensitivity", "allowed_providers", "pii_names")]
+    return hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _fingerprint(project: object, endpoint: Recipient, requests: Sequence[Sequence[Message]]) -> str:
     payload = {
         "endpoint": [endpoint.name, endpoint.provider],
@@ -89,9 +97,11 @@ def send_gate(
     requests: Sequence[Sequence[Message]],
     key: str,
 ) -> list[list[Message]] | None:
-    """Render the policy decision; return the requests that may be sent now, or ``None``."""
+    """Render the policy decision; return the requests that may be sent now, or ``None``
+    (``blocked(key)`` then says whether the policy refuses them, or waits for a choice)."""
     project = project_records.get_project(engine, project_id)
     decision = data_policy.check_outbound(project, endpoint, requests)
+    st.session_state[f"{key}:outcome"] = (decision.blocked and not decision.can_redact, decision.reason)
     if decision.allowed:
         return [list(r) for r in requests]
     fingerprint = _fingerprint(project, endpoint, requests)
@@ -134,6 +144,14 @@ def send_gate(
     return None
 
 
+def blocked(*keys: str) -> list[str]:
+    """The reasons of the gates (by ``key``, as last drawn) that the policy blocks outright (no
+    redaction would let them through): a request they held must be dropped, so it can never
+    start by itself once the rules change."""
+    found = [st.session_state.get(f"{key}:outcome") for key in keys]
+    return [reason for outcome in found if outcome and outcome[0] for reason in [outcome[1]]]
+
+
 def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: str) -> list[Cell] | None:
     """``send_gate`` for a whole run: one check per endpoint the cells would call. Returns the
     cells with the messages that may be sent fixed on them (redacted where the person chose
@@ -142,13 +160,15 @@ def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: s
     redactors: dict[str, pii.Redactor] = {}
     waiting = False
     project = project_records.get_project(engine, project_id)
+    keys = []
     for group in plan.outbound(engine, cells):
+        keys.append(f"{key}:{group.endpoint.name}")
         ready = send_gate(
             engine,
             project_id=project_id,
             endpoint=group.endpoint,
             requests=group.messages,
-            key=f"{key}:{group.endpoint.name}",
+            key=keys[-1],
         )
         if ready is None:
             waiting = True
@@ -157,6 +177,7 @@ def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: s
         if ready != [list(r) for r in group.messages]:  # redacted: the values are stored redacted too
             redactor = data_policy.redactor_for(project, group.messages)
             redactors.update(dict.fromkeys(group.keys, redactor))
+    st.session_state[f"{key}:gates"] = keys  # for ``blocked(*...)`` after the call
     return None if waiting else plan.with_messages(cells, settled, redactors)
 
 
@@ -170,13 +191,13 @@ def gate_destinations(
     """``send_gate`` for every endpoint a run would call (an evaluation, an optimization): ``None``
     while any is blocked or waits for a choice, else whether the person chose to redact somewhere
     (the caller then redacts at the source, e.g. the cases' values)."""
-    ready, redact = True, False
+    ready, redact, keys = True, False, []
     for target, requests in destinations.items():
-        sent = send_gate(
-            engine, project_id=project_id, endpoint=target, requests=requests, key=f"{key}:{target.name}"
-        )
+        keys.append(f"{key}:{target.name}")
+        sent = send_gate(engine, project_id=project_id, endpoint=target, requests=requests, key=keys[-1])
         if sent is None:
             ready = False
         elif sent != [list(r) for r in requests]:
             redact = True
+    st.session_state[f"{key}:gates"] = keys  # for ``blocked(*...)`` after the call
     return redact if ready else None

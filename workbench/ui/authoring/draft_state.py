@@ -9,7 +9,7 @@ the store and drops the widget keys, so the widgets come back with the new conte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -40,6 +40,8 @@ class Origin:
     version_number: int | None = None
     system: str = ""
     user: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=lambda: CallSettings().to_dict())
 
     @classmethod
     def of(cls, version: PromptVersion) -> Origin:
@@ -49,12 +51,19 @@ class Origin:
             version_number=version.number,
             system=version.system_template,
             user=version.user_template,
+            values={k: str(v) for k, v in (version.sample_variables or {}).items()},
+            params=CallSettings.from_dict(version.params).to_dict(),
         )
 
 
 def origin() -> Origin:
     raw = st.session_state.get(ORIGIN)
     return Origin(**raw) if raw is not None else Origin()
+
+
+def origin_data() -> dict[str, Any]:
+    """The origin as plain data (what a kept draft stores)."""
+    return dict(st.session_state.get(ORIGIN) or asdict(Origin()))
 
 
 def is_loaded() -> bool:
@@ -82,7 +91,7 @@ def load(
     st.session_state[NOTE] = note
     st.session_state[NAME] = name
     st.session_state[PARAMS] = CallSettings.from_dict(params).to_dict()
-    st.session_state[ORIGIN] = dict(origin.__dict__)
+    st.session_state[ORIGIN] = asdict(origin)
     st.session_state.pop(PROPOSAL, None)  # a rewrite belongs to the draft it was made for
     for key in list(st.session_state.keys()):
         if str(key).startswith(("w_draft_", VAR_PREFIX)):

@@ -20,7 +20,7 @@ from workbench.prompts.templates import PromptTemplate
 from workbench.ui.admin.policy_check import send_gate
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
-from workbench.ui.shell import auth, state
+from workbench.ui.shell import auth, kept, model_menu, state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.page import shows_errors
@@ -28,14 +28,20 @@ from workbench.ui.shell.safe_markdown import safe_markdown
 
 PROPOSAL = draft_state.PROPOSAL
 PENDING = "improver_pending"  # the model asked for a rewrite, while the data-policy check waits
+MODEL = "improver_model"
 
 
 def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None]) -> None:
     """``save(system, user, note)`` stores a version the way the page's Save button does."""
-    models = dict(improver.improver_models(engine, project_id))
-    if not models:
+    options = {
+        o.id: o
+        for o in model_menu.model_options(engine, project_id)
+        if not o.offline and o.problem != model_menu.NOT_ALLOWED  # Echo only repeats; the policy rules
+    }
+    if not options:
         st.info("No model can rewrite prompts for this project yet: add an endpoint in Settings.")
         return
+    models = {i: o.label for i, o in options.items()}
     origin = draft_state.origin()
     findings = checklist.check(
         draft_state.text(draft_state.SYSTEM), draft_state.text(draft_state.USER), draft_state.values()
@@ -56,7 +62,14 @@ def render(engine: Engine, project_id: int, save: Callable[[str, str, str], None
             icon=":material/auto_fix_high:",
         )
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    model_id = left.selectbox("Model", list(models), format_func=models.__getitem__, key="improver_model")
+    if (
+        st.session_state.get(MODEL) not in options
+    ):  # this person's model from last time, else one that answers
+        saved = (kept.recall(MODEL) or {}).get("id")
+        runnable = [i for i, o in options.items() if o.runnable]
+        st.session_state[MODEL] = saved if saved in options else next(iter(runnable or options))
+    model_id = left.selectbox("Model", list(options), format_func=lambda i: options[i].shown, key=MODEL)
+    kept.keep(MODEL, {"id": model_id})
     if right.button(
         "Ask for a rewrite", icon=":material/auto_fix_high:", key="improver_ask", width="stretch"
     ) and auth.allowed("prompt.improve", project_id):

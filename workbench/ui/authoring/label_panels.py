@@ -21,6 +21,7 @@ from workbench.prompts.releases import ReleaseModel
 from workbench.store.engine import session_scope
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs
+from workbench.ui.shell.page import rerun_fragment
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 LABEL_FLASH = "versions_label_flash"
@@ -107,7 +108,7 @@ def _move(
         del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
         on = CALLER_CHOOSES_TEXT.lower() if model is None else model.label
         st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)} on {on}."
-        st.rerun()
+        rerun_fragment()
 
 
 def _roll_back(engine: Engine, project_id: int, prompt_id: int, labels: Sequence[LabelState]) -> None:
@@ -141,7 +142,7 @@ def _roll_back(engine: Engine, project_id: int, prompt_id: int, labels: Sequence
         st.session_state[LABEL_FLASH] = (
             f"'{chosen}' rolled back to {choices[to]}; no version or release was changed."
         )
-        st.rerun()
+        rerun_fragment()
 
 
 def label_panels(

@@ -14,9 +14,13 @@ import plotly.express as px
 import streamlit as st
 from sqlalchemy import Engine
 
+from workbench.insights import version_history as history
 from workbench.insights.version_history import VersionRow
 from workbench.judging import feedback
+from workbench.prompts import label_history
+from workbench.ui.authoring.label_panels import label_history_table, label_panels
 from workbench.ui.rating.charts import score_columns
+from workbench.ui.shell.page import shows_errors
 
 
 def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) -> None:
@@ -66,3 +70,25 @@ def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) ->
         )
         chart.update_layout(xaxis_title="Version", yaxis_title="Average rating", height=260, margin={"t": 10})
         st.plotly_chart(chart, width="stretch")
+
+
+@st.fragment
+def history_and_labels(engine: Engine, project_id: int, prompt_id: int) -> None:
+    """The history table, where each label points, moving and rolling labels back, and the
+    label history. A fragment: a label move reruns this part only, and everything in it that
+    shows labels is redrawn with it."""
+    rows = history.version_history(engine, prompt_id)
+    label_of = {r.id: f"v{r.number} · {r.change_note[:60] or 'no note'}" for r in rows}
+    st.subheader("History")
+    history_table(engine, prompt_id, rows)
+    st.subheader("Labels")
+    st.caption(
+        "A label points at a release: a version, the model it runs on and its settings. Applications "
+        'call it with `workbench.get_prompt(name, label="production").complete(...)`; see the Monitor page.'
+    )
+    with shows_errors():  # inside the fragment: a refused move is said here, on its own rerun too
+        label_panels(engine, project_id, prompt_id, [r.id for r in rows], label_of.__getitem__)
+    moves = label_history.label_moves(engine, prompt_id)
+    if moves:
+        st.markdown("**Label history**")
+        label_history_table(moves)

@@ -16,20 +16,35 @@ from sqlalchemy import Engine
 
 from workbench.evals import evaluations, matrix, outbound
 from workbench.evals.snapshot import EvaluationConfig
-from workbench.ui.admin.policy_check import gate_destinations
+from workbench.ui.admin.policy_check import blocked, gate_destinations, rules_of
 from workbench.ui.shell import state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal
 
-PENDING = "evaluate_pending"  # the config (JSON) waiting for the data-policy gate
+PENDING = "evaluate_pending"  # (config JSON, data rules) waiting for the data-policy gate
 LIVE = "evaluate_live"  # the EvaluationProgress being followed
 SHOWN = "evaluate_shown"  # the evaluation the results section shows
 ENDED = "evaluate_ended"  # what to say once it is over
+BLOCKED = "evaluate_blocked"  # why the last request was refused (it was dropped, not kept)
 POLL_S = 0.15
 
 
-def request(config: EvaluationConfig) -> None:
-    st.session_state[PENDING] = config.to_json()
+def request(engine: Engine, project_id: int, config: EvaluationConfig) -> None:
+    """Run ``config`` once the data policy lets it go; it holds only under today's data rules."""
+    st.session_state.pop(BLOCKED, None)
+    st.session_state[PENDING] = (config.to_json(), rules_of(engine, project_id))
+
+
+def _say_blocked() -> None:
+    """A blocked request is dropped, never kept waiting: it must not start by itself later,
+    when someone changes the data rules. What blocked it stays in view until the next request."""
+    for reason in st.session_state.get(BLOCKED) or []:
+        st.error(f"Blocked: {literal(reason)}", icon=":material/lock:")
+    if st.session_state.get(BLOCKED):
+        st.caption(
+            "Nothing was sent, and nothing will be sent by itself. Once the project's data rules or the "
+            "chosen models allow it, click Run evaluation again."
+        )
 
 
 def running() -> matrix.EvaluationProgress | None:
@@ -40,16 +55,26 @@ def running() -> matrix.EvaluationProgress | None:
 def start_when_allowed(engine: Engine, project_id: int) -> None:
     """While a run is requested: show the policy's verdict for each endpoint it would call,
     and start it once every one allows it (redacting the cases' values if so chosen)."""
-    data = st.session_state.get(PENDING)
-    if not data:
+    pending = st.session_state.get(PENDING)
+    if pending and pending[1] != rules_of(engine, project_id):
+        del st.session_state[PENDING]  # the rules changed while it waited: it never starts by itself
+        st.session_state[BLOCKED] = ["The project's data rules changed since Run evaluation was clicked."]
+    if not st.session_state.get(PENDING):
+        _say_blocked()
         return
-    config = EvaluationConfig.from_json(data)
+    config = EvaluationConfig.from_json(pending[0])
     redact = gate_destinations(
         engine,
         project_id=project_id,
         destinations=outbound.requests_by_destination(engine, config),
         key="evaluate_gate",
     )
+    reasons = blocked(*st.session_state.get("evaluate_gate:gates", []))
+    if reasons:  # shown by the gate just now; the request itself goes
+        del st.session_state[PENDING]
+        st.session_state[BLOCKED] = reasons
+        st.caption("Nothing was sent, and nothing will be sent by itself: click Run evaluation again later.")
+        return
     if redact is None:
         if st.button("Don't run", key="evaluate_drop"):
             del st.session_state[PENDING]
@@ -105,6 +130,13 @@ def say_how_it_ended() -> None:
     evaluation_id, phase, error = ended
     if error:
         st.error(f"Evaluation #{evaluation_id}: {literal(error)}", icon=":material/error:")
+    elif phase == "failed":
+        st.error(
+            f"Evaluation #{evaluation_id} failed: no call returned an answer, so nothing was checked. "
+            "It has no pass rate and is left out of the Library and Insights; the Cases tab says why "
+            "each call failed.",
+            icon=":material/error:",
+        )
     elif phase == "cancelled":
         st.warning(
             f"Evaluation #{evaluation_id} was cancelled: the answers that came back are checked below.",

@@ -11,6 +11,7 @@ from workbench.evals import scoring
 from workbench.evals.assertions import describe
 from workbench.evals.evaluations import EvaluationReport
 from workbench.evals.past_runs import Comparison
+from workbench.ui.shell.meanings import PASS_RATE, explain
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 GREEN, RED = "#d9f2e3", "#f9dede"
@@ -55,6 +56,14 @@ def heatmap(matrix: pd.DataFrame, title: str, *, change: bool = False) -> None:
 
 def figures(report: EvaluationReport) -> None:
     summary = report.summary
+    if summary["total"] and not summary.get("answered", summary["total"]):
+        st.error(
+            f"Failed: none of the {summary['total']} calls returned an answer, so nothing was checked. "
+            "This evaluation has no pass rate and is left out of the Library and Insights. The Cases "
+            "tab says why each call failed.",
+            icon=":material/error:",
+        )
+        return
     target = report.config.min_pass_rate
     cells = summary["cells"]
     best = max(cells, key=lambda c: c["pass_rate"]) if cells else None
@@ -76,6 +85,7 @@ def figures(report: EvaluationReport) -> None:
         reached = [f"{x['version']} · {x['model']}" for x in cells if x["pass_rate"] >= target]
         verdict = ", ".join(reached) if reached else "none"
         st.caption(f"Target {target:.0%}: reached by {verdict}.")
+    explain([PASS_RATE, "**Regressions**: cases that pass in one version and fail in the next one."])
 
 
 def _colour(value: object) -> str:

@@ -97,7 +97,7 @@ def plan_inputs(
     """The plan for the chosen inputs (at the full search's size), or ``None`` when a model is missing."""
     version_id = _pick_version(engine, prompt_id)
     model_id, proposer = _pick_models(engine, project_id)
-    judge = pick_judge(engine, cases, key=f"{KEY}_judge")
+    judge = pick_judge(engine, project_id, prompt_id, cases, key=f"{KEY}_judge")
     search, concurrency = _search()
     if model_id is None or proposer is None:
         return None

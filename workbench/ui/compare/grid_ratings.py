@@ -16,10 +16,10 @@ from dataclasses import replace
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.judging import pairwise
+from workbench.judging import pairwise, ratings
 from workbench.runs.outputs import CellView
 from workbench.ui.compare.output_cell import render_grid
-from workbench.ui.rating.rating_control import blind_cells, rating_control
+from workbench.ui.rating.rating_control import blind_cells, rating_cell, remember
 from workbench.ui.shell import auth
 from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.page import shows_errors
@@ -71,12 +71,12 @@ def _masked(view: CellView, column: int, title: str) -> CellView:
 
 
 def _blind(
-    engine: Engine, row_key: str, views: Sequence[CellView], rater: str
+    engine: Engine, row_key: str, views: Sequence[CellView], rater: str, rated_ids: set[int]
 ) -> tuple[list[CellView], bool, str]:
     """The row as shown blind: rateable answers shuffled and renamed, failed ones after them.
     Returns the views, whether names are still hidden, and the reveal line once revealed."""
     rated = [v for v in views if rateable(v)]
-    cells = blind_cells(engine, row_key, [(v.output_id, v.title) for v in rated], rater)  # type: ignore[misc]
+    cells = blind_cells(engine, row_key, [(v.output_id, v.title) for v in rated], rater, rated_ids)  # type: ignore[misc]
     by_id = {c.output_id: c for c in cells}
     hidden = bool(cells) and not cells[0].revealed
     shown, extra = [], len(cells)
@@ -114,8 +114,10 @@ def _vote(
                 }
 
 
+@st.fragment
 def pair_vote(engine: Engine, row_key: str, views: Sequence[CellView], rater: str, blind: bool) -> None:
-    """Pick two answers of the row (the only two, when there are two) and say which is better."""
+    """Pick two answers of the row (the only two, when there are two) and say which is better.
+    A fragment: picking answers or voting reruns this panel only, not the page."""
     names = {v.output_id: v.title for v in sorted(views, key=lambda v: v.column)}
     if len(names) < 2:
         return
@@ -138,6 +140,7 @@ def pair_vote(engine: Engine, row_key: str, views: Sequence[CellView], rater: st
 
 def rated_grid(
     engine: Engine,
+    project_id: int,
     run_id: int,
     views: Sequence[CellView],
     columns: int,
@@ -146,26 +149,33 @@ def rated_grid(
     blind: bool,
     rater: str,
 ) -> None:
-    """The stored run's grid, row by row, each finished answer with its rating control."""
+    """The stored run's grid, row by row, each finished answer with its rating control. The
+    rater's ratings and the project's tags are read once for the whole grid; each control is a
+    fragment, so rating an answer reruns that cell only."""
     rows: dict[int, list[CellView]] = {}
     for view in views:
         rows.setdefault(view.row_index, []).append(view)
+    ids = [v.output_id for v in views if rateable(v)]
+    found = ratings.ratings_by(engine, ids, rater.strip()) if rater.strip() else {}  # type: ignore[arg-type]
+    remember({i: found.get(i) for i in ids})  # type: ignore[misc]
+    tags = ratings.project_tags(engine, project_id)
     for index in sorted(rows):
         row_key = f"{run_id}/{index}"
         shown, hidden, reveal = (
-            _blind(engine, row_key, rows[index], rater) if blind else (rows[index], False, "")
+            _blind(engine, row_key, rows[index], rater, set(found)) if blind else (rows[index], False, "")
         )
 
         def extra(view: CellView, hidden: bool = hidden) -> None:
             if rateable(view):
-                rating_control(
+                rating_cell(
                     engine,
                     view.output_id,  # type: ignore[arg-type]
                     rater,
+                    tags,
                     kind=kind,
                     blind=hidden,
                     key="compare",
-                    on_saved=(lambda _saved: st.rerun()) if hidden else None,  # redraw the names
+                    rerun_page=hidden,  # a rating may reveal the row's model names
                 )
 
         render_grid(shown, columns, extra)

@@ -7,34 +7,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.governance import data_policy
-from workbench.models import endpoints
-from workbench.models.providers.registry import is_configured, provider_class
+from workbench.models.providers.registry import provider_class
 from workbench.models.settings import CallSettings
 from workbench.prompts import versions
-from workbench.prompts.templates import PromptTemplate
 from workbench.runs import outputs
 from workbench.runs.plan import ModelChoice
 from workbench.store.tables import PromptVersion
 from workbench.ui.authoring.prompt_picker import version_choices
-from workbench.ui.shell import state
+from workbench.ui.shell import kept, model_menu, state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs
-from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.model_menu import ModelOption
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 MAX_MODELS = 6
 MIN_MODELS = 2
 PREFERRED_LABEL = "production"
+VERSIONS_KEPT = "compare/versions"  # prompt id -> the version this person compares
 
 
 def pick_version(engine: Engine, project_id: int) -> PromptVersion | None:
-    """Prompt and version pickers; the version defaults to production, else the latest."""
+    """Prompt and version pickers; the version is the one this person chose last time, else
+    production, else the latest."""
     prompts = versions.list_prompts(engine, project_id)
     if not prompts:
         return None
@@ -51,18 +48,40 @@ def pick_version(engine: Engine, project_id: int) -> PromptVersion | None:
     default = next(iter(choices.labelled(PREFERRED_LABEL)), rows[0].id)
 
     version_ids = [v.id for v in rows]
+    picked = (kept.recall(VERSIONS_KEPT) or {}).get(str(prompt_id))  # this person's, last time
     version_id = right.selectbox(
         "Version",
         version_ids,
-        index=version_ids.index(default),
+        index=version_ids.index(picked if picked in version_ids else default),
         format_func=choices.title,
         key=f"compare_version_{prompt_id}",
     )
+    kept.keep(VERSIONS_KEPT, {**(kept.recall(VERSIONS_KEPT) or {}), str(prompt_id): version_id})
     return by_id[version_id]
+
+
+def _first_choice(
+    engine: Engine,
+    options: dict[int, ModelOption],
+    key: str,
+    *,
+    defaults: int,
+    skip_offline: bool,
+) -> list[int]:
+    """The models a picker starts with: this person's choice from last time (without models that
+    can no longer run), else the first ``defaults`` models that can run, those that answered
+    here before first; never a model that cannot run."""
+    saved = (kept.recall(f"models/{key}") or {}).get("ids")
+    if saved is not None:
+        return [i for i in saved if i in options and options[i].problem in ("", model_menu.CHECKING)]
+    runnable = [i for i, o in options.items() if o.runnable and not (skip_offline and o.offline)]
+    proven = [i for i in outputs.models_that_answered(engine) if i in runnable]
+    return [*proven, *(i for i in runnable if i not in proven)][:defaults]
 
 
 def pick_models(
     engine: Engine,
+    project_id: int,
     version: PromptVersion,
     *,
     key: str = "compare",
@@ -72,45 +91,55 @@ def pick_models(
     override: bool = True,
 ) -> list[tuple[ModelChoice, str]]:
     """``minimum``–6 models, each with its call settings (starting from the version's own) and
-    (when ``override``) an optional system-prompt override. The first ``defaults`` models that can be called are
-    preselected (skipping offline ones such as Echo when ``skip_offline``)."""
-    enabled = {e.id: e for e in endpoints.list_endpoints(engine, include_disabled=False)}
-    models = [m for m in endpoints.list_models(engine, enabled_only=True) if m.endpoint_id in enabled]
-    titles = {m.id: endpoints.model_label(m, enabled[m.endpoint_id]) for m in models}
-    ready = [
-        m.id for m in models if is_configured(endpoints.endpoint_config(enabled[m.endpoint_id]), lookup_key)
-    ]
-    offline = {m.id for m in models if data_policy.is_offline(enabled[m.endpoint_id])}
+    (when ``override``) an optional system-prompt override. Models that cannot run (no key, not
+    reachable, not allowed for the project) are marked with the reason and never preselected;
+    the first ``defaults`` that can run are (skipping offline ones such as Echo when
+    ``skip_offline``). The choice is kept for the person, so it survives a reload."""
     chosen_key = f"{key}_models"
     remembered_key = f"{key}_models_remembered"  # plain state: outlives a visit to another page
+    first = chosen_key not in st.session_state and st.session_state.get(remembered_key) is None
+    options = {o.id: o for o in model_menu.model_options(engine, project_id)}
+    if first and any(o.problem == model_menu.CHECKING for o in options.values()):
+        options = {
+            o.id: o for o in model_menu.model_options(engine, project_id, wait_s=model_menu.PRESELECT_WAIT_S)
+        }
     if chosen_key not in st.session_state:  # first visit, or back from another page
         remembered = st.session_state.get(remembered_key)
         if remembered is None:
-            callable_ = [i for i in ready if not (skip_offline and i in offline)]
-            proven = [i for i in outputs.models_that_answered(engine) if i in callable_]
-            remembered = [*proven, *(i for i in callable_ if i not in proven)][:defaults]
+            remembered = _first_choice(engine, options, key, defaults=defaults, skip_offline=skip_offline)
         st.session_state[chosen_key] = remembered
     # Written on every run (dropping models that went away): the browser then always shows the
     # script's choice; writing it only on the first run let a rerun come back empty.
-    st.session_state[chosen_key] = [i for i in st.session_state[chosen_key] if i in titles]
+    st.session_state[chosen_key] = [i for i in st.session_state[chosen_key] if i in options]
     chosen = st.multiselect(
         f"Models ({minimum}–{MAX_MODELS})",
-        list(titles),
-        format_func=lambda i: titles[i] + ("" if i in ready else "  (no key)"),
+        list(options),
+        format_func=lambda i: options[i].shown,
         max_selections=MAX_MODELS,
         key=chosen_key,
-        help="Models are listed in Settings, where you also set their prices and test the connection.",
+        help="Models marked with a reason cannot run now (no key: paste one in Settings → API keys; "
+        "not reachable: the server is down or its address is wrong). Prices and connection tests: Settings.",
     )
     st.session_state[remembered_key] = list(chosen)
+    kept.keep(f"models/{key}", {"ids": list(chosen)})
+    unable = [
+        options[i] for i in chosen if not options[i].runnable and options[i].problem != model_menu.CHECKING
+    ]
+    if unable:
+        st.warning(
+            "Cannot run now: " + "; ".join(f"{o.label} ({o.problem})" for o in unable) + ". "
+            "Pick other models, or fix it in Settings.",
+            icon=":material/block:",
+        )
     saved = CallSettings.from_dict(version.params)  # the version's own settings start each column
-    kinds = {m.id: enabled[m.endpoint_id].provider for m in models}
     choices = []
     cols = st.columns(max(len(chosen), 1))
     for col, model_id in zip(cols, chosen, strict=False):
+        option = options[model_id]
         with col.container(border=True):
-            st.markdown(f"**{safe_markdown(titles[model_id])}**")
+            st.markdown(f"**{safe_markdown(option.label)}**")
             settings = call_settings_inputs(
-                saved, f"{key}_{model_id}", provider=provider_class(kinds[model_id]), more="popover"
+                saved, f"{key}_{model_id}", provider=provider_class(option.endpoint.provider), more="popover"
             )
             if override:
                 with st.popover("System prompt", icon=":material/edit_note:", width="stretch"):
@@ -120,34 +149,8 @@ def pick_models(
                         placeholder=version.system_template or "(this version has no system message)",
                     )
                 settings = replace(settings, system_override=system.strip() or None)
-        choices.append((ModelChoice(model_id, settings), titles[model_id]))
+        choices.append((ModelChoice(model_id, settings), option.label))
     return choices
-
-
-def variable_rows(version: PromptVersion) -> list[dict[str, Any]]:
-    """Rows of values for the version's variables, prefilled with its sample values."""
-    names = PromptTemplate(system=version.system_template, user=version.user_template).variables()
-    if not names:
-        st.caption("This version has no variables: each model answers it once.")
-        return [{}]
-    sample = {n: str(version.sample_variables.get(n, "")) for n in names}
-    table = st.data_editor(
-        pd.DataFrame([sample], columns=names),
-        num_rows="dynamic",
-        hide_index=True,
-        width="stretch",
-        key=f"compare_rows_{version.id}",
-        column_config={n: st.column_config.TextColumn(n) for n in names},
-    )
-    st.caption("One row per set of values; add rows at the bottom of the table to compare several inputs.")
-    rows = []
-    for record in table.to_dict("records"):
-        values = {
-            k: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for k, v in record.items()
-        }
-        if any(values.values()):
-            rows.append(values)
-    return rows
 
 
 def empty_values(rows: Sequence[Mapping[str, str]]) -> str | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
 
-from workbench.models.pricing import money
+from workbench.models.pricing import money, rounded
 from workbench.models.settings import CallSettings
 from workbench.runs.live import LiveRun, LiveSnapshot
 from workbench.runs.outputs import CellView
@@ -45,6 +46,23 @@ FINISH = {
 }
 
 
+def cost_shown(view: CellView) -> Decimal | None:
+    """The cost a cell shows, rounded as shown: what the answer cost now (a reused answer cost
+    nothing new); ``None`` when the cell shows no cost (a failed call, a blind cell)."""
+    measured = (view.latency_ms, view.ttft_ms, view.tokens_in, view.tokens_out)
+    if view.status not in ("ok", "incomplete") or all(m is None for m in measured):
+        return None
+    if view.cache_hit:
+        return Decimal(0)
+    return None if view.cost_usd is None else rounded(view.cost_usd)
+
+
+def total_shown(views: Sequence[CellView]) -> str:
+    """The sum of the costs the cells show, to the last digit shown: a total that equals its cells."""
+    amounts = [c for c in (cost_shown(v) for v in views) if c is not None]
+    return money(sum(amounts, Decimal(0))) if amounts else "—"
+
+
 def figures(view: CellView) -> str:
     """Latency, first token, tokens, cost and finish reason in words."""
     parts = []
@@ -57,7 +75,8 @@ def figures(view: CellView) -> str:
         tokens_out = "?" if view.tokens_out is None else view.tokens_out
         parts.append(f"tokens {tokens_in} in / {tokens_out} out")
     if view.status in ("ok", "incomplete") and parts:  # nothing measured (a blind cell): no cost either
-        parts.append(money(view.cost_usd))
+        cost = cost_shown(view)
+        parts.append(f"{money(cost)} new cost (reused)" if view.cache_hit else money(cost))
     if view.finish_reason:
         parts.append(f"finish: {FINISH.get(view.finish_reason, view.finish_reason)}")
     return " · ".join(parts)

@@ -20,16 +20,22 @@ from workbench.runs.live import LiveRun
 from workbench.runs.plan import ModelChoice
 from workbench.runs.runner import RowInput, RunOptions, plan, start_run
 from workbench.store.tables import PromptVersion
-from workbench.ui.admin.policy_check import gate_cells
+from workbench.ui.admin.policy_check import blocked, gate_cells, rules_of
 from workbench.ui.compare.inputs import MAX_MODELS, MIN_MODELS, empty_values
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell.page import literal
 
 LIVE = "compare_live"  # the LiveRun being followed (plain data and a cancel flag, no rows)
 RUN_PICK = "compare_run_pick"
 RUN_ERROR = "compare_run_error"
 PENDING = "compare_pending"  # the inputs Run was clicked for, while the policy check waits
 GATE = "compare_gate"
+BLOCKED = "compare_blocked"  # (inputs, reasons) of the last Run the data policy refused
+NOTHING_SENT = (
+    "Nothing was sent, and nothing will be sent by itself: once the project's data rules or the chosen "
+    "models allow it, click Run again."
+)
 
 
 def _signature(
@@ -68,7 +74,9 @@ def run_controls(
         problem = "Fill in at least one row of values."
     else:
         problem = empty_values(rows)
-    signature = _signature(version, choices, rows, use_cache)
+    # The data rules are part of what Run was clicked for: a run waiting for a choice never
+    # starts by itself once they change.
+    signature = _signature(version, choices, rows, use_cache) + rules_of(engine, project_id)
     left, right = st.columns([1, 5], vertical_alignment="center")
     cancel_slot = right.empty()
     clicked = left.button(
@@ -80,6 +88,12 @@ def run_controls(
     )
     if clicked and auth.allowed("run.start", project_id):
         st.session_state[PENDING] = signature
+        st.session_state.pop(BLOCKED, None)
+    refused = st.session_state.get(BLOCKED)
+    if refused and refused[0] == signature and PENDING not in st.session_state:
+        for reason in refused[1]:
+            st.error(f"Blocked: {literal(reason)}", icon=":material/lock:")
+        st.caption(NOTHING_SENT)
     if st.session_state.get(PENDING) != signature:
         st.session_state.pop(PENDING, None)  # the inputs changed since Run was clicked
     elif not busy and problem is None:
@@ -88,6 +102,10 @@ def run_controls(
         if ready is not None:
             st.session_state.pop(PENDING, None)
             live, busy = _start(engine, project_id, ready, [t for _, t in choices], use_cache=use_cache), True
+        elif reasons := blocked(*st.session_state.get(f"{GATE}:gates", [])):
+            st.session_state.pop(PENDING, None)  # refused, not kept: it must never start by itself later
+            st.session_state[BLOCKED] = (signature, reasons)
+            st.caption(NOTHING_SENT)
         elif st.button("Don't run", key="compare_pending_drop", icon=":material/close:"):
             st.session_state.pop(PENDING, None)
             st.rerun()

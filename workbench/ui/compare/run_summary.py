@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from workbench.runs.outputs import CellView, column_summary
+from workbench.ui.compare.output_cell import total_shown
 
 
 def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
@@ -21,14 +22,11 @@ def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
         **{
             c: [f"{v:.2f}" if pd.notna(v) else "—" for v in frame[c]]
             for c in ("Avg time (s)", "Avg first token (s)")
-        }
+        },
+        # The sum of the amounts the cells show, so a model's total is exactly its cells' sum.
+        **{"Cost ($)": [total_shown([v for v in cells if v.column == i]) for i in range(len(rows))]},
     )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={"Cost ($)": st.column_config.NumberColumn(format="$%.5f")},
-    )
+    st.dataframe(shown, hide_index=True, width="stretch")
     timed = frame.dropna(subset=["Avg time (s)"])
     if not timed.empty:
         chart = px.bar(

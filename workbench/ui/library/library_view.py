@@ -13,7 +13,7 @@ from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store.tables import Project
-from workbench.ui.authoring import draft_state
+from workbench.ui.authoring import draft_keeping
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import page_script
 from workbench.ui.shell.sidebar import PROJECT_WIDGET
@@ -36,18 +36,15 @@ def visible_ids(engine: Engine) -> frozenset[int] | None:
 
 
 def _open_in_draft(engine: Engine, prompt_id: int) -> None:
-    """Button callback: make the prompt's project and the prompt active, load its latest version.
+    """Button callback: make the prompt's project and the prompt active, load its latest version
+    (or this person's unsaved draft of it).
 
     It runs before the script, so the sidebar's project box can still be set to the project."""
     prompt = versions.get_prompt_row(engine, prompt_id)
     st.session_state[PROJECT_WIDGET] = prompt.project_id
     state.set_active_project(prompt.project_id)
     state.set_active_prompt(prompt_id)
-    latest = versions.latest_version(engine, prompt_id)
-    if latest is not None:
-        draft_state.load_version(latest)
-    else:
-        draft_state.load("", "", {}, origin=draft_state.Origin(prompt_id=prompt_id))
+    draft_keeping.open_prompt(engine, prompt.project_id, prompt_id)
 
 
 def open_in_draft_button(engine: Engine, prompt_id: int | None, *, key: str) -> None:

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from workbench.judging.ranking import ELO_BASE
+from workbench.ui.shell import meanings
 
 TRUSTED = "#2e7d32"
 TOO_FEW = "#b0b0b0"
@@ -115,10 +116,16 @@ def score_columns() -> dict[str, object]:
         "model": "Model",
         "ratings": "Ratings",
         "raters": "Raters",
-        "mean_score": st.column_config.NumberColumn("Average score", format="%.2f"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="%.2f"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="%.2f"),
-        "too_few": st.column_config.CheckboxColumn("Too few to trust"),
+        "mean_score": st.column_config.NumberColumn(
+            "Average score", format="%.2f", help=meanings.strip(meanings.AVERAGE_SCORE)
+        ),
+        "ci_low": st.column_config.NumberColumn(
+            "95% low", format="%.2f", help=meanings.strip(meanings.INTERVAL)
+        ),
+        "ci_high": st.column_config.NumberColumn(
+            "95% high", format="%.2f", help=meanings.strip(meanings.INTERVAL)
+        ),
+        "too_few": st.column_config.CheckboxColumn("Too few to trust", help=meanings.strip(meanings.TOO_FEW)),
         "tags": "Tags given",
     }
 
@@ -127,12 +134,16 @@ def leaderboard_columns(contender: str) -> dict[str, object]:
     """Column labels and formats for ``pairwise.leaderboard`` tables."""
     return {
         "contender": contender,
-        "bt_rating": st.column_config.NumberColumn("BT rating", format="%.0f"),
-        "win_rate": st.column_config.ProgressColumn("Win rate", min_value=0, max_value=1, format="percent"),
+        "bt_rating": st.column_config.NumberColumn(
+            "BT rating", format="%.0f", help=meanings.strip(meanings.BRADLEY_TERRY)
+        ),
+        "win_rate": st.column_config.ProgressColumn(
+            "Win rate", min_value=0, max_value=1, format="percent", help=meanings.strip(meanings.WIN_RATE)
+        ),
         "wins": "Wins",
         "losses": "Losses",
         "ties": "Ties",
         "both_bad": "Both bad",
         "comparisons": "Comparisons",
-        "too_few": st.column_config.CheckboxColumn("Too few to trust"),
+        "too_few": st.column_config.CheckboxColumn("Too few to trust", help=meanings.strip(meanings.TOO_FEW)),
     }

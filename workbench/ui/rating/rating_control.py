@@ -11,7 +11,7 @@ saving checks the ``output.rate`` role and says why not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -34,12 +34,18 @@ def blind_seed() -> str:
 
 
 def blind_cells(
-    engine: Engine, row_key: object, outputs: Sequence[tuple[int, str]], rater: str
+    engine: Engine,
+    row_key: object,
+    outputs: Sequence[tuple[int, str]],
+    rater: str,
+    rated: Collection[int] | None = None,
 ) -> list[BlindCell]:
     """One blind row of ``(output_id, model_label)``: shuffled for this session and row, model
-    names hidden until ``rater`` has rated every answer in it (for the Compare grid)."""
-    rated = ratings.rated_output_ids(engine, [o for o, _ in outputs], (rater or "").strip())
-    return blind_row(blind_seed(), row_key, outputs, rated)
+    names hidden until ``rater`` has rated every answer in it (for the Compare grid). ``rated``:
+    the ids the rater has rated, when the caller fetched them already."""
+    if rated is None:
+        rated = ratings.rated_output_ids(engine, [o for o, _ in outputs], (rater or "").strip())
+    return blind_row(blind_seed(), row_key, outputs, set(rated))
 
 
 def _default(existing: RatingView | None, kind: str) -> int | None:
@@ -82,16 +88,21 @@ def rating_control(
     key: str = "rate",
     shortcut: str | None = None,
     on_saved: Callable[[RatingView], None] | None = None,
+    known: tuple[RatingView | None, list[str]] | None = None,
 ) -> RatingView | None:
     """Render the control; returns the rater's current rating of the output (``None`` if none).
 
     ``on_saved`` runs after a successful save (call ``st.rerun()`` there when something drawn
-    above, such as a blind row's model names, must change).
+    above, such as a blind row's model names, must change). ``known``: the rater's rating and
+    the tag list, when the caller fetched them for many outputs at once (no query here then).
     """
     base = f"{key}_{output_id}"
     rater = (rater or "").strip()
-    existing = ratings.get_rating(engine, output_id, rater) if rater else None
-    options = ratings.tags_for_output(engine, output_id)
+    if known is None:
+        existing = ratings.get_rating(engine, output_id, rater) if rater else None
+        options = ratings.tags_for_output(engine, output_id)
+    else:
+        existing, options = known[0], list(known[1])
     if existing:
         options += [t for t in existing.tags if t not in options]
     with st.form(base, border=False, enter_to_submit=True):
@@ -157,3 +168,47 @@ def rating_control(
             on_saved(saved)
         return saved
     return existing
+
+
+MEMO = "rating_memo"  # output id -> this rater's rating, as the grid's last full run read it
+
+
+def remember(found: Mapping[int, RatingView | None]) -> None:
+    """What a full run of the grid read (one query for every cell), for its cells' fragments."""
+    st.session_state[MEMO] = dict(found)
+
+
+@st.fragment
+def rating_cell(
+    engine: Engine,
+    output_id: int,
+    rater: str,
+    tags: Sequence[str],
+    *,
+    kind: str,
+    blind: bool,
+    key: str,
+    rerun_page: bool = False,
+) -> None:
+    """``rating_control`` as a fragment: a star, a tag or Save reruns this cell only, not the page.
+    The rating comes from ``remember``'s memo (kept up to date by the saves made here), so the
+    cell issues no query of its own; ``rerun_page`` redraws the whole page after a save (a blind
+    row reveals its model names; a name typed in the form shows in the sidebar)."""
+    memo: dict[int, RatingView | None] = st.session_state.setdefault(MEMO, {})
+    asked_name = not rater.strip()
+
+    def saved(rating: RatingView) -> None:
+        memo[output_id] = rating
+        if rerun_page or asked_name:
+            st.rerun()
+
+    rating_control(
+        engine,
+        output_id,
+        rater,
+        kind=kind,
+        blind=blind,
+        key=key,
+        on_saved=saved,
+        known=(memo.get(output_id), list(tags)),
+    )

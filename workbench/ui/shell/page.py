@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from workbench.errors import WorkbenchError
 
@@ -19,6 +20,15 @@ def literal(text: str) -> str:
     """Text shown as typed inside markdown: error messages quote the user's own input and
     Python names (``__class__`` would otherwise turn bold and lose its underscores)."""
     return _MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def rerun_fragment() -> None:
+    """Rerun the fragment this code runs in (a fragment's own action), or the whole page when
+    this run is not a fragment's rerun (a full run, or AppTest, which reruns everything)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitInvalidLayoutContextError:
+        st.rerun()
 
 
 def header(title: str, explanation: str) -> None:

@@ -1,18 +1,18 @@
-"""The shared sidebar: active project, configured providers, and who is working."""
+"""The shared sidebar: active project, who is working, and which endpoints answer."""
 
 from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.models import endpoints
-from workbench.models.providers.registry import is_configured, key_env_for
+from workbench.models.availability import Availability
 from workbench.projects import project_records
-from workbench.ui.shell import auth, state
-from workbench.ui.shell.key_lookup import lookup_key
+from workbench.ui.shell import auth, model_menu, state
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 PROJECT_WIDGET = "sidebar_project"
+TICKS_SHOWN = "sidebar_ticks_shown"
+FIRST_WAIT_S = 3.0
 
 
 def _project_picker(engine: Engine) -> None:
@@ -32,23 +32,49 @@ def _project_picker(engine: Engine) -> None:
     state.set_active_project(chosen)
 
 
-def _providers(engine: Engine) -> None:
-    lines = []
-    for endpoint in endpoints.list_endpoints(engine, include_disabled=False):
-        config = endpoints.endpoint_config(endpoint)
-        if is_configured(config, lookup_key):
-            lines.append(f":green[:material/check_circle:] {safe_markdown(endpoint.name)}")
-        else:
-            lines.append(
-                f":gray[:material/radio_button_unchecked:] {safe_markdown(endpoint.name)} — set `{key_env_for(config)}`"
-            )
-    st.sidebar.markdown(
-        "**Providers**  \n" + "  \n".join(lines),
+def _tick(name: str, verdict: Availability | None) -> str:
+    name = safe_markdown(name)
+    if verdict is None:
+        return f":gray[:material/hourglass_empty:] {name} — {model_menu.CHECKING}"
+    if verdict.ready:
+        return f":green[:material/check_circle:] {name}"
+    if verdict.problem == "no key":
+        return f":gray[:material/radio_button_unchecked:] {name} — no key"
+    return f":red[:material/error:] {name} — {verdict.problem}"
+
+
+def _ticks(verdicts: dict[int, tuple[str, Availability | None]]) -> None:
+    st.markdown(
+        "**Models**  \n" + "  \n".join(_tick(name, verdict) for name, verdict in verdicts.values()),
         help=(
-            "Ticked: its key is set (or it needs none). Grey: needs an API key in the environment or "
-            ".streamlit/secrets.toml. Whether the server answers: Settings → Test connection."
+            "Ticked: the endpoint answered when the workbench asked it (it is asked again every few "
+            "minutes). No key: paste one in Settings → API keys. Not reachable: the server is not "
+            "running or the address is wrong (Settings → Endpoints)."
         ),
     )
+
+
+@st.fragment(run_every=1.0)
+def _ticks_while_checking(engine: Engine) -> None:
+    """Redrawn every second while an endpoint is being asked; one full rerun once all have
+    answered, after which the ticks are drawn without polling."""
+    verdicts = model_menu.endpoint_verdicts(engine)
+    if all(verdict is not None for _, verdict in verdicts.values()):
+        st.rerun()
+    _ticks(verdicts)
+
+
+def _providers(engine: Engine) -> None:
+    """A tick per endpoint that answered when asked (not merely "a key is set"). A session's
+    first run waits a moment for the first answers; later runs show the latest at once."""
+    first = not st.session_state.get(TICKS_SHOWN)
+    st.session_state[TICKS_SHOWN] = True
+    verdicts = model_menu.endpoint_verdicts(engine, wait_s=FIRST_WAIT_S if first else 0.0)
+    with st.sidebar:
+        if any(verdict is None for _, verdict in verdicts.values()):
+            _ticks_while_checking(engine)
+        else:
+            _ticks(verdicts)
 
 
 def _who(engine: Engine) -> None:
