@@ -1,0 +1,253 @@
+"""Full-text search over a project's passages, in the database's own engine.
+
+SQLite: the FTS5 table ``passage_fts`` ranked with ``bm25()``. PostgreSQL: the GIN index on
+``to_tsvector('english', text)`` queried with ``websearch_to_tsquery`` and ranked with
+``ts_rank``. Both are created by migration ``0004_documents``; no Python loop ever reads all
+passages.
+
+A question in plain words ("How many days of sick leave do I get?") becomes an OR of its
+content words: every passage that shares a word is a candidate and the ranking (term rarity,
+frequency, passage length) puts the best first. An AND of every word would find nothing as soon
+as the question uses one word the handbook does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session, col, func, select
+
+from workbench.store.tables import Document, Passage
+
+MAX_TERMS = 32
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "please",
+        "tell",
+        "know",
+        "want",
+        "need",
+        "much",
+        "many",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage found, with where it comes from (for the context and for the trace)."""
+
+    passage_id: int
+    document_id: int
+    title: str
+    source_name: str
+    heading: str
+    position: int
+    text: str
+    tokens: int
+    score: float
+
+    def trace(self) -> dict[str, object]:
+        """What an answer keeps about the passages it was given (``Output.passages``)."""
+        return {
+            "passage_id": self.passage_id,
+            "document_id": self.document_id,
+            "title": self.title,
+            "source": self.source_name,
+            "heading": self.heading,
+            "position": self.position,
+            "score": round(self.score, 4),
+        }
+
+
+def terms(query: str) -> list[str]:
+    """The query's content words, lower-cased, in order, without repeats."""
+    seen: list[str] = []
+    for word in re.findall(r"\w+", query.lower()):
+        if len(word) > 1 and word not in STOP_WORDS and word not in seen:
+            seen.append(word)
+    return seen[:MAX_TERMS]
+
+
+_SQLITE = """
+SELECT p.id, p.document_id, d.title, d.source_name, p.heading, p.position, p.text, p.tokens,
+       -bm25(passage_fts) AS score
+FROM passage_fts
+JOIN passage AS p ON p.id = passage_fts.rowid
+JOIN document AS d ON d.id = p.document_id
+WHERE passage_fts MATCH :match AND p.project_id = :project AND NOT d.excluded {only}
+ORDER BY bm25(passage_fts), p.id
+LIMIT :k
+"""
+
+_POSTGRES = """
+SELECT p.id, p.document_id, d.title, d.source_name, p.heading, p.position, p.text, p.tokens,
+       ts_rank(to_tsvector('english', p.text), q.query) AS score
+FROM passage AS p
+JOIN document AS d ON d.id = p.document_id,
+     websearch_to_tsquery('english', :match) AS q(query)
+WHERE to_tsvector('english', p.text) @@ q.query AND p.project_id = :project AND NOT d.excluded {only}
+ORDER BY score DESC, p.id
+LIMIT :k
+"""
+
+
+def _documents_tagged(session: Session, project_id: int, tags: Sequence[str]) -> list[int]:
+    """Documents of the project with any of ``tags`` (reads ids and tags only, never texts)."""
+    wanted = {t.casefold() for t in tags}
+    rows = session.exec(select(Document.id, Document.tags).where(Document.project_id == project_id))
+    return [doc_id for doc_id, doc_tags in rows if wanted & {str(t).casefold() for t in doc_tags or []}]  # type: ignore[misc]
+
+
+def search(
+    session: Session, project_id: int, query: str, *, k: int = 4, tags: Sequence[str] = ()
+) -> list[Hit]:
+    """The ``k`` passages of the project's included documents that best match ``query``
+    (optionally only documents with one of ``tags``); best first."""
+    words = terms(query)
+    if not words or k <= 0:
+        return []
+    params: dict[str, object] = {"project": project_id, "k": int(k)}
+    only = ""
+    if tags:
+        ids = _documents_tagged(session, project_id, tags)
+        if not ids:
+            return []
+        only = "AND p.document_id IN ({})".format(", ".join(str(int(i)) for i in ids))
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        params["match"] = " OR ".join(f'"{w}"' for w in words)
+        sql = _SQLITE
+    elif dialect == "postgresql":
+        params["match"] = " or ".join(words)
+        sql = _POSTGRES
+    else:  # pragma: no cover - the workbench supports these two
+        raise NotImplementedError(f"Full-text search is not available on {dialect}.")
+    rows = session.execute(text(sql.format(only=only)), params)
+    return [Hit(*row[:8], score=float(row[8] or 0.0)) for row in rows]
+
+
+def passage_count(session: Session, project_id: int) -> int:
+    return int(
+        session.exec(select(func.count(col(Passage.id))).where(Passage.project_id == project_id)).one()
+    )
