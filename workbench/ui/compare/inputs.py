@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from workbench.documents.context import filled_variables
 from workbench.governance import data_policy
 from workbench.models import endpoints
 from workbench.models.providers.registry import is_configured, provider_class
@@ -132,8 +133,18 @@ def pick_models(
 
 
 def variable_rows(version: PromptVersion) -> list[dict[str, Any]]:
-    """Rows of values for the version's variables, prefilled with its sample values."""
-    names = PromptTemplate(system=version.system_template, user=version.user_template).variables()
+    """Rows of values for the version's variables, prefilled with its sample values (the context
+    that retrieval fills from the project's documents is not asked for)."""
+    filled = filled_variables(version.params)
+    names = [
+        n
+        for n in PromptTemplate(system=version.system_template, user=version.user_template).variables()
+        if n not in filled
+    ]
+    if filled:
+        st.caption(
+            f"{{{{ {', '.join(sorted(filled))} }}}} is filled from the project's documents for each row."
+        )
     if not names:
         st.caption("This version has no variables: each model answers it once.")
         return [{}]
