@@ -163,11 +163,33 @@ def add_case(
     expected: str | None = None,
     assertions: Sequence[dict[str, Any]] = (),
 ) -> TestCase:
+    with session_scope(engine) as session:
+        return insert_case(
+            session,
+            prompt_id=prompt_id,
+            actor=actor,
+            variables=variables,
+            name=name,
+            expected=expected,
+            assertions=assertions,
+        )
+
+
+def insert_case(
+    session: Session,
+    *,
+    prompt_id: int,
+    actor: str,
+    variables: dict[str, Any],
+    name: str = "",
+    expected: str | None = None,
+    assertions: Sequence[dict[str, Any]] = (),
+) -> TestCase:
+    """``add_case`` inside the caller's transaction (generated cases accepted in a batch)."""
     values = _clean({"name": name, "variables": variables, "expected": expected})
     values["assertions"] = validate_assertions(list(assertions), values["expected"])
-    with session_scope(engine) as session:
-        project_id = _project_of(session, prompt_id)
-        return _insert(session, prompt_id, project_id, values, actor, _next_position(session, prompt_id))
+    project_id = _project_of(session, prompt_id)
+    return _insert(session, prompt_id, project_id, values, actor, _next_position(session, prompt_id))
 
 
 def _apply_update(

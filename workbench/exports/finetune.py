@@ -23,7 +23,14 @@ Steps, each counted in the summary:
    the chat format, rounded up. Real counts differ by model and language; keep a margin;
 5. split into train and validation with a seeded shuffle. Examples that share the same
    prompt (everything but the answer) go to the same side, so validation never tests on a
-   question the model trained on.
+   question the model trained on; pairs generated from one document go to the same side too.
+   A group goes to validation only while that keeps it within the requested share, so a big
+   group can never make validation larger than asked. Below the provider's minimum of
+   training examples (``PROVIDER_MINIMUM``) the summary warns.
+
+Accepted fine-tuning pairs generated from documents (``exports.pairs``) are a second source:
+a user message (the generated prompt) and the document as the answer, cleaned, de-duplicated
+and length-limited like the rest; ``summary.json`` lists each pair's line and provenance.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from sqlmodel import col, select
 from workbench.errors import InvalidInput, TemplateError
 from workbench.exports.files import ZIP_MIME, ExportFile, bulk, record_export, stamp, zip_bytes
 from workbench.exports.key_scrub import Scrubber
+from workbench.exports.pairs import provenance, selected_pairs
 from workbench.exports.scope import Selection, in_selection
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.engine import session_scope
@@ -54,6 +62,7 @@ ROLES = ("system", "user", "assistant")
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4
 UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
+PROVIDER_MINIMUM = 10  # OpenAI refuses a fine-tuning file with fewer training examples
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,8 @@ def _stats(values: Sequence[int]) -> dict[str, float | int | None]:
 def _split(
     examples: list[tuple[str, dict[str, Any]]], share: float, seed: int
 ) -> tuple[list[dict], list[dict]]:
-    """Seeded split of (context key, example) pairs; one context's examples stay together."""
+    """Seeded split of (group key, example) pairs; one group's examples stay together, and a
+    group joins validation only while validation stays within the requested share."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for key, example in examples:
         groups.setdefault(key, []).append(example)
@@ -168,8 +178,20 @@ def _split(
     train: list[dict[str, Any]] = []
     validation: list[dict[str, Any]] = []
     for key in keys:
-        (validation if len(validation) < wanted else train).extend(groups[key])
+        (validation if len(validation) + len(groups[key]) <= wanted else train).extend(groups[key])
     return train, validation
+
+
+def _warnings(train: int, validation: int, share: float) -> list[str]:
+    out = []
+    if train < PROVIDER_MINIMUM:
+        out.append(
+            f"Only {train} training examples: providers ask for at least {PROVIDER_MINIMUM} "
+            "(OpenAI refuses fewer). Rate or accept more before fine-tuning."
+        )
+    if share > 0 and validation == 0 and train:
+        out.append("No validation examples: every group is larger than the validation share allows.")
+    return out
 
 
 def build(engine: Engine, selection: Selection, options: FineTuneOptions) -> FineTuneSet:
@@ -250,6 +272,27 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
         example = {"messages": [*context.messages, {"role": "assistant", "content": answer}]}
         tokens[id(example)] = size
         kept.append((context.group, example))
+    pairs = selected_pairs(engine, selection)
+    origin: dict[int, dict[str, Any]] = {}  # id(example) -> provenance, for generated pairs
+    for pair in pairs:
+        context = _Context.of([{"role": "user", "content": pair.prompt}])
+        answer = clean(pair.answer)
+        if not answer or not context.has_user:
+            counts["empty_after_cleaning"] += 1
+            continue
+        key = (context.key, _fold(answer))
+        if key in seen:
+            counts["duplicates"] += 1
+            continue
+        seen.add(key)
+        size = context.tokens + math.ceil(len(answer) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE + 2
+        if size > options.max_tokens:
+            counts["too_long"] += 1
+            continue
+        example = {"messages": [*context.messages, {"role": "assistant", "content": answer}]}
+        tokens[id(example)] = size
+        origin[id(example)] = provenance(pair)
+        kept.append((f"document:{pair.document_id or f'pair-{pair.id}'}", example))
     train, validation = _split(kept, options.validation_share, options.seed)
     summary = {
         "options": {
@@ -268,7 +311,16 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
             "kept": len(kept),
             "train": len(train),
             "validation": len(validation),
+            "document_pairs": len(pairs),
+            "document_pairs_kept": len(origin),
         },
+        "warnings": _warnings(len(train), len(validation), options.validation_share),
+        "pairs": [
+            {"file": f"{name}.jsonl", "line": line, **origin[id(example)]}
+            for name, part in (("train", train), ("validation", validation))
+            for line, example in enumerate(part, start=1)
+            if id(example) in origin
+        ],
         "tokens": {
             "train": _stats([tokens[id(e)] for e in train]),
             "validation": _stats([tokens[id(e)] for e in validation]),

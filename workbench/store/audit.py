@@ -64,6 +64,8 @@ ACTIONS: dict[str, str] = {
     "document.exclude": "a document was excluded from retrieval and generation (or included again)",
     "document.delete": "a document, its passages and its unreviewed candidates were deleted",
     "export.documents": "a project's documents were exported (after: how many)",
+    "export.pairs_csv": "accepted fine-tuning pairs were exported as CSV (after: how many)",
+    "export.pairs_xlsx": "accepted fine-tuning pairs were exported as an Excel workbook (after: how many)",
     "generate.review": "generated test cases or fine-tuning pairs were accepted, edited or rejected",
 }
 
