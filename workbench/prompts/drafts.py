@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from workbench.documents.context import filled_variables
 from workbench.errors import InvalidInput, TemplateError
 from workbench.prompts import versions
 from workbench.prompts.checklist import placeholders
@@ -58,6 +59,12 @@ def preview(system: str, user: str, values: Mapping[str, Any]) -> Preview:
     return Preview(variables=variables, messages=messages)
 
 
+def with_retrieved(values: Mapping[str, Any], params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The values with a stand-in for the context that retrieval fills at run time, so a draft
+    whose context comes from documents can be checked and saved (its samples never keep it)."""
+    return {**dict.fromkeys(filled_variables(params), "(passages from the project's documents)"), **values}
+
+
 def line_of(system: str, user: str, error: TemplateError) -> str:
     """The text of the line an error points at, so the page can quote it."""
     source = {"system": system, "user": user}.get(error.source or "", "")
@@ -96,7 +103,10 @@ def save_draft(
     parent_id: int | None = None,
 ) -> PromptVersion:
     """Save the draft as the next version of ``prompt_id``; refused (nothing written) unless it renders."""
-    sample = check_saveable(system, user, values, author=author, change_note=change_note)
+    sample = check_saveable(
+        system, user, with_retrieved(values, params), author=author, change_note=change_note
+    )
+    sample = {k: v for k, v in sample.items() if k not in filled_variables(params)}
     return versions.save_version(
         engine,
         prompt_id=prompt_id,
@@ -137,7 +147,7 @@ def save_new_prompt(
     prompt row is written, so a refused draft leaves no empty prompt behind."""
     if not name.strip():
         raise InvalidInput("Give the new prompt a name, e.g. 'Late order reply'.")
-    check_saveable(system, user, values, author=author, change_note=change_note)
+    check_saveable(system, user, with_retrieved(values, params), author=author, change_note=change_note)
     prompt = versions.create_prompt(
         engine, project_id=project_id, name=name, actor=author.strip(), description=description
     )
