@@ -70,7 +70,13 @@ def test_viewers_never_see_documents_when_sign_in_is_on(app_db: Engine) -> None:
 
 
 def test_draft_shows_the_passages_used_as_context(app, app_db: Engine) -> None:  # type: ignore[no-untyped-def]
-    at, _ = open_hr(app, app_db, "pages/draft.py")
+    from workbench.prompts import versions
+
+    at, project_id = open_hr(app, app_db, "pages/draft.py")
+    prompt = next(
+        p for p in versions.list_prompts(app_db, project_id) if p.name == "HR policy answer from documents"
+    )
+    at.selectbox(key="w_draft_prompt").set_value(prompt.id).run()
     assert not at.exception
     assert at.toggle(key="w_draft_rag_on").value is True
     passages = [m.value for m in at.markdown if m.value.startswith("**[1] ")]

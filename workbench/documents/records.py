@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +36,8 @@ from workbench.store.tables import Document, GenerationCandidate, Passage, Proje
 
 NEAR_DUPLICATE = 0.9  # similarity (0-1) at which a new document is flagged as a near-duplicate
 _COMPARED_CHARS = 6000  # near-duplicates are judged on the start of each text
+_SKETCH = 128  # shingle hashes kept per text
+_MAY_BE_NEAR = 0.5  # estimated shared wording below which two texts cannot be 90 % similar
 
 
 @dataclass(frozen=True)
@@ -127,11 +130,30 @@ def _existing(session: Session, project_id: int) -> list[tuple[int, str, str, st
     return [(i, t, h, fold(x[:_COMPARED_CHARS])) for i, t, h, x in rows]  # type: ignore[misc]
 
 
-def _near(folded: str, others: Sequence[tuple[int, str, str, str]]) -> tuple[int, str, float] | None:
+def sketch(folded: str) -> frozenset[int]:
+    """A bottom-k sketch of the text's 3-word shingles: two texts' sketches estimate how much
+    of their wording they share in microseconds, so the exact comparison runs only on the few
+    documents that may be near-duplicates (not on every pair, which grows with the square)."""
+    words = folded.split()
+    shingles = {zlib.crc32(" ".join(words[i : i + 3]).encode()) for i in range(max(1, len(words) - 2))}
+    return frozenset(sorted(shingles)[:_SKETCH])
+
+
+def _resemblance(a: frozenset[int], b: frozenset[int]) -> float:
+    union = sorted(a | b)[:_SKETCH]
+    return sum(1 for h in union if h in a and h in b) / len(union) if union else 0.0
+
+
+def _near(
+    folded: str, others: Sequence[tuple[int, str, str, str, frozenset[int]]]
+) -> tuple[int, str, float] | None:
+    mine = sketch(folded)
     best: tuple[int, str, float] | None = None
-    for doc_id, title, _hash, text in others:
+    for doc_id, title, _hash, text, theirs in others:
         if not text or abs(len(text) - len(folded)) > (1 - NEAR_DUPLICATE) * max(len(text), len(folded)):
             continue  # lengths too far apart to be this similar: skip the comparison
+        if _resemblance(mine, theirs) < _MAY_BE_NEAR:
+            continue
         score = fuzz.ratio(folded, text, score_cutoff=NEAR_DUPLICATE * 100) / 100
         if score and (best is None or score > best[2]):
             best = (doc_id, title, score)
@@ -143,10 +165,11 @@ def prepare(session: Session, project_id: int, sources: Sequence[Source]) -> lis
     project = fetch(session, Project, project_id)
     if not sources:
         raise InvalidInput("Choose at least one file, or paste some text.", field="file")
-    existing = _existing(session, project_id)
-    by_hash = {h: (i, t) for i, t, h, _ in existing}
+    existing = [(*row, sketch(row[3])) for row in _existing(session, project_id)]
+    by_hash = {h: (i, t) for i, t, h, _, _ in existing}
     problems: list[str] = []
     ready: list[Prepared] = []
+    batch: list[tuple[int, str, str, str, frozenset[int]]] = []  # the batch's texts, for near-duplicates
     for source in sources:
         try:
             item = _prepare_one(source, project.pii_names or [])
@@ -163,10 +186,9 @@ def prepare(session: Session, project_id: int, sources: Sequence[Source]) -> lis
             problems.append(f"{label}: the same text as {earlier.source.name or 'another pasted text'}.")
             continue
         folded = fold(item.cleaned.text[:_COMPARED_CHARS])
-        item.near_duplicate = _near(folded, existing) or _near(
-            folded, [(-1, r.title, r.content_hash, fold(r.cleaned.text[:_COMPARED_CHARS])) for r in ready]
-        )
+        item.near_duplicate = _near(folded, existing) or _near(folded, batch)
         ready.append(item)
+        batch.append((-1, item.title, item.content_hash, folded, sketch(folded)))
     if problems:
         raise InvalidInput(
             ("Nothing was added. " if len(sources) > 1 else "") + " ".join(problems), field="file"

@@ -1,8 +1,8 @@
 """Full-text search over a project's passages, in the database's own engine.
 
-SQLite: the FTS5 table ``passage_fts`` ranked with ``bm25()``. PostgreSQL: the GIN index on
-``to_tsvector('english', text)`` queried with ``websearch_to_tsquery`` and ranked with
-``ts_rank``. Both are created by migration ``0004_documents``; no Python loop ever reads all
+SQLite: the FTS5 table ``passage_fts`` ranked with ``bm25()``. PostgreSQL: the stored
+``search_vector`` column and its GIN index, queried with ``websearch_to_tsquery`` and ranked
+with ``ts_rank``. Both are created by migration ``0004_documents``; no Python loop ever reads all
 passages.
 
 A question in plain words ("How many days of sick leave do I get?") becomes an OR of its
@@ -189,27 +189,40 @@ def terms(query: str) -> list[str]:
     return seen[:MAX_TERMS]
 
 
+# The full-text engine ranks every match first and only the best ``pool`` are joined to their
+# documents and filtered; when filtering leaves fewer than k (other projects' passages ranked
+# higher), the query runs again without the pool.
 _SQLITE = """
-SELECT p.id, p.document_id, d.title, d.source_name, p.heading, p.position, p.text, p.tokens,
-       -bm25(passage_fts) AS score
-FROM passage_fts
-JOIN passage AS p ON p.id = passage_fts.rowid
+WITH ranked AS (
+    SELECT rowid AS id, bm25(passage_fts) AS rank FROM passage_fts
+    WHERE passage_fts MATCH :match ORDER BY rank {pool}
+)
+SELECT p.id, p.document_id, d.title, d.source_name, p.heading, p.position, p.text, p.tokens, -ranked.rank
+FROM ranked
+JOIN passage AS p ON p.id = ranked.id
 JOIN document AS d ON d.id = p.document_id
-WHERE passage_fts MATCH :match AND p.project_id = :project AND NOT d.excluded {only}
-ORDER BY bm25(passage_fts), p.id
+WHERE p.project_id = :project AND NOT d.excluded {only}
+ORDER BY ranked.rank, p.id
 LIMIT :k
 """
 
 _POSTGRES = """
-SELECT p.id, p.document_id, d.title, d.source_name, p.heading, p.position, p.text, p.tokens,
-       ts_rank(to_tsvector('english', p.text), q.query) AS score
-FROM passage AS p
-JOIN document AS d ON d.id = p.document_id,
-     websearch_to_tsquery('english', :match) AS q(query)
-WHERE to_tsvector('english', p.text) @@ q.query AND p.project_id = :project AND NOT d.excluded {only}
-ORDER BY score DESC, p.id
+WITH q AS (SELECT websearch_to_tsquery('english', :match) AS query),
+ranked AS (
+    SELECT p.id, ts_rank(p.search_vector, q.query) AS rank
+    FROM passage AS p, q
+    WHERE p.search_vector @@ q.query AND p.project_id = :project
+    ORDER BY rank DESC {pool}
+)
+SELECT p.id, p.document_id, d.title, d.source_name, p.heading, p.position, p.text, p.tokens, ranked.rank
+FROM ranked
+JOIN passage AS p ON p.id = ranked.id
+JOIN document AS d ON d.id = p.document_id
+WHERE NOT d.excluded {only}
+ORDER BY ranked.rank DESC, p.id
 LIMIT :k
 """
+POOL = 200
 
 
 def _documents_tagged(session: Session, project_id: int, tags: Sequence[str]) -> list[int]:
@@ -243,7 +256,9 @@ def search(
         sql = _POSTGRES
     else:  # pragma: no cover - the workbench supports these two
         raise NotImplementedError(f"Full-text search is not available on {dialect}.")
-    rows = session.execute(text(sql.format(only=only)), params)
+    rows = list(session.execute(text(sql.format(only=only, pool=f"LIMIT {max(POOL, k)}")), params))
+    if len(rows) < k:
+        rows = list(session.execute(text(sql.format(only=only, pool="")), params))
     return [Hit(*row[:8], score=float(row[8] or 0.0)) for row in rows]
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +49,8 @@ MIME = "application/json"
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(value, date):  # a document's date
+        return value.isoformat()
     return value
 
 
@@ -171,6 +173,12 @@ def _value_problem(column: sa.Column, value: Any) -> str | None:
         except ValueError:
             return f"must be a date and time (ISO 8601), not {value!r}"
         return None
+    if isinstance(kind, sa.Date):
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return f"must be a date (YYYY-MM-DD), not {value!r}"
+        return None
     if isinstance(kind, sa.String):
         if not isinstance(value, str):
             return f"must be text, not {value!r}"
@@ -250,6 +258,8 @@ def _bind(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
+        elif value is not None and isinstance(_kind(column), sa.Date):
+            value = date.fromisoformat(value)
         out[column.name] = value
     return out
 
