@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 TARGET_MS = 50.0
 DOCUMENTS = 1000
 BATCH = 50
-QUESTIONS = 200
+QUESTIONS = 200  # each names one of the topics, with common words around it, as people ask
 TOPICS = [
     "paid time off", "sick leave", "remote work", "parental leave", "expenses", "travel", "payroll",
     "probation", "notice period", "training budget", "laptops", "security badges", "parking",
@@ -131,6 +131,7 @@ def leg(name: str, url: str) -> float:
             assert hits, question
     engine.dispose()
     median, worst = statistics.median(times), max(times)
+    p95 = sorted(times)[int(0.95 * len(times)) - 1]
     print(f"{name}: {DOCUMENTS:,} documents, {size / 1e6:.1f} MB of text")
     print(
         f"  indexing (convert, clean, scan, split, insert, index)  {indexing:7.1f} s   (information, no target)"
@@ -138,6 +139,7 @@ def leg(name: str, url: str) -> float:
     print(
         f"  retrieval median   {median:7.2f} ms   target {TARGET_MS:.0f} ms   ratio {median / TARGET_MS:6.1%}"
     )
+    print(f"  retrieval p95      {p95:7.2f} ms   target {TARGET_MS:.0f} ms   ratio {p95 / TARGET_MS:6.1%}")
     print(
         f"  retrieval worst    {worst:7.2f} ms   target {TARGET_MS:.0f} ms   ratio {worst / TARGET_MS:6.1%}"
     )

@@ -15,14 +15,15 @@ kept as counts per kind (never the values) and shown in the readiness summary. N
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
 from rapidfuzz import fuzz
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from workbench.documents.chunking import PassageDraft, split_passages
@@ -131,17 +132,17 @@ def _existing(session: Session, project_id: int) -> list[tuple[int, str, str, st
 
 
 def sketch(folded: str) -> frozenset[int]:
-    """A bottom-k sketch of the text's 3-word shingles: two texts' sketches estimate how much
-    of their wording they share in microseconds, so the exact comparison runs only on the few
-    documents that may be near-duplicates (not on every pair, which grows with the square)."""
+    """A bottom-k sketch of the text's 3-word shingles: how much two sketches overlap estimates
+    how much wording the texts share in microseconds, so the exact comparison runs only on the
+    few documents that may be near-duplicates (not on every pair, which grows with the square).
+    Python's string hash is fine here: sketches are compared within one process, never stored."""
     words = folded.split()
-    shingles = {zlib.crc32(" ".join(words[i : i + 3]).encode()) for i in range(max(1, len(words) - 2))}
-    return frozenset(sorted(shingles)[:_SKETCH])
+    shingles = {hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2)} or {hash(folded)}
+    return frozenset(heapq.nsmallest(_SKETCH, shingles))
 
 
 def _resemblance(a: frozenset[int], b: frozenset[int]) -> float:
-    union = sorted(a | b)[:_SKETCH]
-    return sum(1 for h in union if h in a and h in b) / len(union) if union else 0.0
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
 def _near(
@@ -220,16 +221,19 @@ def add(session: Session, project_id: int, prepared: Sequence[Prepared], *, acto
         )
         session.add(document)
         session.flush()
-        session.add_all(
-            Passage(
-                document_id=document.id,  # type: ignore[arg-type]
-                project_id=project_id,
-                position=i,
-                heading=p.heading,
-                text=p.text,
-                tokens=p.tokens,
-            )
-            for i, p in enumerate(item.passages)
+        session.execute(
+            insert(Passage),
+            [
+                {
+                    "document_id": document.id,
+                    "project_id": project_id,
+                    "position": i,
+                    "heading": p.heading,
+                    "text": p.text,
+                    "tokens": p.tokens,
+                }
+                for i, p in enumerate(item.passages)
+            ],
         )
         audit.record(
             session,

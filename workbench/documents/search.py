@@ -225,6 +225,47 @@ LIMIT :k
 POOL = 200
 
 
+COMMON = 0.5  # a word in more than this share of all passages tells them apart too little
+MIN_PASSAGES = 20  # below this, shares mean nothing: every word is searched
+SAMPLE = 200  # PostgreSQL judges shares on the newest passages (counting a common word costs)
+_SQLITE_COUNT = "SELECT count(*) FROM (SELECT 1 FROM passage_fts WHERE passage_fts MATCH :word LIMIT :cap)"
+
+
+def _shares(session: Session, dialect: str, words: list[str]) -> dict[str, float] | None:
+    """The share of passages each word occurs in (``None`` when there are too few passages).
+    SQLite counts in the index (a doclist walk, stopped once the word is known to be common);
+    PostgreSQL counts in a sample of the newest passages, since counting there visits rows."""
+    if dialect == "sqlite":
+        total = int(session.execute(text("SELECT count(*) FROM passage")).scalar_one())
+        if total < MIN_PASSAGES:
+            return None
+        cap = int(COMMON * total) + 1
+        count = text(_SQLITE_COUNT)
+        return {
+            w: int(session.execute(count, {"word": f'"{w}"', "cap": cap}).scalar_one()) / total for w in words
+        }
+    filters = ", ".join(
+        f"count(*) FILTER (WHERE search_vector @@ plainto_tsquery('english', :w{i}))"
+        for i in range(len(words))
+    )
+    sql = f"WITH sample AS (SELECT search_vector FROM passage ORDER BY id DESC LIMIT {SAMPLE}) SELECT count(*), {filters} FROM sample"
+    row = session.execute(text(sql), {f"w{i}": w for i, w in enumerate(words)}).one()
+    if row[0] < MIN_PASSAGES:
+        return None
+    return {w: row[i + 1] / row[0] for i, w in enumerate(words)}
+
+
+def informative(session: Session, dialect: str, words: list[str]) -> list[str]:
+    """The words worth searching for: those in at most half of the passages. A word in most
+    passages adds nearly nothing to the ranking (BM25 gives it no weight) but makes the engine
+    score every passage; when every word is that common, only the rarest is kept."""
+    shares = _shares(session, dialect, words)
+    if shares is None:
+        return words
+    kept = [w for w in words if shares[w] <= COMMON]
+    return kept or [min(words, key=shares.__getitem__)]
+
+
 def _documents_tagged(session: Session, project_id: int, tags: Sequence[str]) -> list[int]:
     """Documents of the project with any of ``tags`` (reads ids and tags only, never texts)."""
     wanted = {t.casefold() for t in tags}
@@ -248,14 +289,17 @@ def search(
             return []
         only = "AND p.document_id IN ({})".format(", ".join(str(int(i)) for i in ids))
     dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the workbench supports these two
+        raise NotImplementedError(f"Full-text search is not available on {dialect}.")
+    words = informative(session, dialect, words)
+    if not words:
+        return []
     if dialect == "sqlite":
         params["match"] = " OR ".join(f'"{w}"' for w in words)
         sql = _SQLITE
-    elif dialect == "postgresql":
+    else:
         params["match"] = " or ".join(words)
         sql = _POSTGRES
-    else:  # pragma: no cover - the workbench supports these two
-        raise NotImplementedError(f"Full-text search is not available on {dialect}.")
     rows = list(session.execute(text(sql.format(only=only, pool=f"LIMIT {max(POOL, k)}")), params))
     if len(rows) < k:
         rows = list(session.execute(text(sql.format(only=only, pool="")), params))
