@@ -170,7 +170,7 @@ class Run(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_version_id: int | None = Field(default=None, foreign_key="prompt_version.id", index=True)
     evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
-    kind: str = Field(default="compare", max_length=20)  # compare | eval | improve | judge
+    kind: str = Field(default="compare", max_length=20)  # compare | eval | generate | improve | judge
     status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed
     settings: dict[str, Any] = _json(dict)
     created_by: str = ""
