@@ -78,7 +78,7 @@ def test_draft_shows_the_passages_used_as_context(app, app_db: Engine) -> None: 
     )
     at.selectbox(key="w_draft_prompt").set_value(prompt.id).run()
     assert not at.exception
-    assert at.toggle(key="w_draft_rag_on").value is True
+    assert next(t for t in at.toggle if t.key.startswith("w_draft_rag_")).value is True
     passages = [m.value for m in at.markdown if m.value.startswith("**[1] ")]
     assert passages and "Sick leave" in passages[0]
     assert any("[1] Sick leave" in c.value for c in at.code)

@@ -39,12 +39,16 @@ def _tags(engine: Engine, project_id: int) -> list[str]:
 
 
 def settings_form(engine: Engine, project_id: int, variables: Sequence[str]) -> RetrievalSettings | None:
-    """The retrieval settings of the draft, edited here and kept in its parameters."""
+    """The retrieval settings of the draft, edited here and kept in its parameters. The widgets'
+    keys name the version they were opened from: a browser sends the previous version's widget
+    values with the rerun that opens another one, which would otherwise overwrite its settings."""
     current = settings_of(draft_state.params())
+    origin = draft_state.origin()
+    key = f"{KEY}{origin.prompt_id}_{origin.version_id}_"
     on = st.toggle(
         "Fill a variable with passages from this project's documents",
         value=current is not None,
-        key=f"{KEY}on",
+        key=f"{key}on",
         help="Before each call, the workbench searches the project's documents for the question and "
         "puts the best passages, with their source, into the context variable.",
     )
@@ -55,26 +59,26 @@ def settings_form(engine: Engine, project_id: int, variables: Sequence[str]) -> 
     context_name = st.text_input(
         "Context variable: where the passages go",
         value=current.context_variable if current else "context",
-        key=f"{KEY}context",
+        key=f"{key}context",
     ).strip()
     choices = [v for v in variables if v != context_name] or ["question"]
     default = current.query_variable if current and current.query_variable in choices else choices[0]
     left, mid, right = st.columns(3)
-    query = left.selectbox("Question variable", choices, index=choices.index(default), key=f"{KEY}query")
-    k = mid.number_input("Passages (k)", 1, MAX_K, value=current.k if current else 4, key=f"{KEY}k")
+    query = left.selectbox("Question variable", choices, index=choices.index(default), key=f"{key}query")
+    k = mid.number_input("Passages (k)", 1, MAX_K, value=current.k if current else 4, key=f"{key}k")
     ceiling = right.number_input(
         "Token ceiling",
         50,
         MAX_TOKENS,
         value=current.max_tokens if current else 1200,
         step=100,
-        key=f"{KEY}tokens",
+        key=f"{key}tokens",
     )
     tags = st.multiselect(
         "Only documents tagged (none: every included document)",
         _tags(engine, project_id),
         default=[t for t in (current.tags if current else ()) if t in _tags(engine, project_id)],
-        key=f"{KEY}tags",
+        key=f"{key}tags",
     )
     try:
         settings = RetrievalSettings(str(query), context_name, int(k), int(ceiling), tuple(tags))
