@@ -30,23 +30,9 @@ with store:
     store_view.summary(engine, project_id)
     store_view.table(engine, project_id)
 with cases:
-    st.caption(
-        "A model writes question / expected answer / quote triples from each passage; a triple whose "
-        "quote is not in its passage word for word is rejected, repeated questions are merged."
-    )
-    cells, signature = generate_form.cases_cells(engine, project_id)
-    generate_form.controls(engine, project_id, "cases", cells, signature)
-    generate_form.say_how_it_ended("cases")
-    review_cards.candidates(engine, project_id, "case")
+    generate_form.section(engine, project_id, "cases")
 with pairs:
-    st.caption(
-        "Reverse generation: for each document a model writes the prompts to which the document is the "
-        "answer. Accepted pairs join the fine-tuning export; one document's pairs stay on one side of the split."
-    )
-    cells, signature = generate_form.pairs_cells(engine, project_id)
-    generate_form.controls(engine, project_id, "pairs", cells, signature)
-    generate_form.say_how_it_ended("pairs")
-    review_cards.candidates(engine, project_id, "pair")
+    generate_form.section(engine, project_id, "pairs")
     if auth.allowed("documents.export", project_id, explain=False):
         st.markdown("#### Export")
         selection = Selection(project_ids=(project_id,))

@@ -247,6 +247,29 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
     seen: set[tuple[str, str]] = set()
     counts = {"empty_after_cleaning": 0, "changed_by_cleaning": 0, "duplicates": 0, "too_long": 0}
     contexts: dict[tuple[Any, ...], _Context] = {}  # the same prompt recurs across answers: clean it once
+
+    def admit(context: _Context, text: str, group: str) -> dict[str, Any] | None:
+        """The example of this answer in this context, or None (counted) when it is left out."""
+        answer = clean(text)
+        if context.changed or answer != text.strip():
+            counts["changed_by_cleaning"] += 1
+        if not answer or not context.has_user:
+            counts["empty_after_cleaning"] += 1
+            return None
+        key = (context.key, _fold(answer))
+        if key in seen:
+            counts["duplicates"] += 1
+            return None
+        seen.add(key)
+        size = context.tokens + math.ceil(len(answer) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE + 2
+        if size > options.max_tokens:
+            counts["too_long"] += 1
+            return None
+        example = {"messages": [*context.messages, {"role": "assistant", "content": answer}]}
+        tokens[id(example)] = size
+        kept.append((group, example))
+        return example
+
     for _output_id, version_id, raw_messages, variables, text, _score in rows:
         memo = (version_id, raw_messages, None if raw_messages else variables)
         context = contexts.get(memo)
@@ -254,45 +277,14 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
             context = contexts[memo] = _Context.of(
                 _context(raw_messages, variables, templates.get(version_id))
             )
-        answer = clean(text)
-        if context.changed or answer != text.strip():
-            counts["changed_by_cleaning"] += 1
-        if not answer or not context.has_user:
-            counts["empty_after_cleaning"] += 1
-            continue
-        key = (context.key, _fold(answer))
-        if key in seen:
-            counts["duplicates"] += 1
-            continue
-        seen.add(key)
-        size = context.tokens + math.ceil(len(answer) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE + 2
-        if size > options.max_tokens:
-            counts["too_long"] += 1
-            continue
-        example = {"messages": [*context.messages, {"role": "assistant", "content": answer}]}
-        tokens[id(example)] = size
-        kept.append((context.group, example))
+        admit(context, text, context.group)
     pairs = selected_pairs(engine, selection)
     origin: dict[int, dict[str, Any]] = {}  # id(example) -> provenance, for generated pairs
     for pair in pairs:
-        context = _Context.of([{"role": "user", "content": pair.prompt}])
-        answer = clean(pair.answer)
-        if not answer or not context.has_user:
-            counts["empty_after_cleaning"] += 1
-            continue
-        key = (context.key, _fold(answer))
-        if key in seen:
-            counts["duplicates"] += 1
-            continue
-        seen.add(key)
-        size = context.tokens + math.ceil(len(answer) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE + 2
-        if size > options.max_tokens:
-            counts["too_long"] += 1
-            continue
-        example = {"messages": [*context.messages, {"role": "assistant", "content": answer}]}
-        tokens[id(example)] = size
-        origin[id(example)] = provenance(pair)
-        kept.append((f"document:{pair.document_id or f'pair-{pair.id}'}", example))
+        user = _Context.of([{"role": "user", "content": pair.prompt}])
+        example = admit(user, pair.answer, f"document:{pair.document_id or f'pair-{pair.id}'}")
+        if example is not None:
+            origin[id(example)] = provenance(pair)
     train, validation = _split(kept, options.validation_share, options.seed)
     summary = {
         "options": {

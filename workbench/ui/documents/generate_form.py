@@ -26,6 +26,7 @@ from workbench.runs.plan import Cell
 from workbench.runs.runner import start_run
 from workbench.store.engine import session_scope
 from workbench.ui.admin.policy_check import gate_cells
+from workbench.ui.documents import review_cards
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal, shows_errors
@@ -176,3 +177,21 @@ def say_how_it_ended(kind: str) -> None:
     if error:
         st.error(literal(error), icon=":material/error:")
     (st.success if made.proposed else st.warning)(text, icon=":material/auto_awesome:")
+
+
+INTRO = {
+    "cases": "A model writes question / expected answer / quote triples from each passage; a triple whose "
+    "quote is not in its passage word for word is rejected, repeated questions are merged.",
+    "pairs": "Reverse generation: for each document a model writes the prompts to which the document is the "
+    "answer. Accepted pairs join the fine-tuning export; one document's pairs stay on one side of the split.",
+}
+
+
+def section(engine: Engine, project_id: int, kind: str) -> None:
+    """One generation tab: what it does, its form, Generate (or the run's progress), how the
+    last run ended, and the candidates waiting for review."""
+    st.caption(INTRO[kind])
+    cells, signature = (cases_cells if kind == "cases" else pairs_cells)(engine, project_id)
+    controls(engine, project_id, kind, cells, signature)
+    say_how_it_ended(kind)
+    review_cards.candidates(engine, project_id, "case" if kind == "cases" else "pair")
