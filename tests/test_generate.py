@@ -199,3 +199,20 @@ def test_a_retrieval_version_sends_and_keeps_its_passages(engine: Engine, setup)
     )
     assert "10 days of paid sick leave" in output.text
     assert output.variables == {"question": "How many days of paid sick leave?"}
+
+
+def test_accepted_cases_evaluate_with_their_context_traced(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]
+    from workbench.evals import matrix
+    from workbench.evals.snapshot import snapshot_config
+
+    project_id, prompt_id, large, _lazy, docs = setup
+    generate_cases(engine, project_id, prompt_id, large, [docs["Remote work"]])
+    with session_scope(engine) as session:
+        proposed = review.candidates(session, project_id, "case")
+        review.review(session, project_id, accept=[c.id for c in proposed], actor="ana")
+    version = versions.latest_version(engine, prompt_id)
+    config = snapshot_config(engine, prompt_id=prompt_id, version_ids=[version.id], model_ids=[large])  # type: ignore[union-attr,list-item]
+    report = matrix.run_evaluation(engine, config, actor="ana", lookup=lookup)
+    assert len(report.frame) == len(proposed) >= 2
+    assert report.frame.passed.all()  # the fake model answers from the passages it was given
+    assert all("Remote work" in c for c in report.frame.context)
