@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from workbench.documents.context import settings_of, with_settings
 from workbench.models.settings import CallSettings
 from workbench.prompts import checklist, drafts, versions
 from workbench.ui.authoring import builder_form, draft_keeping, draft_state, improver_panel
 from workbench.ui.authoring.prompt_picker import pick_prompt
 from workbench.ui.authoring.template_view import show_findings, show_messages, show_template_error
+from workbench.ui.documents import retrieval_panel
 from workbench.ui.shell import state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs
 from workbench.ui.shell.nav import spec
@@ -62,10 +64,16 @@ with edit:
         placeholder="e.g. Reply to a customer asking why order #{{ order_id }} is late. Status: {{ status }}.",
     )
     st.caption("The preview and the checklist update when you click outside a box or press Ctrl+Enter.")
+    with st.expander(
+        "Context from documents", icon=":material/plagiarism:", expanded=draft_state.has_retrieval()
+    ):
+        names = drafts.preview(system, user, draft_state.values()).variables
+        retrieval = retrieval_panel.settings_form(engine, project_id, names)
 
 with side:
     st.markdown("#### Variables")
-    names = drafts.preview(system, user, draft_state.values()).variables
+    filled = {retrieval.context_variable} if retrieval else set()
+    names = [n for n in drafts.preview(system, user, draft_state.values()).variables if n not in filled]
     if not names:
         st.caption("No variables yet. Write {{ customer_name }} in a message to add one.")
     for name in names:
@@ -75,19 +83,22 @@ with side:
     if unused and st.button("Forget values the template does not use", key="draft_forget"):
         draft_state.forget_values(unused)
         st.rerun()
-    result = drafts.preview(system, user, values)
+    shown, found = retrieval_panel.with_context(engine, project_id, retrieval, values)
+    result = drafts.preview(system, user, shown)
+    retrieval_panel.show_passages(retrieval, found, values)
     st.markdown("#### Preview")
     if result.error is not None:
         show_template_error(result.error, system, user)
     else:
         show_messages(result.messages)
     st.markdown("#### Checklist")
-    show_findings(checklist.check(system, user, values))
+    show_findings(checklist.check(system, user, shown))
 
 with edit:
     with st.expander("Model settings saved with the version"):
         saved = CallSettings.from_dict(draft_state.params())
-        st.session_state[draft_state.PARAMS] = call_settings_inputs(saved, "w_draft").to_dict()
+        typed = call_settings_inputs(saved, "w_draft").to_dict()
+        draft_state.set_params(with_settings(typed, settings_of(draft_state.params())))
     note = draft_state.bound(
         st.text_input,
         "Change note: what changed and why",

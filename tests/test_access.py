@@ -25,6 +25,9 @@ EXPECTED = {
         "run.start",
         "evaluation.run",
         "testcase.edit",
+        "documents.read",  # documents may hold personal data: editors and admins only
+        "documents.edit",
+        "documents.export",
     },
     "admin": set(access.ACTIONS),
 }

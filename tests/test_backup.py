@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,7 @@ def test_compressed_backup_restores(seeded_engine: Engine, empty: Engine) -> Non
         made.filename.endswith(".json.gz")
         and json.loads(gzip.decompress(made.data))["format"] == backup.FORMAT
     )
-    assert backup.restore(empty, made.data, actor="Bob")["prompt_version"] == 4
+    assert backup.restore(empty, made.data, actor="Bob")["prompt_version"] == 5
 
 
 def test_refuses_a_database_that_holds_anything(seeded_engine: Engine) -> None:
@@ -194,14 +194,15 @@ def test_a_backup_of_an_older_schema_is_restored_then_migrated(seeded_engine: En
     data["tables"].pop("model_call")  # and before model calls outside runs were recorded
     for table in ("optimization", "optimization_candidate", "optimization_result", "workbench_admin"):
         data["tables"].pop(table)  # and before "Improve on the bench" runs and workbench admins,
-    for table in ("release", "served_answer"):  # and before labels pointed at releases
-        data["tables"].pop(table)
-    for table, columns in (  # trust in endpoint keys, owners of running work, releases
+    for table in ("release", "served_answer", "generation_candidate", "passage", "document"):
+        data["tables"].pop(table)  # releases and documents,
+    for table, columns in (  # trust in endpoint keys, owners of running work, releases, passages
         ("endpoint", {"key_confirmed_for"}),
         ("run", {"owner"}),
         ("evaluation", {"owner"}),
         ("label", {"release_id"}),
         ("label_move", {"from_release_id", "to_release_id", "kind"}),
+        ("output", {"passages"}),
     ):
         keep = [i for i, name in enumerate(data["tables"][table]["columns"]) if name not in columns]
         data["tables"][table]["columns"] = [data["tables"][table]["columns"][i] for i in keep]
@@ -240,7 +241,7 @@ def test_the_file_is_compact_json_of_every_row_as_the_database_holds_it(storage_
     data = json.loads(made.data)
     assert made.data == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     plain = {
-        name: [[v.isoformat() if isinstance(v, datetime) else v for v in row.values()] for row in rows]
+        name: [[v.isoformat() if isinstance(v, datetime | date) else v for v in row.values()] for row in rows]
         for name, rows in snapshot(storage_engine).items()
     }
     assert {name: part["rows"] for name, part in data["tables"].items()} == plain

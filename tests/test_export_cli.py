@@ -70,7 +70,10 @@ def test_export_every_format_and_read_it_back(seeded_db: Path, tmp_path: Path) -
     done = workbench("export", "--database", db, "--format", "prompts", "--project", "HR handbook assistant", "--out",
                      str(tmp_path / "prompts.csv"), home=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert list(pd.read_csv(tmp_path / "prompts.csv", encoding="utf-8-sig")["prompt"]) == ["HR policy answer"]
+    assert list(pd.read_csv(tmp_path / "prompts.csv", encoding="utf-8-sig")["prompt"]) == [
+        "HR policy answer",
+        "HR policy answer from documents",
+    ]
     for path in tmp_path.rglob("*.*"):
         if path.suffix in {".csv", ".xlsx", ".jsonl", ".json", ".yaml"}:
             assert SENTINEL.encode() not in path.read_bytes(), path
@@ -94,7 +97,11 @@ def test_backup_restores_into_an_empty_database_once(seeded_db: Path, tmp_path: 
     assert done.returncode == 0, done.stderr
     assert "Restored" in done.stdout and f"in {len(SQLModel.metadata.tables)} tables" in done.stdout
     engine = open_database(target)
-    assert [p.name for p in versions.list_prompts(engine)] == ["HR policy answer", "Late order reply"]
+    assert [p.name for p in versions.list_prompts(engine)] == [
+        "HR policy answer",
+        "HR policy answer from documents",
+        "Late order reply",
+    ]
     engine.dispose()
     again = workbench("import", "--database", target, "--backup", str(backup), home=tmp_path)
     assert again.returncode == 2 and "This database is not empty" in again.stderr
@@ -109,7 +116,7 @@ def test_refusals_exit_with_2_and_say_why(seeded_db: Path, tmp_path: Path) -> No
         ),
         (
             ("export", "--database", db, "--format", "promptfoo", "--out", str(tmp_path / "p.yaml")),
-            "2 prompts match",
+            "3 prompts match",
         ),
         (("import", "--database", db, "--cases", str(tmp_path / "c.csv")), "--cases needs --prompt"),
         (("export", "--database", db, "--format", "csv"), "--out"),

@@ -188,7 +188,9 @@ def test_answers_stored_without_a_snapshot_get_the_rendered_template(engine: Eng
 def test_summary_has_counts_and_length_statistics(engine: Engine, bench) -> None:  # type: ignore[no-untyped-def]
     answers(engine, bench.version_ids[0], [("x" * n, 5) for n in (40, 80, 120, 160)])
     summary = build(engine, validation_share=0.25).summary
-    assert set(summary) == {"options", "counts", "tokens", "answer_characters"}
+    assert set(summary) == {"options", "counts", "tokens", "answer_characters", "warnings", "pairs"}
+    assert summary["pairs"] == [] and summary["counts"]["document_pairs"] == 0
+    assert summary["warnings"] and "at least 10" in summary["warnings"][0]  # 3 training examples
     assert summary["answer_characters"] == {"min": 40, "mean": 100.0, "median": 100.0, "p95": 160, "max": 160}
     assert set(summary["tokens"]["train"]) == {"min", "mean", "median", "p95", "max"}
     assert "approximate" in summary["options"]["tokens"]

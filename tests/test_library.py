@@ -18,7 +18,11 @@ def test_every_prompt_with_versions_labels_ratings_pass_rate_and_runs(seeded_eng
     ids = demo(seeded_engine)
     add_evaluation(seeded_engine, ids.hr)
     frame = library.library_frame(seeded_engine).set_index("prompt")
-    assert list(frame.index) == ["Late order reply", "HR policy answer"]  # by project name, then prompt
+    assert list(frame.index) == [
+        "Late order reply",
+        "HR policy answer",
+        "HR policy answer from documents",
+    ]  # by project name, then prompt
     late, hr = frame.loc["Late order reply"], frame.loc["HR policy answer"]
     assert (late["versions"], late["latest_version"]) == (2, 2)
     assert late["labels"] == "production → v2 · staging → v2"
@@ -46,7 +50,10 @@ def test_text_search_reads_names_descriptions_and_every_version(seeded_engine: E
         )
     search = lambda text: list(library.library_frame(seeded_engine, LibraryFilter(text=text))["prompt"])  # noqa: E731
     assert search("late ORDER") == ["Late order reply"]  # name, any case
-    assert search("handbook") == ["HR policy answer"]  # description / template
+    assert search("handbook") == [
+        "HR policy answer",
+        "HR policy answer from documents",
+    ]  # description / template
     assert search("zebra_50%") == ["Late order reply"]  # a template of any version, % and _ taken literally
     assert search("zebra_5x") == [] and search("100%") == []
 
@@ -56,7 +63,11 @@ def test_filters_by_project_label_tag_model_and_rating(seeded_engine: Engine) ->
     names = lambda **f: list(library.library_frame(seeded_engine, LibraryFilter(**f))["prompt"])  # noqa: E731
     assert names(project_ids=(ids.customer_project,)) == ["Late order reply"]
     assert names(labels=("staging",)) == ["Late order reply"]
-    assert names(labels=("production",)) == ["Late order reply", "HR policy answer"]
+    assert names(labels=("production",)) == [
+        "Late order reply",
+        "HR policy answer",
+        "HR policy answer from documents",
+    ]
     assert names(tags=("off-topic",)) == ["HR policy answer"]
     assert names(tags=("no such tag",)) == []
     assert names(models=("Local fake server · fake-lazy",)) == ["HR policy answer"]
@@ -65,7 +76,11 @@ def test_filters_by_project_label_tag_model_and_rating(seeded_engine: Engine) ->
     rate_outputs(seeded_engine, late_v2.id, [(5.0, "", (), "a"), (4.0, "", (), "b")])  # type: ignore[union-attr]
     assert names(rating=(4.0, 5.0)) == ["Late order reply"]  # 4.5; HR averages 2.4
     assert names(rating=(1.0, 3.0)) == ["HR policy answer"]
-    assert names() == ["Late order reply", "HR policy answer"]  # full range keeps unrated prompts too
+    assert names() == [
+        "Late order reply",
+        "HR policy answer",
+        "HR policy answer from documents",
+    ]  # full range keeps unrated prompts too
 
 
 def test_unrated_prompts_leave_only_when_the_rating_range_is_narrowed(seeded_engine: Engine) -> None:
@@ -79,7 +94,7 @@ def test_only_visible_projects_are_listed(seeded_engine: Engine) -> None:
     frame = library.library_frame(
         seeded_engine, LibraryFilter(visible_project_ids=frozenset({ids.hr_project}))
     )
-    assert list(frame["prompt"]) == ["HR policy answer"]
+    assert list(frame["prompt"]) == ["HR policy answer", "HR policy answer from documents"]
     choices = library.filter_choices(seeded_engine, frozenset({ids.customer_project}))
     assert choices.labels == ["production", "staging"] and choices.tags == [] and choices.models == []
 

@@ -22,20 +22,20 @@ def test_lists_every_prompt_with_its_figures(app, app_db: Engine) -> None:
     at = app(page=PAGE)
     assert not at.exception and not at.error
     table = at.dataframe[0].value.set_index("prompt")
-    assert list(table.index) == ["Late order reply", "HR policy answer"]
+    assert list(table.index) == ["Late order reply", "HR policy answer", "HR policy answer from documents"]
     assert list(table.columns) == [
         "project", "description", "versions", "latest_version", "labels", "average_rating",
         "ratings", "pass_rate", "runs", "last_activity",
     ]  # fmt: skip
     assert table.loc["HR policy answer", "pass_rate"] == 0.6667
     assert table.loc["HR policy answer", "ratings"] == 30
-    assert "2 prompts · no filter" in at.caption[1].value
+    assert "3 prompts · no filter" in at.caption[1].value
 
 
 def test_search_and_filters_narrow_the_list(app) -> None:
     at = app(page=PAGE)
     at.text_input(key="library_text").input("handbook").run()
-    assert shown(at) == ["HR policy answer"]
+    assert shown(at) == ["HR policy answer", "HR policy answer from documents"]
     assert "text 'handbook'" in at.caption[1].value
     at.text_input(key="library_text").input("").run()
     at.multiselect(key="library_labels").select("staging").run()

@@ -177,11 +177,12 @@ def test_the_file_header_lists_what_is_approximate(seeded_engine: Engine) -> Non
 
 def test_several_prompts_make_a_zip_with_one_folder_each(seeded_engine: Engine) -> None:
     made = promptfoo.export_promptfoo(seeded_engine, Selection(), actor="a", scrub=Scrubber())
-    assert made.filename.endswith(".zip") and made.counts["prompts"] == 2
+    assert made.filename.endswith(".zip") and made.counts["prompts"] == 3
     with zipfile.ZipFile(io.BytesIO(made.data)) as archive:
         names = sorted(archive.namelist())
         assert names == [
             "customer-service-replies/late-order-reply/promptfooconfig.yaml",
+            "hr-handbook-assistant/hr-policy-answer-from-documents/promptfooconfig.yaml",
             "hr-handbook-assistant/hr-policy-answer/promptfooconfig.yaml",
         ]
         late = yaml.safe_load(archive.read(names[0]))

@@ -124,15 +124,16 @@ def test_the_export_imports_back_as_new_versions(seeded_engine: Engine, tmp_path
     assert list(frame.columns) == prompts_csv.COLUMNS and list(frame["prompt"]) == [
         "Late order reply",
         "HR policy answer",
+        "HR policy answer from documents",
     ]
     other = open_database(sqlite_url(tmp_path / "other.db"))
     seed_demo(other)
     before = counts(other)
     with session_scope(other) as session:
         assert (
-            prompts_csv.import_prompts(session, made.data, "prompts.csv", actor="Bob")["versions_added"] == 2
+            prompts_csv.import_prompts(session, made.data, "prompts.csv", actor="Bob")["versions_added"] == 3
         )
-    assert counts(other)[1] == before[1] + 2
+    assert counts(other)[1] == before[1] + 3
     other.dispose()
 
 

@@ -7,7 +7,7 @@ from workbench.demo.seed import seed_demo
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
-from workbench.store.tables import LabelMove, TestCase
+from workbench.store.tables import Document, LabelMove, TestCase
 
 
 def test_demo_content_is_seeded_once(storage_engine: Engine) -> None:
@@ -21,7 +21,10 @@ def test_demo_content_is_seeded_once(storage_engine: Engine) -> None:
     assert "{{ order_id }}" in good.user_template
     with Session(storage_engine) as session:
         assert session.exec(select(func.count()).select_from(TestCase)).one() >= 10
-        assert session.exec(select(func.count()).select_from(LabelMove)).one() == 4
+        assert (
+            session.exec(select(func.count()).select_from(LabelMove)).one() == 5
+        )  # + the documents prompt's production
+        assert session.exec(select(func.count()).select_from(Document)).one() == 6
     assert {e.name for e in endpoints.list_endpoints(storage_engine)} >= {
         "Echo",
         "OpenAI",

@@ -12,6 +12,11 @@
 - The fake models know Northwind's employee handbook (the demo's HR excerpt), the way a model
   knows facts from its training, but they use it only when the prompt tells them to answer from
   the company handbook (``HANDBOOK_CUE``); otherwise they guess from the prompt alone.
+- A request to write test cases from a ``<passage>`` gets question / answer / quote triples
+  built from the passage's sentences (each quote verbatim); ``fake-lazy`` invents its quotes,
+  like a careless model, so the automatic rejection can be seen.
+- A request to write the prompts a ``<document>`` answers (reverse generation) gets prompts
+  built from the document's title and headings.
 - Everything else is answered extractively: the sentence of the context that best matches the
   question, so the seeded HR bench passes on a good prompt. ``fake-lazy`` gives the seed's
   bad, generic answer instead, so a model matrix shows real differences.
@@ -179,10 +184,53 @@ def proposer_reply(messages: list[dict[str, str]]) -> str:
     return "\n".join(blocks) or "I have no further ideas."
 
 
+INVENTED_QUOTE = "Every employee may take unlimited paid holidays at any time."
+
+
+def _count_asked(text: str) -> int:
+    match = re.search(r"Write (\d+) (?:different )?(?:test case|prompt)", text)
+    return int(match.group(1)) if match else 2
+
+
+def cases_reply(model: str, text: str) -> str:
+    """Triples from the passage's sentences: the question asks about the sentence's key words,
+    the answer and the quote are the sentence itself."""
+    passage = re.search(r"<passage>\n(.*?)\n</passage>", text, re.S)
+    title = re.search(r"Document: (.+)", text)
+    topic = title.group(1).strip().lower() if title else "this topic"
+    found = [s for s in _sentences(passage.group(1) if passage else "") if len(s.split()) >= 4]
+    items = []
+    for sentence in found[: _count_asked(text)]:
+        words = [w for w in re.findall(r"[A-Za-z0-9']+", sentence) if w.lower() not in STOP][:6]
+        question = f"About {topic}: what does the handbook say on {' '.join(words).lower()}?"
+        quote = INVENTED_QUOTE if "lazy" in model else sentence
+        items.append({"question": question, "answer": sentence, "quote": quote})
+    return json.dumps({"cases": items})
+
+
+def pairs_reply(text: str) -> str:
+    """Prompts for which the document is the answer, built from its title and headings."""
+    title = re.search(r"<document>\nTitle: (.+)", text)
+    name = title.group(1).strip() if title else "this topic"
+    body = re.search(r"<document>\n.*?\n(.*?)</document>", text, re.S)
+    headings = re.findall(r"^#+\s+(.+)$", body.group(1) if body else "", re.M)
+    points = ", ".join(h.lower() for h in headings if h.strip() != name) or name.lower()
+    options = [
+        f"Write the section of our employee handbook titled '{name}' for all employees. Cover {points}. Keep it short.",
+        f"Explain our policy on {name.lower()} to a new employee, as a short handbook entry with the exact figures.",
+        f"Draft an internal FAQ answer about {name.lower()} that states the rules and what to do.",
+    ]
+    return json.dumps({"prompts": options[: _count_asked(text)]})
+
+
 def answer(model: str, messages: list[dict[str, str]]) -> str:
     text = "\n".join(m.get("content", "") for m in messages)
     if "<candidate>" in text and "<failing_cases>" in text and "lazy" not in model:
         return proposer_reply(messages)
+    if "<passage>" in text and '"quote"' in text:
+        return cases_reply(model, text)
+    if "<document>" in text and '"prompts"' in text:
+        return pairs_reply(text)
     if "<answer>" in text and ("verdict" in text.lower() or "rubric" in text.lower()):
         return judge_reply(messages)
     if "lazy" in model:  # also for improver requests: an answer without tags, as weak models give

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench import __version__
-from workbench.cli import eval_command, export_commands, optimize_command
+from workbench.cli import documents_commands, eval_command, export_commands, optimize_command
 from workbench.cli.common import add_database_option, database_url
 from workbench.config import load_settings
 from workbench.errors import WorkbenchError
@@ -78,6 +78,7 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     export_commands.register,
     eval_command.register,
     optimize_command.register,
+    documents_commands.register,
 ]
 
 

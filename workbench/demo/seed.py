@@ -1,16 +1,19 @@
 """Demo content, seeded once on first start so a newcomer sees a populated workbench.
 
 Drawn from the source documents: the late-order customer-service prompt in its bad and good
-forms, and an HR-handbook assistant with a bench of questions whose answers are known. The
-content is data (``data/demo.json``); seeding is idempotent, guarded by an ``app_setting`` flag.
+forms, and an HR-handbook assistant with a bench of questions whose answers are known, a short
+handbook written for the demo as its documents (``data/handbook/``), and a version that takes
+its context from them. The content is data (``data/demo.json``); seeding is idempotent,
+guarded by an ``app_setting`` flag.
 
 The seeder is an edge, like a page or the CLI: it takes the engine and opens the transactions,
-one per demo project (its prompts, versions, labels and cases land together).
+one per demo project (its documents, prompts, versions, labels and cases land together).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -18,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from workbench.demo.answers import seed_demo_feedback
+from workbench.documents import records
 from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
@@ -54,6 +58,23 @@ def _seed_endpoints(engine: Engine, data: dict[str, Any]) -> None:
             endpoints.add_model(engine, actor="demo", endpoint_id=endpoint.id, model=model)  # type: ignore[arg-type]
 
 
+def _seed_documents(session: Session, project_id: int, spec: dict[str, Any]) -> None:
+    """The demo's documents: every Markdown file of a folder under ``data/``."""
+    folder = resources.files("workbench").joinpath(f"data/{spec['folder']}")
+    sources = [
+        records.Source(
+            name=item.name,
+            data=item.read_bytes(),
+            author=spec.get("author", ""),
+            published=date.fromisoformat(spec["published"]) if spec.get("published") else None,
+            tags=tuple(spec.get("tags", ())),
+        )
+        for item in sorted(folder.iterdir(), key=lambda p: p.name)
+        if item.name.endswith(".md")
+    ]
+    records.add_sources(session, project_id, sources, actor="demo")
+
+
 def _seed_project(engine: Engine, spec: dict[str, Any]) -> None:
     """One project with its prompts, versions, labels and cases, in one transaction."""
     if project_records.find_project(engine, spec["name"]) is not None:
@@ -61,6 +82,8 @@ def _seed_project(engine: Engine, spec: dict[str, Any]) -> None:
     fields = {k: v for k, v in spec.items() if k in project_records.EDITABLE_FIELDS and k != "name"}
     with session_scope(engine) as session:
         project = project_records.create_project(session, actor="demo", name=spec["name"], **fields)
+        if spec.get("documents"):
+            _seed_documents(session, project.id, spec["documents"])  # type: ignore[arg-type]
         for prompt_spec in spec.get("prompts", []):
             _seed_prompt(session, project.id, prompt_spec)  # type: ignore[arg-type]
 

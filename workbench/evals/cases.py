@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
+from workbench.documents.context import filled_variables
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.assertions import validate_assertions
 from workbench.evals.spreadsheets import FORMATS, read_table, write_csv, write_xlsx
@@ -86,7 +87,12 @@ def _variables(session: Session, prompt_id: int, version_id: int | None) -> tupl
     chosen = next((v for v in versions if v.id == version_id), versions[0] if versions else None)
 
     def names(v: PromptVersion) -> list[str]:
-        return PromptTemplate(system=v.system_template, user=v.user_template).variables()
+        filled = filled_variables(v.params)  # the context retrieval fills is no column of the bench
+        return [
+            n
+            for n in PromptTemplate(system=v.system_template, user=v.user_template).variables()
+            if n not in filled
+        ]
 
     required = names(chosen) if chosen else []
     allowed = [n for v in versions for n in names(v)]

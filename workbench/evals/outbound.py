@@ -14,9 +14,11 @@ template or a case's expected answer cannot be redacted that way; it is named in
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Engine
 
+from workbench.documents.context import retrieve, settings_of
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.snapshot import EvaluationConfig
 from workbench.governance import data_policy, pii
@@ -25,6 +27,7 @@ from workbench.models.endpoints import find_endpoint
 from workbench.projects import project_records
 from workbench.prompts.templates import PromptTemplate
 from workbench.prompts.versions import get_prompt_row
+from workbench.store.engine import session_scope
 
 
 @dataclass(frozen=True)
@@ -35,17 +38,31 @@ class Destination:
     provider: str
 
 
-def _rendered(config: EvaluationConfig) -> list[tuple[str, str, list[Message]]]:
+def _values(
+    engine: Engine, config: EvaluationConfig, params: dict[str, Any], variables: dict[str, Any]
+) -> dict[str, Any]:
+    """A case's values with the context a version retrieves from the project's documents filled
+    in, exactly as the run will fill it (the documents' text is checked like everything sent)."""
+    settings = settings_of(params)
+    if settings is None:
+        return variables
+    with session_scope(engine) as session:
+        found = retrieve(session, project_of(engine, config), settings, variables)
+    return {**variables, settings.context_variable: found.text}
+
+
+def _rendered(engine: Engine, config: EvaluationConfig) -> list[tuple[str, str, list[Message]]]:
     """(version label, case name, messages) for every version × case."""
     out = []
     for version in config.versions:
         template = PromptTemplate(version.system_template, version.user_template)
         for i, case in enumerate(config.cases):
-            out.append((version.label, case.name or f"case {i + 1}", template.render(case.variables)))
+            values = _values(engine, config, version.params, case.variables)
+            out.append((version.label, case.name or f"case {i + 1}", template.render(values)))
     return out
 
 
-def _judged(config: EvaluationConfig) -> list[list[Message]]:
+def _judged(engine: Engine, config: EvaluationConfig) -> list[list[Message]]:
     """What the judge sees besides the answers: each judged case's question and expected answer."""
     requests = []
     judged = {c.id for c in config.cases if any(a.get("type") == "llm_judge" for a in c.assertions)}
@@ -54,7 +71,8 @@ def _judged(config: EvaluationConfig) -> list[list[Message]]:
         template = PromptTemplate(version.system_template, version.user_template)
         for case_id in judged:
             case = by_id[case_id]
-            messages = [m for m in template.render(case.variables) if m["role"] == "user"]
+            values = _values(engine, config, version.params, case.variables)
+            messages = [m for m in template.render(values) if m["role"] == "user"]
             if case.expected:
                 messages.append({"role": "user", "content": case.expected})
             requests.append(messages)
@@ -65,7 +83,7 @@ def requests_by_destination(
     engine: Engine, config: EvaluationConfig
 ) -> dict[Destination, list[list[Message]]]:
     """Every endpoint the evaluation would call, with the requests it would send there."""
-    sent = [messages for _, _, messages in _rendered(config)]
+    sent = [messages for _, _, messages in _rendered(engine, config)]
     out: dict[Destination, list[list[Message]]] = {}
     for model in config.models:
         out.setdefault(Destination(model.endpoint, model.provider), sent)
@@ -74,7 +92,7 @@ def requests_by_destination(
         if endpoint is None:
             raise NotFound(f"The judge's endpoint '{config.judge.endpoint}' does not exist.")
         judge = Destination(endpoint.name, endpoint.provider)
-        out[judge] = [*out.get(judge, []), *_judged(config)]
+        out[judge] = [*out.get(judge, []), *_judged(engine, config)]
     return out
 
 
@@ -103,7 +121,7 @@ def redacted(engine: Engine, config: EvaluationConfig) -> EvaluationConfig:
     )
     clean = replace(config, cases=cases)
     names = list(project.pii_names or [])
-    for version, case, messages in _rendered(clean):
+    for version, case, messages in _rendered(engine, clean):
         if pii.scan_messages(messages, names):
             raise InvalidInput(
                 f"Personal data remains in version {version.removeprefix('v')}'s template (case '{case}') "

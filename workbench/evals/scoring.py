@@ -214,6 +214,7 @@ FRAME_COLUMNS = [
     "failures",
     "latency_ms",
     "cost_usd",
+    "context",
 ]
 
 
@@ -264,6 +265,11 @@ def case_rows(
                 "case": cases[case_id],
                 "case_pos": case_pos[case_id],
                 "status": output.status,
+                # the documents' passages the answer was given: a failing case traced to its context
+                "context": "; ".join(
+                    f"{p.get('title', '')}" + (f" › {p['heading']}" if p.get("heading") else "")
+                    for p in output.passages or []
+                ),
                 "passed": output.status == "ok" and all(r.passed for r in own),
                 "checks": len(own),
                 "failed": sum(not r.passed for r in own),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from workbench.documents.context import filled_variables
 from workbench.errors import InvalidInput, NotFound
 from workbench.evals.assertions import validate_assertions
 from workbench.models.settings import STORED_SETTINGS, CallSettings
@@ -242,7 +243,11 @@ def snapshot_config(
                 f"Case '{label}' has an llm_judge assertion: choose a judge model.", field="judge"
             )
         for v in versions:
-            missing = missing_variables(PromptTemplate(v.system_template, v.user_template), case.variables)  # type: ignore[union-attr]
+            filled = dict.fromkeys(filled_variables(v.params), "retrieved")  # type: ignore[union-attr]
+            missing = missing_variables(
+                PromptTemplate(v.system_template, v.user_template),  # type: ignore[union-attr]
+                {**filled, **case.variables},
+            )
             if missing:
                 raise InvalidInput(
                     f"Version {v.number} needs {', '.join(missing)}, which case '{label}' "  # type: ignore[union-attr]

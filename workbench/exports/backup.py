@@ -25,7 +25,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -52,6 +52,8 @@ MIME = "application/json"
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(value, date):  # a document's date
+        return value.isoformat()
     return value
 
 
@@ -99,7 +101,7 @@ def _table_reader(
             convert[index] = _sqlite_stamps if isinstance(kind, sa.DateTime) else _sqlite_json
         else:
             selected.append(column)
-            if isinstance(kind, sa.DateTime):
+            if isinstance(kind, sa.DateTime | sa.Date):  # a date (a document's) as YYYY-MM-DD
                 convert[index] = _stamps
     return sa.select(*selected).order_by(*table.primary_key.columns), convert
 
@@ -260,6 +262,12 @@ def _value_problem(column: sa.Column, value: Any) -> str | None:
         except ValueError:
             return f"must be a date and time (ISO 8601), not {value!r}"
         return None
+    if isinstance(kind, sa.Date):
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return f"must be a date (YYYY-MM-DD), not {value!r}"
+        return None
     if isinstance(kind, sa.String):
         if not isinstance(value, str):
             return f"must be text, not {value!r}"
@@ -340,6 +348,8 @@ def _bind(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
+        elif value is not None and isinstance(_kind(column), sa.Date):
+            value = date.fromisoformat(value)
         out[column.name] = value
     return out
 

@@ -23,7 +23,14 @@ Steps, each counted in the summary:
    the chat format, rounded up. Real counts differ by model and language; keep a margin;
 5. split into train and validation with a seeded shuffle. Examples that share the same
    prompt (everything but the answer) go to the same side, so validation never tests on a
-   question the model trained on.
+   question the model trained on; pairs generated from one document go to the same side too.
+   A group goes to validation only while that keeps it within the requested share, so a big
+   group can never make validation larger than asked. Below the provider's minimum of
+   training examples (``PROVIDER_MINIMUM``) the summary warns.
+
+Accepted fine-tuning pairs generated from documents (``exports.pairs``) are a second source:
+a user message (the generated prompt) and the document as the answer, cleaned, de-duplicated
+and length-limited like the rest; ``summary.json`` lists each pair's line and provenance.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from workbench.exports.files import (
 from workbench.exports.finetune_text import (
     CHARS_PER_TOKEN,
     TOKENS_PER_MESSAGE,
+    Context,
     Contexts,
     Kept,
     clean,
@@ -62,6 +70,7 @@ from workbench.exports.finetune_text import (
 )
 from workbench.exports.finetune_text import approx_tokens as approx_tokens  # part of this module's API
 from workbench.exports.key_scrub import Scrubber
+from workbench.exports.pairs import provenance, selected_pairs
 from workbench.exports.scope import Selection, id_ranges, in_selection
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.engine import session_scope
@@ -70,6 +79,7 @@ from workbench.store.tables import Output, PromptVersion, Rating
 
 CHUNK_IDS = 10_000  # output ids read at a time
 LINES_PER_WRITE = 5000
+PROVIDER_MINIMUM = 10  # OpenAI refuses a fine-tuning file with fewer training examples
 T = TypeVar("T")
 
 
@@ -119,7 +129,8 @@ def _stats(values: Sequence[int]) -> dict[str, float | int | None]:
 
 
 def _split(examples: list[tuple[str, T]], share: float, seed: int) -> tuple[list[T], list[T]]:
-    """Seeded split of (context key, example) pairs; one context's examples stay together."""
+    """Seeded split of (group key, example) pairs; one group's examples stay together, and a
+    group joins validation only while validation stays within the requested share."""
     groups: dict[str, list[T]] = {}
     for key, example in examples:
         groups.setdefault(key, []).append(example)
@@ -131,8 +142,20 @@ def _split(examples: list[tuple[str, T]], share: float, seed: int) -> tuple[list
     train: list[T] = []
     validation: list[T] = []
     for key in keys:
-        (validation if len(validation) < wanted else train).extend(groups[key])
+        (validation if len(validation) + len(groups[key]) <= wanted else train).extend(groups[key])
     return train, validation
+
+
+def _warnings(train: int, validation: int, share: float) -> list[str]:
+    out = []
+    if train < PROVIDER_MINIMUM:
+        out.append(
+            f"Only {train} training examples: providers ask for at least {PROVIDER_MINIMUM} "
+            "(OpenAI refuses fewer). Rate or accept more before fine-tuning."
+        )
+    if share > 0 and validation == 0 and train:
+        out.append("No validation examples: every group is larger than the validation share allows.")
+    return out
 
 
 def build(engine: Engine, selection: Selection, options: FineTuneOptions) -> FineTuneSet:
@@ -204,24 +227,38 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
     kept: list[tuple[str, Kept]] = []
     seen: set[tuple[str, str]] = set()
     counts = {"empty_after_cleaning": 0, "changed_by_cleaning": 0, "duplicates": 0, "too_long": 0}
-    for _output_id, version_id, raw_messages, variables, text, _score in rows:
-        context = contexts.get(version_id, raw_messages, variables)
+
+    def admit(context: Context, text: str, group: str) -> Kept | None:
+        """The example of this answer in this context, or None (counted) when it is left out."""
         answer = clean(text)
         if context.changed or answer != text.strip():
             counts["changed_by_cleaning"] += 1
         if not answer or not context.has_user:
             counts["empty_after_cleaning"] += 1
-            continue
+            return None
         key = (context.key, fold(answer))
         if key in seen:
             counts["duplicates"] += 1
-            continue
+            return None
         seen.add(key)
         size = context.tokens + math.ceil(len(answer) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE + 2
         if size > options.max_tokens:
             counts["too_long"] += 1
-            continue
-        kept.append((context.group, Kept(context, answer, size)))
+            return None
+        example = Kept(context, answer, size)
+        kept.append((group, example))
+        return example
+
+    for _output_id, version_id, raw_messages, variables, text, _score in rows:
+        context = contexts.get(version_id, raw_messages, variables)
+        admit(context, text, context.group)
+    pairs = selected_pairs(engine, selection)
+    origin: dict[int, dict[str, Any]] = {}  # id(example) -> provenance, for generated pairs
+    for pair in pairs:
+        user = Context.of([{"role": "user", "content": pair.prompt}])
+        example = admit(user, pair.answer, f"document:{pair.document_id or f'pair-{pair.id}'}")
+        if example is not None:
+            origin[id(example)] = provenance(pair)
     train, validation = _split(kept, options.validation_share, options.seed)
     summary = {
         "options": {
@@ -240,7 +277,16 @@ def _build(engine: Engine, selection: Selection, options: FineTuneOptions) -> Fi
             "kept": len(kept),
             "train": len(train),
             "validation": len(validation),
+            "document_pairs": len(pairs),
+            "document_pairs_kept": len(origin),
         },
+        "warnings": _warnings(len(train), len(validation), options.validation_share),
+        "pairs": [
+            {"file": f"{name}.jsonl", "line": line, **origin[id(example)]}
+            for name, part in (("train", train), ("validation", validation))
+            for line, example in enumerate(part, start=1)
+            if id(example) in origin
+        ],
         "tokens": {
             "train": _stats([k.tokens for k in train]),
             "validation": _stats([k.tokens for k in validation]),

@@ -7,7 +7,8 @@ OIDC (Streamlit's ``st.login``) and hold one role per project:
 ======  ====================================================================================
 viewer  read the project, rate answers and vote on pairs of answers
 editor  + create prompts, save versions, improve with a model, run, evaluate, edit test
-        cases, the use case and the raters' tag list (a working vocabulary, like test cases)
+        cases, the use case and the raters' tag list (a working vocabulary, like test cases);
+        read, add, export and generate from the project's documents (viewers never see them)
 admin   + move labels, export, import, change data governance, manage members, read the
         audit log
 ======  ====================================================================================
@@ -65,6 +66,9 @@ ACTIONS: dict[str, str] = {
     "run.start": "editor",
     "evaluation.run": "editor",
     "testcase.edit": "editor",
+    "documents.read": "editor",
+    "documents.edit": "editor",
+    "documents.export": "editor",
     "label.move": "admin",
     "export": "admin",
     "import": "admin",
@@ -85,6 +89,9 @@ DESCRIPTIONS = {
     "run.start": "run prompts against models",
     "evaluation.run": "run bench evaluations",
     "testcase.edit": "edit bench test cases",
+    "documents.read": "read the project's documents (they may hold personal data)",
+    "documents.edit": "add, exclude or delete documents, and generate from them",
+    "documents.export": "export the project's documents and generated pairs",
     "label.move": "move labels",
     "export": "export data",
     "import": "import data",

@@ -108,6 +108,9 @@ def top_prompts(frame: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
 
 
 def _outputs_in_scope(query: Any, scope: Scope) -> Any:
+    """Answers to prompt versions in the scope: a generation's outputs (no version) are not a
+    prompt's answers and stay out of the charts."""
+    query = query.where(col(Output.prompt_version_id).is_not(None))
     projects = scope.projects(Run.project_id)
     if projects:  # the join costs a lookup per output; skip it when every project counts
         query = query.join(Run, col(Run.id) == Output.run_id).where(*projects)

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 PURPOSES = (
     "compare",
     "eval",
+    "generate",
     "judge",
     "improve",
     "optimize",

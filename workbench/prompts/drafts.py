@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from workbench.documents.context import filled_variables
 from workbench.errors import InvalidInput, TemplateError
 from workbench.prompts import versions
 from workbench.prompts.checklist import placeholders
@@ -59,6 +60,12 @@ def preview(system: str, user: str, values: Mapping[str, Any]) -> Preview:
     return Preview(variables=variables, messages=messages)
 
 
+def with_retrieved(values: Mapping[str, Any], params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The values with a stand-in for the context that retrieval fills at run time, so a draft
+    whose context comes from documents can be checked and saved (its samples never keep it)."""
+    return {**dict.fromkeys(filled_variables(params), "(passages from the project's documents)"), **values}
+
+
 def line_of(system: str, user: str, error: TemplateError) -> str:
     """The text of the line an error points at, so the page can quote it."""
     source = {"system": system, "user": user}.get(error.source or "", "")
@@ -97,7 +104,10 @@ def save_draft(
     parent_id: int | None = None,
 ) -> PromptVersion:
     """Save the draft as the next version of ``prompt_id``; refused (nothing written) unless it renders."""
-    sample = check_saveable(system, user, values, author=author, change_note=change_note)
+    sample = check_saveable(
+        system, user, with_retrieved(values, params), author=author, change_note=change_note
+    )
+    sample = {k: v for k, v in sample.items() if k not in filled_variables(params)}
     return versions.save_version(
         session,
         prompt_id=prompt_id,
@@ -139,7 +149,7 @@ def save_new_prompt(
     draft leaves no empty prompt behind."""
     if not name.strip():
         raise InvalidInput("Give the new prompt a name, e.g. 'Late order reply'.")
-    check_saveable(system, user, values, author=author, change_note=change_note)
+    check_saveable(system, user, with_retrieved(values, params), author=author, change_note=change_note)
     prompt = versions.create_prompt(
         session, project_id=project_id, name=name, actor=author.strip(), description=description
     )

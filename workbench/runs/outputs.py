@@ -270,6 +270,7 @@ class CellView:
     cache_hit: bool = False
     variables: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    passages: tuple[dict[str, Any], ...] = ()  # the documents' passages the answer was given
     revision: int = 0
 
     @property
@@ -297,6 +298,7 @@ class CellView:
             cache_hit=output.cache_hit,
             variables=dict(output.variables or {}),
             params=dict(output.params or {}),
+            passages=tuple(output.passages or ()),
             revision=revision,
         )
 

@@ -5,6 +5,10 @@ Preparation reads the versions, models and endpoints once, renders every cell's 
 the gateway build one provider per endpoint (looking its key up in the caller's thread). A cell
 that cannot be sent (a variable left empty, a disabled model) is prepared with a ``problem``:
 the runner stores it as an error output without calling anyone, and the other cells go ahead.
+
+A version with retrieval settings (``documents.context``) has its context variable filled here,
+at plan time, with the project's passages that best match the row's question; the prepared
+cell keeps those passages so its output records the context the model was given.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from workbench.documents.context import Retrieved, retrieve, settings_of
 from workbench.errors import ConfigError, NotFound, TemplateError, WorkbenchError
 from workbench.governance import pii
 from workbench.models.endpoints import endpoint_config, model_target
@@ -25,7 +30,7 @@ from workbench.models.settings import CallSettings
 from workbench.prompts.templates import PromptTemplate
 from workbench.runs.outputs import cache_key
 from workbench.store.engine import session_scope
-from workbench.store.tables import Endpoint, ModelEntry, Output, PromptVersion
+from workbench.store.tables import Endpoint, ModelEntry, Output, Prompt, PromptVersion
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class PreparedCell:
     messages: list[Message] = field(default_factory=list)
     cache_key: str | None = None
     problem: WorkbenchError | None = None
+    passages: list[dict[str, Any]] | None = None  # what retrieval put into the messages
 
     @property
     def endpoint(self) -> EndpointConfig | None:
@@ -136,6 +142,7 @@ class PreparedCell:
             error_kind=result.error_kind,
             error_message=result.error_message,
             cache_key=self.cache_key,
+            passages=self.passages,
             **result.figures(),
         )
 
@@ -163,12 +170,48 @@ class _Renderers:
     def __init__(self) -> None:
         self._compiled: dict[tuple[str, str], Callable[[Mapping[str, Any]], list[Message]]] = {}
 
-    def render(self, version: PromptVersion, cell: Cell) -> list[Message]:
+    def render(self, version: PromptVersion, cell: Cell, context: Retrieved | None = None) -> list[Message]:
         override = cell.settings.system_override
         source = (version.system_template if override is None else override, version.user_template)
         if source not in self._compiled:
             self._compiled[source] = PromptTemplate(system=source[0], user=source[1]).renderer()
-        return self._compiled[source](cell.variables)
+        variables = cell.variables
+        settings = settings_of(version.params) if context is not None else None
+        if settings is not None and context is not None:
+            variables = {**cell.variables, settings.context_variable: context.text}
+        return self._compiled[source](variables)
+
+
+def _contexts(
+    engine: Engine, versions: Mapping[int, PromptVersion], cells: Sequence[Cell]
+) -> dict[str, Retrieved]:
+    """The retrieved context of every cell whose version fills one, by cell key; a question asked
+    in several columns is searched once."""
+    wanted = [
+        (c, versions[c.prompt_version_id])
+        for c in cells
+        if c.prompt_version_id in versions and settings_of(versions[c.prompt_version_id].params) is not None
+    ]
+    if not wanted:
+        return {}
+    found: dict[str, Retrieved] = {}
+    memo: dict[tuple[int, str], Retrieved] = {}
+    with session_scope(engine) as session:
+        projects = dict(
+            session.exec(
+                select(PromptVersion.id, Prompt.project_id)
+                .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
+                .where(col(PromptVersion.id).in_({v.id for _, v in wanted}))
+            ).all()
+        )
+        for cell, version in wanted:
+            settings = settings_of(version.params)
+            assert settings is not None and version.id is not None
+            key = (version.id, str(cell.variables.get(settings.query_variable) or ""))
+            if key not in memo:
+                memo[key] = retrieve(session, projects[version.id], settings, cell.variables)
+            found[cell.key] = memo[key]
+    return found
 
 
 def _load(
@@ -203,6 +246,7 @@ def outbound(engine: Engine, cells: Sequence[Cell]) -> list[Outbound]:
     page shows before a run. Cells that cannot be sent (no model, template error) are left out:
     the run stores them as errors without calling anyone."""
     versions, models, endpoints = _load(engine, cells)
+    contexts = _contexts(engine, versions, cells)
     renderers = _Renderers()
     groups: dict[str, tuple[EndpointConfig, list[str], list[list[Message]]]] = {}
     for cell in cells:
@@ -215,7 +259,7 @@ def outbound(engine: Engine, cells: Sequence[Cell]) -> list[Outbound]:
             messages = (
                 [dict(m) for m in cell.messages]
                 if cell.messages is not None
-                else renderers.render(version, cell)  # type: ignore[arg-type]
+                else renderers.render(version, cell, contexts.get(cell.key))  # type: ignore[arg-type]
             )
         except TemplateError:
             continue
@@ -250,6 +294,7 @@ def prepare(engine: Engine, cells: Sequence[Cell], gateway: Gateway) -> list[Pre
     """The cells ready to send; the gateway builds one provider per endpoint used, looking its
     key up now (in the caller's thread, so a page's secrets are used)."""
     versions, models, endpoints = _load(engine, cells)
+    contexts = _contexts(engine, versions, cells)
     renderers = _Renderers()
     targets = []
     for cell in cells:
@@ -266,13 +311,16 @@ def prepare(engine: Engine, cells: Sequence[Cell], gateway: Gateway) -> list[Pre
                 raise ConfigError(f"{title} is disabled. Enable it in Settings, or pick another model.")
             target.target = model_target(model, endpoint)
             gateway.provider(target.target.endpoint)
+            context = contexts.get(cell.key)
+            if context is not None:  # also when the messages were settled (redacted) with it
+                target.passages = context.traces()
             if cell.messages is not None:
                 target.messages = [dict(m) for m in cell.messages]
             else:
                 version = versions.get(cell.prompt_version_id) if cell.prompt_version_id is not None else None
                 if version is None:
                     raise NotFound(f"Version #{cell.prompt_version_id} does not exist.")
-                target.messages = renderers.render(version, cell)
+                target.messages = renderers.render(version, cell, context)
             config = target.target.endpoint
             target.cache_key = cache_key(
                 endpoint=(config.name, config.provider, config.base_url),

@@ -78,7 +78,7 @@ class RunOptions:
 
     project_id: int
     actor: str
-    kind: str = "compare"  # compare | eval | optimize
+    kind: str = "compare"  # compare | eval | generate | optimize
     evaluation_id: int | None = None
     max_concurrency: int = DEFAULT_OVERALL_LIMIT
     use_cache: bool = False

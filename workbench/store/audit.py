@@ -66,6 +66,13 @@ ACTIONS: dict[str, str] = {
     "import.backup": "a backup was restored into an empty database (after: rows per table)",
     "import.csv": "prompts or test cases were imported from a CSV file (after: counts)",
     "import.xlsx": "prompts or test cases were imported from an Excel file (after: counts)",
+    "document.add": "a document was added (after: title, file, words, passages, personal data kinds)",
+    "document.exclude": "a document was excluded from retrieval and generation (or included again)",
+    "document.delete": "a document, its passages and its unreviewed candidates were deleted",
+    "export.documents": "a project's documents were exported (after: how many)",
+    "export.pairs_csv": "accepted fine-tuning pairs were exported as CSV (after: how many)",
+    "export.pairs_xlsx": "accepted fine-tuning pairs were exported as an Excel workbook (after: how many)",
+    "generate.review": "generated test cases or fine-tuning pairs were accepted, edited or rejected",
 }
 
 

@@ -15,7 +15,7 @@ Design rules that the rest of the code relies on:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
@@ -183,7 +183,9 @@ class Run(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     prompt_version_id: int | None = Field(default=None, foreign_key="prompt_version.id", index=True)
     evaluation_id: int | None = Field(default=None, foreign_key="evaluation.id", index=True)
-    kind: str = Field(default="compare", max_length=20)  # compare | eval | optimize | improve | judge | app
+    kind: str = Field(
+        default="compare", max_length=20
+    )  # compare | eval | generate | optimize | improve | judge | app
     status: str = Field(default="running", max_length=20)  # running | done | cancelled | failed | interrupted
     settings: dict[str, Any] = _json(dict)
     created_by: str = ""
@@ -228,6 +230,10 @@ class Output(SQLModel, table=True):
     cache_hit: bool = False
     cache_key: str | None = Field(default=None, max_length=64, index=True)
     finish_reason: str | None = Field(default=None, max_length=40)
+    # The document passages retrieval put into the messages (``None``: the version retrieves
+    # nothing): [{"passage_id", "document_id", "title", "source", "position", "score"}], so a
+    # rating or a failing case can be traced to the context the model was given.
+    passages: list[dict[str, Any]] | None = _json(lambda: None, nullable=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -417,6 +423,79 @@ class PersonalDraft(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     data: dict[str, Any] = _json(dict)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    """A business document of a project, converted to text and cleaned; its passages are what
+    retrieval searches. The text is "radioactive" (it may hold personal data): it is scanned when
+    added, and only editors and admins read or export it when sign-in is on."""
+
+    __table_args__ = (UniqueConstraint("project_id", "content_hash", name="uq_document_project_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    title: str = Field(max_length=300)
+    source_name: str = Field(default="", max_length=300)  # the uploaded file's name ("" when pasted)
+    source_kind: str = Field(default="text", max_length=20)  # txt | md | html | pdf | docx | text
+    author: str = Field(default="", max_length=200)
+    published: date | None = None
+    tags: list[str] = _json(list)
+    content_hash: str = Field(max_length=64, index=True)  # sha256 of the cleaned text
+    text: str = ""
+    words: int = 0
+    # What cleaning changed, counted: {"control_characters": 3, "encoding_fixes": 1, ...}
+    cleaning: dict[str, Any] = _json(dict)
+    # Personal data found when added: distinct values per kind label, never the values.
+    personal_data: dict[str, int] = _json(dict)
+    near_duplicate_of: int | None = Field(default=None, foreign_key="document.id")
+    similarity: float | None = None
+    excluded: bool = False
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Passage(SQLModel, table=True):
+    """One searchable piece of a document (a few sentences under their heading). The full-text
+    index over ``text`` is the database's own: FTS5 on SQLite, a GIN tsvector index on
+    PostgreSQL (both created by migration ``0004_documents``)."""
+
+    __table_args__ = (Index("ix_passage_document_position", "document_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    project_id: int = Field(foreign_key="project.id", index=True)
+    position: int = 0
+    heading: str = ""
+    text: str = ""
+    tokens: int = 0
+
+
+class GenerationCandidate(SQLModel, table=True):
+    """One item a model proposed from documents, waiting for review: a test case (question,
+    expected answer, supporting quote) or a fine-tuning pair (a prompt whose answer is the
+    document). Accepted cases become bench test cases (``test_case_id``); accepted pairs join
+    the fine-tuning export. Each keeps the document, passage and model answer it came from."""
+
+    __tablename__ = "generation_candidate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=10, index=True)  # case | pair
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    output_id: int | None = Field(default=None, foreign_key="output.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    passage_id: int | None = Field(default=None, foreign_key="passage.id")
+    prompt_id: int | None = Field(default=None, foreign_key="prompt.id", index=True)
+    question: str = ""  # the case's question, or the pair's prompt
+    answer: str = ""  # the expected answer, or the pair's answer (the document's text)
+    quote: str = ""  # the supporting quote (cases)
+    # proposed | accepted | rejected (by a person) | invalid (rejected automatically) | merged
+    status: str = Field(default="proposed", max_length=20, index=True)
+    reason: str = ""  # why it was rejected automatically or merged
+    test_case_id: int | None = Field(default=None, foreign_key="test_case.id")
+    reviewed_by: str = ""
+    reviewed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # "Improve on the bench" keeps its tables in their own module; importing them here puts them on

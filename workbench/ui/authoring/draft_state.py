@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from workbench.documents.context import settings_of, with_settings
 from workbench.models.settings import CallSettings
 from workbench.store.tables import PromptVersion
 from workbench.ui.shell import state
@@ -90,7 +91,7 @@ def load(
     st.session_state[VALUES] = {k: str(v) for k, v in (values or {}).items()}
     st.session_state[NOTE] = note
     st.session_state[NAME] = name
-    st.session_state[PARAMS] = CallSettings.from_dict(params).to_dict()
+    st.session_state[PARAMS] = stored_params(params)
     st.session_state[ORIGIN] = asdict(origin)
     st.session_state.pop(PROPOSAL, None)  # a rewrite belongs to the draft it was made for
     for key in list(st.session_state.keys()):
@@ -150,9 +151,22 @@ def forget_values(names: list[str]) -> None:
     st.session_state[VALUES] = {k: v for k, v in values().items() if k not in names}
 
 
+def stored_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Call settings as ``CallSettings`` stores them, plus the retrieval settings, if any."""
+    return with_settings(CallSettings.from_dict(raw).to_dict(), settings_of(raw))
+
+
 def params() -> dict[str, Any]:
-    """The call settings saved with the draft's next version, as stored (``CallSettings``)."""
-    return CallSettings.from_dict(st.session_state.get(PARAMS)).to_dict()
+    """The call settings (and retrieval settings) saved with the draft's next version."""
+    return stored_params(st.session_state.get(PARAMS))
+
+
+def has_retrieval() -> bool:
+    return settings_of(st.session_state.get(PARAMS)) is not None
+
+
+def set_params(values: Mapping[str, Any]) -> None:
+    st.session_state[PARAMS] = stored_params(values)
 
 
 def flash(message: str) -> None:

@@ -108,8 +108,11 @@ def case_grid(report: EvaluationReport) -> None:
         st.success("Every case passed on every version and model.", icon=":material/check_circle:")
         return
     st.markdown(f"**Failing checks and why** ({len(failing)} answers)")
-    shown = failing[["case", "version", "model", "failures"]].rename(
-        columns={"failures": "failing checks and reasons"}
+    columns = ["case", "version", "model", "failures"]
+    if "context" in failing and failing["context"].astype(bool).any():
+        columns.append("context")  # the passages retrieved for the answer
+    shown = failing[columns].rename(
+        columns={"failures": "failing checks and reasons", "context": "context given (documents)"}
     )
     st.table(shown.set_index("case"))  # a plain table: long reasons wrap instead of being cut
 

@@ -82,6 +82,16 @@ def figures(view: CellView) -> str:
     return " · ".join(parts)
 
 
+def context_source(number: int, passage: Mapping[str, Any]) -> str:
+    """ "[1] Sick leave › Reporting (sick-leave.pdf)": a passage an answer was given."""
+    heading = passage.get("heading") or ""
+    where = str(passage.get("title", "")) + (
+        f" › {heading}" if heading and heading != passage.get("title") else ""
+    )
+    source = f" ({passage['source']})" if passage.get("source") else ""
+    return f"[{number}] {safe_markdown(where)}{safe_markdown(source)}"
+
+
 def params_line(params: Mapping[str, Any]) -> str:
     """The settings a stored answer was asked with, as a person reads them."""
     return CallSettings.from_dict(params).summary()
@@ -121,6 +131,8 @@ def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
         elif view.error_message:  # an answer kept with a note (e.g. characters no database holds)
             st.caption(f":material/info: {literal(view.error_message)}")
         st.caption(figures(view) or " ")
+        if view.passages:  # a rating or a failure can be traced to the context the model had
+            st.caption("Context: " + " · ".join(context_source(i, p) for i, p in enumerate(view.passages, 1)))
         if view.cache_hit:
             st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")
         if extra is not None and view.finished and view.output_id is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from workbench.documents.context import filled_variables
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.tables import PromptVersion
 from workbench.ui.shell import kept
@@ -41,8 +42,18 @@ def _drop_row_widgets(version_id: int, row: int, names: list[str]) -> None:
 
 
 def variable_rows(version: PromptVersion) -> list[dict[str, str]]:
-    """Rows of values for the version's variables (rows left all empty are not returned)."""
-    names = PromptTemplate(system=version.system_template, user=version.user_template).variables()
+    """Rows of values for the version's variables (rows left all empty are not returned). The
+    context that retrieval fills from the project's documents is not asked for."""
+    filled = filled_variables(version.params)
+    names = [
+        n
+        for n in PromptTemplate(system=version.system_template, user=version.user_template).variables()
+        if n not in filled
+    ]
+    if filled:
+        st.caption(
+            f"{{{{ {', '.join(sorted(filled))} }}}} is filled from the project's documents for each row."
+        )
     if not names:
         st.caption("This version has no variables: each model answers it once.")
         return [{}]

@@ -96,6 +96,8 @@ def finetune_summary(summary: dict) -> None:
         f"{left_out['empty_after_cleaning']} empty after cleaning; {counts['changed_by_cleaning']} answers had "
         "control or replacement characters removed. Tokens are approximate (4 characters per token)."
     )
+    for warning in summary.get("warnings", []):
+        st.warning(warning, icon=":material/warning:")
     lengths = pd.DataFrame(summary["tokens"]).T.reset_index(names="split")
     st.dataframe(lengths, hide_index=True, width="stretch")
 

@@ -56,6 +56,13 @@ PAGES: tuple[PageSpec, ...] = (
         section="Write",
     ),
     PageSpec(
+        "pages/documents.py",
+        "Documents",
+        ":material/description:",
+        "Your own documents (PDF, Word, HTML, text): cleaned and searchable, as context for prompts, and as the source of test cases and fine-tuning pairs.",
+        section="Write",
+    ),
+    PageSpec(
         "pages/gallery.py",
         "Gallery",
         ":material/collections_bookmark:",

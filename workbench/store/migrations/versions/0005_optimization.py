@@ -1,7 +1,7 @@
 """optimization, optimization_candidate, optimization_result: "Improve on the bench" runs
 
 Revision ID: 0005_optimization
-Revises: 0003_model_call
+Revises: 0004_documents
 Create Date: 2026-12-04 10:00:00
 
 An optimizer proposes edits to a prompt, tests each on the prompt's bench and keeps only what
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005_optimization"
-down_revision: str | None = "0003_model_call"
+down_revision: str | None = "0004_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
