@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, delete, select
 
+from workbench.evals.snapshot import EvaluationConfig
 from workbench.store.engine import session_scope
+from workbench.store.liveness import process_token
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Rating, RatingTag, Run, utcnow
 
 
@@ -51,6 +53,10 @@ def add_bench_results(engine: Engine, project_id: int) -> None:
                 name=name,
                 status=status,
                 created_at=now - timedelta(hours=age),
+                config=EvaluationConfig(
+                    prompt_id=prompt.id, prompt_name=prompt.name, versions=(), models=(), cases=()
+                ).to_json(),
+                owner=process_token(),  # the running one is this process's: not interrupted
             )
             s.add(ev)
             s.flush()

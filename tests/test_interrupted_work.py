@@ -77,7 +77,7 @@ def saved(engine: Engine, run_id: int | None = None) -> int:
 
 
 def test_a_killed_run_shows_as_interrupted_after_restart(
-    storage_engine: Engine, storage_url: str, fake_server: FakeLLMServer
+    storage_engine: Engine, fake_server: FakeLLMServer
 ) -> None:
     project_id, version_id, models = bench(storage_engine, fake_server)
     fake_server.hang_seconds = 120  # the slow model's calls are still out when the process dies
@@ -86,7 +86,7 @@ def test_a_killed_run_shows_as_interrupted_after_restart(
             sys.executable,
             "-c",
             CHILD,
-            storage_url,
+            storage_engine.url.render_as_string(hide_password=False),  # the child opens the same database
             str(project_id),
             str(version_id),
             str(models["fake-large"]),

@@ -42,7 +42,7 @@ TIME_BOMBS = [
     "{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}",
 ]
 LIMITS = RenderLimits(seconds=1.0, max_chars=1_000_000)
-SLACK_S = 3.0  # a busy machine's scheduling; a runaway render would take minutes
+SLACK_S = 10.0  # a busy machine's scheduling; a runaway render would take minutes
 
 
 @pytest.mark.parametrize(("template", "words"), SIZE_BOMBS)
@@ -56,8 +56,10 @@ def test_size_bombs_are_refused_before_computing(template: str, words: str) -> N
 
 @pytest.mark.parametrize("template", TIME_BOMBS)
 def test_loops_stop_at_the_time_ceiling(template: str) -> None:
+    """Whichever ceiling a loop reaches first stops it: the clock, or (on a fast machine, for a
+    loop that writes) the output size."""
     began = time.perf_counter()
-    with pytest.raises(TemplateError, match="took longer than 1 s"):
+    with pytest.raises(TemplateError, match=r"took longer than 1 s|an output of [\d,]+ characters"):
         PromptTemplate(user=template).render({}, LIMITS)
     assert time.perf_counter() - began < LIMITS.seconds + SLACK_S
 

@@ -327,7 +327,9 @@ class _Search:
                 f"with the label '{optimization_runs.CANDIDATE_LABEL}'; production is unchanged: promote it on "
                 "the Versions page once you are satisfied."
             )
-            return self._close(session, "improved", message, version.id)
+            row = self._close(session, "improved", message, version.id)
+        self._announce("improved", message)  # once the version and the run are committed
+        return row
 
     def _cancelled_message(self, round_number: int) -> str:
         tested = sum(r.round > 0 and r.status == "evaluated" for r in self.rows.values())
@@ -338,7 +340,9 @@ class _Search:
 
     def _end(self, outcome: str, message: str) -> Optimization:
         with session_scope(self.engine) as session:
-            return self._close(session, outcome, message)
+            row = self._close(session, outcome, message)
+        self._announce(outcome, message)  # once the run's row is committed
+        return row
 
     def _close(self, session: Any, outcome: str, message: str, saved: int | None = None) -> Optimization:
         snap = self.progress.snapshot()
@@ -353,9 +357,13 @@ class _Search:
             actor=self.actor,
             saved_version_id=saved,
         )
+        return row
+
+    def _announce(self, outcome: str, message: str) -> None:
+        """Tell the page the run ended, only after its row is written: whoever sees "finished"
+        and reopens the run reads its final state."""
         self.progress.settle(self.calls, self.cost)
         self.progress.ended(outcome, message)
-        return row
 
 
 # ---- starting ----------------------------------------------------------------------------------
