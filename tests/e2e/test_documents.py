@@ -9,10 +9,11 @@ import json
 import re
 import zipfile
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.test_compare import choose_models
+from tests.e2e.waiting import expect
 from tests.e2e.widgets import pick
 from workbench.evals import cases as bench
 from workbench.prompts import versions
@@ -73,11 +74,11 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     file = tmp_path / "bereavement-leave.md"
     file.write_text(DOCUMENT, encoding="utf-8")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
-    expect(page.get_by_text("bereavement-leave.md")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("bereavement-leave.md")).to_be_visible()
     page.get_by_role("button", name="Add documents").click()
     expect(
         page.get_by_text(re.compile("Added 'Bereavement leave' \\(bereavement-leave.md\\)"))
-    ).to_be_visible(timeout=20_000)
+    ).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
 
@@ -89,7 +90,7 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     question.fill("How many days of bereavement leave do I get?")
     question.press("Enter")
     # the passage picked, with its source, and the same passage in the preview's system message
-    expect(page.get_by_role("strong").filter(has_text="[1] Bereavement leave")).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("strong").filter(has_text="[1] Bereavement leave")).to_be_visible()
     expect(page.get_by_test_id("stCode").filter(has_text="[1] Bereavement leave")).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
@@ -104,15 +105,13 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     pick_in(page, panel, "Model that writes them", LARGE)
     set_number(page, panel, "Questions per passage", 5)
     panel.get_by_role("button", name="Generate test cases").click()
-    expect(page.get_by_text(re.compile(r"Generation #\d+: 5 proposed for review"))).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.get_by_text(re.compile(r"Generation #\d+: 5 proposed for review"))).to_be_visible()
     wait_idle(page)
     accepts = panel.get_by_role("button", name="Accept", exact=True)
     expect(accepts).to_have_count(5)
     for left in (4, 3, 2):
         accepts.first.click()
-        expect(accepts).to_have_count(left, timeout=15_000)
+        expect(accepts).to_have_count(left)
         wait_idle(page)
     assert_no_errors(page)
     page.screenshot(path="/tmp/issue13-review.png")
@@ -128,12 +127,10 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     open_hr(page, running_app, "evaluate")
     pick(page, "Prompt", PROMPT)
     wait_idle(page)
-    expect(page.get_by_text(re.compile(r"^3 cases × 1 versions? × "))).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"^3 cases × 1 versions? × "))).to_be_visible()
     choose_models(page, [LARGE])
     page.get_by_role("button", name="Run evaluation").click()
-    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ is done and saved\.$"))).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.get_by_text(re.compile(r"^Evaluation #\d+ is done and saved\.$"))).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
 
@@ -144,12 +141,10 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     choose(page, panel, "From these documents", "Bereavement leave")
     pick_in(page, panel, "Model that writes them", LARGE)
     panel.get_by_role("button", name="Generate pairs").click()
-    expect(page.get_by_text(re.compile(r"Generation #\d+: 2 proposed for review"))).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.get_by_text(re.compile(r"Generation #\d+: 2 proposed for review"))).to_be_visible()
     wait_idle(page)
     panel.get_by_role("button", name=re.compile(r"^Accept all \d+ shown$")).click()
-    expect(page.get_by_text(re.compile(r"^To review: 0 pairs$"))).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"^To review: 0 pairs$"))).to_be_visible()
     wait_idle(page)
     with page.expect_download() as download:
         panel.get_by_role("button", name="Both + summary (zip)").click()

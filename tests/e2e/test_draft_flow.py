@@ -11,8 +11,7 @@ from sqlmodel import Session, func, select
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
 from tests.e2e.waiting import expect
-from workbench.insights import version_history
-from workbench.prompts import versions
+from workbench.prompts import label_history, versions
 from workbench.store.tables import PromptVersion
 
 SEED_BAD = "Explain why a customer's order is late."
@@ -122,18 +121,18 @@ def test_write_fill_check_save_three_versions_diff_label_and_roll_back(
     choose(mover, page, "Point it at", "v3 · shorter 3")
     wait_idle(page)
     mover.get_by_role("button", name="Move label").click()
-    expect(page.get_by_text("production → v3 · moved by Erin")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^production → v3 · .* · moved by Erin$"))).to_be_visible()
     wait_idle(page)
-    [production] = version_history.label_states(engine, pid)
+    [production] = label_history.label_states(engine, pid)
     assert (production.name, production.version_number) == ("production", 3)
 
     page.get_by_role("button", name="Roll production back").click()
-    expect(page.get_by_text("production → v2 · moved by Erin")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^production → v2 · .* · moved by Erin$"))).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
-    [production] = version_history.label_states(engine, pid)
+    [production] = label_history.label_states(engine, pid)
     assert production.version_number == 2
-    assert [m.kind for m in version_history.label_moves(engine, pid)] == ["rolled back", "set"]
+    assert [m.kind for m in label_history.label_moves(engine, pid)] == ["rolled back", "set"]
     assert versions.list_versions(engine, pid)[0].user_template.endswith("in 1 sentences.")
     engine.dispose()
 

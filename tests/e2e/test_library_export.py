@@ -42,7 +42,7 @@ def tab(page: Page, name: str) -> Locator:
 def test_search_the_library_and_open_a_prompt_in_draft(page: Page, running_app: RunningApp) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
     open_page(page, running_app, "library")
-    expect(page.get_by_text("2 prompts · no filter")).to_be_visible()
+    expect(page.get_by_text("3 prompts · no filter")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     wait_idle(page)
     page.screenshot(path="/tmp/issue7-library.png", full_page=True)
@@ -97,6 +97,7 @@ def test_every_export_downloads_from_the_page(page: Page, running_app: RunningAp
     assert set(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["prompt"]) == {
         "Late order reply",
         "HR policy answer",
+        "HR policy answer from documents",
     }
 
     tuning = tab(page, "Fine-tuning (JSONL)")

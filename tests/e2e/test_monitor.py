@@ -10,15 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.conftest import ROOT, sqlite_url
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
+from tests.e2e.waiting import expect
 from workbench.prompts import label_history, versions
 from workbench.prompts.releases import ReleaseModel
 from workbench.store.engine import session_scope
 
-TIMEOUT = 20_000
 EXAMPLE = ROOT / "examples" / "late_order_app.py"
 LAZY = "v2 · Local fake server · fake-lazy"
 LARGE = "v2 · Local fake server · fake-large"
@@ -48,7 +48,7 @@ def run_example(app: RunningApp, home: Path, requests: int = 12) -> str:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # last resort against a hung example; it takes seconds
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{requests} of {requests} answered" in done.stdout
@@ -65,7 +65,7 @@ def test_two_releases_side_by_side_and_a_rollback(
 
     open_page(page, running_app, "monitor")
     set_name(page, "Browser Ops")
-    expect(page.get_by_role("heading", name="Did the swap help?")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Did the swap help?")).to_be_visible()
     before = page.locator(".st-key-monitor_before")
     now = page.locator(".st-key-monitor_now")
     expect(before).to_contain_text(f"Before · {LAZY}")
@@ -73,19 +73,17 @@ def test_two_releases_side_by_side_and_a_rollback(
     expect(before.get_by_test_id("stMetric").filter(has_text="Answers served")).to_contain_text("12")
     expect(now.get_by_test_id("stMetric").filter(has_text="Answers served")).to_contain_text("12")
     expect(page.get_by_text("Last change to 'production': moved")).to_be_visible()
-    expect(page.get_by_test_id("stPlotlyChart")).to_contain_text("production moved: v2", timeout=TIMEOUT)
+    expect(page.get_by_test_id("stPlotlyChart")).to_contain_text("production moved: v2")
     wait_idle(page)
     assert_no_errors(page)
     page.screenshot(path=str(tmp_path / "monitor-two-releases.png"))
 
     page.get_by_role("button", name=f"Put the previous release back ({LAZY}").click()
-    expect(page.get_by_text(f"'production' rolled back: it serves {LAZY}")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(f"'production' rolled back: it serves {LAZY}")).to_be_visible()
     expect(now).to_contain_text(f"Now · {LAZY}")
     expect(before).to_contain_text(f"Before · {LARGE}")
     expect(page.get_by_text("Last change to 'production': rolled back")).to_be_visible()
-    expect(page.get_by_test_id("stPlotlyChart")).to_contain_text(
-        "production rolled back: v2", timeout=TIMEOUT
-    )
+    expect(page.get_by_test_id("stPlotlyChart")).to_contain_text("production rolled back: v2")
     wait_idle(page)
     assert_no_errors(page)
     page.screenshot(path=str(tmp_path / "monitor-rolled-back.png"))

@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
+from tests.e2e.waiting import expect
 from workbench.improve import optimization_runs
 from workbench.prompts import versions
 
@@ -44,7 +45,7 @@ def test_the_weak_hr_prompt_is_improved_on_its_bench_and_promoted(
     open_page(page, running_app, "optimize")
     set_name(page, "Dana from HR")
     choose_project(page, "HR handbook assistant")
-    expect(page.get_by_text("Improve HR policy answer on its bench")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Improve HR policy answer on its bench")).to_be_visible()
     wait_idle(page)
     choose(page, "Version to improve", re.compile(r"^v1 — First draft"))
     choose(page, "Model the prompt runs on", re.compile(f"^{re.escape(LARGE)}$"))
@@ -65,12 +66,12 @@ def test_the_weak_hr_prompt_is_improved_on_its_bench_and_promoted(
     # The rounds show as they run: the current step on the bar, one line per finished step.
     expect(
         page.get_by_text(re.compile(r"Round 1 of 3: testing 4 candidates on 7 training cases"))
-    ).to_be_visible(timeout=30_000)
+    ).to_be_visible()
     expect(page.get_by_text("v1 passes 0 of 7 (0%) training cases (mean check score 0.00).")).to_be_visible()
     expect(page.get_by_role("button", name="Cancel")).to_be_visible()
     page.screenshot(path="/tmp/issue14-optimize-progress.png")
 
-    expect(page.get_by_text(re.compile(r"^Run #\d+ is done and saved"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"^Run #\d+ is done and saved"))).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
     verdict = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Found a better version")
@@ -94,7 +95,7 @@ def test_the_weak_hr_prompt_is_improved_on_its_bench_and_promoted(
         engine.dispose()
 
     page.get_by_role("button", name="Promote v3 on the Versions page…").click()
-    expect(page.locator("h1").filter(has_text="Versions")).to_be_visible(timeout=20_000)
+    expect(page.locator("h1").filter(has_text="Versions")).to_be_visible()
     wait_idle(page)
     label = page.get_by_test_id("stSelectbox").filter(has_text=re.compile("^Label"))
     target = page.get_by_test_id("stSelectbox").filter(has_text="Point it at")
@@ -103,7 +104,7 @@ def test_the_weak_hr_prompt_is_improved_on_its_bench_and_promoted(
     target.evaluate("element => element.scrollIntoView({block: 'center'})")
     page.screenshot(path="/tmp/issue14-optimize-promote.png")
     page.get_by_role("button", name="Move label").click()
-    expect(page.get_by_text(re.compile(r"^'production' now points at v3"))).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"^'production' now points at v3"))).to_be_visible()
     wait_idle(page)
     assert_no_errors(page)
 

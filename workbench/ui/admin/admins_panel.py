@@ -29,7 +29,9 @@ def admins_panel(engine: Engine, done: Callable[[str], None]) -> None:
     )
     add, remove = st.columns(2)
     with add.form("team:admin_add", clear_on_submit=True):
-        email = st.text_input("E-mail", key="team:admin_email", placeholder="dana@example.com")
+        email = st.text_input(
+            "E-mail of the new workbench admin", key="team:admin_email", placeholder="dana@example.com"
+        )
         if st.form_submit_button("Make workbench admin") and auth.allowed("admins.manage"):
             with session_scope(engine) as session:
                 workbench_admins.add(session, actor=state.user_name(), email=email)
