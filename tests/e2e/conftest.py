@@ -90,16 +90,23 @@ def e2e_fake_server() -> Iterator[FakeLLMServer]:
 
 
 def start_app(
-    home: Path, fake: FakeLLMServer, seeded: Path, extra_env: dict[str, str] | None = None
+    home: Path,
+    fake: FakeLLMServer,
+    seeded: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    local_base_url: str | None = None,
 ) -> tuple[subprocess.Popen, RunningApp]:
     """``streamlit run`` on a private copy of ``seeded`` (the session's demo database, the
-    ``seeded_template`` fixture), its local endpoint pointed at ``fake``."""
+    ``seeded_template`` fixture), its local endpoint pointed at ``fake`` unless ``local_base_url``
+    names another address (a fresh start: nothing listens there, the app serves it itself)."""
     home.mkdir(parents=True, exist_ok=True)
     database = home / "workbench.db"
     engine = copy_sqlite(seeded, database)
     local = endpoints.find_endpoint(engine, "Local fake server")
     assert local is not None
-    endpoints.update_endpoint(engine, local.id, actor="test", base_url=fake.openai_base_url)  # type: ignore[arg-type]
+    base_url = local_base_url or fake.openai_base_url
+    endpoints.update_endpoint(engine, local.id, actor="test", base_url=base_url)  # type: ignore[arg-type]
     engine.dispose()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
