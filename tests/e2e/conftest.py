@@ -96,10 +96,12 @@ def start_app(
     extra_env: dict[str, str] | None = None,
     *,
     local_base_url: str | None = None,
+    like_make_run: bool = False,
 ) -> tuple[subprocess.Popen, RunningApp]:
     """``streamlit run`` on a private copy of ``seeded`` (the session's demo database, the
     ``seeded_template`` fixture), its local endpoint pointed at ``fake`` unless ``local_base_url``
-    names another address (a fresh start: nothing listens there, the app serves it itself)."""
+    names another address (a fresh start: nothing listens there, the app serves it itself);
+    ``like_make_run`` starts it the way ``make run`` does."""
     home.mkdir(parents=True, exist_ok=True)
     database = home / "workbench.db"
     engine = copy_sqlite(seeded, database)
@@ -113,13 +115,14 @@ def start_app(
     env.update({"WORKBENCH_DATABASE_URL": sqlite_url(database), "WORKBENCH_HOME": str(home)})
     env.update(extra_env or {})
     log = home / "streamlit.log"
+    # `make run` starts the same server through `workbench.ui.serve` (it warms the database and
+    # the imports); the other tests start it with plain `streamlit run`.
+    launcher = ["workbench.ui.serve"] if like_make_run else ["streamlit", "run", str(APP_SCRIPT)]
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(APP_SCRIPT),
+            *launcher,
             "--server.headless",
             "true",
             "--server.port",

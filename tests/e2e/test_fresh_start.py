@@ -47,7 +47,8 @@ def fresh_app(
 ) -> Iterator[RunningApp]:
     """The demo database as the app seeds it, its local endpoint on a closed port of this machine
     (like 8787 on a fresh clone, where ``make run`` starts no fake server), and no key anywhere
-    (``start_app`` drops every ``*_API_KEY``; the worktree's secrets.toml holds none)."""
+    (``start_app`` drops every ``*_API_KEY``; the worktree's secrets.toml holds none), started
+    through ``workbench.ui.serve`` like ``make run``."""
     port = free_port()
     assert nothing_listens(port)
     process, running = start_app(
@@ -55,6 +56,7 @@ def fresh_app(
         e2e_fake_server,
         seeded_template,
         local_base_url=f"http://127.0.0.1:{port}/v1",
+        like_make_run=True,
     )
     try:
         yield running
