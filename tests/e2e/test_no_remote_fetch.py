@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -87,9 +88,12 @@ def leaky(base: str, where: str) -> str:
 
 @pytest.fixture(scope="module")
 def leaky_app(
-    tmp_path_factory: pytest.TempPathFactory, e2e_fake_server: FakeLLMServer, logger: Logger
+    tmp_path_factory: pytest.TempPathFactory,
+    e2e_fake_server: FakeLLMServer,
+    logger: Logger,
+    seeded_template: Path,
 ) -> Iterator[RunningApp]:
-    process, app = start_app(tmp_path_factory.mktemp("leaky-app"), e2e_fake_server)
+    process, app = start_app(tmp_path_factory.mktemp("leaky-app"), e2e_fake_server, seeded_template)
     engine = app.engine()
     base = logger.base
     with session_scope(engine) as session:
