@@ -90,29 +90,39 @@ def e2e_fake_server() -> Iterator[FakeLLMServer]:
 
 
 def start_app(
-    home: Path, fake: FakeLLMServer, seeded: Path, extra_env: dict[str, str] | None = None
+    home: Path,
+    fake: FakeLLMServer,
+    seeded: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    local_base_url: str | None = None,
+    like_make_run: bool = False,
 ) -> tuple[subprocess.Popen, RunningApp]:
     """``streamlit run`` on a private copy of ``seeded`` (the session's demo database, the
-    ``seeded_template`` fixture), its local endpoint pointed at ``fake``."""
+    ``seeded_template`` fixture), its local endpoint pointed at ``fake`` unless ``local_base_url``
+    names another address (a fresh start: nothing listens there, the app serves it itself);
+    ``like_make_run`` starts it the way ``make run`` does."""
     home.mkdir(parents=True, exist_ok=True)
     database = home / "workbench.db"
     engine = copy_sqlite(seeded, database)
     local = endpoints.find_endpoint(engine, "Local fake server")
     assert local is not None
-    endpoints.update_endpoint(engine, local.id, actor="test", base_url=fake.openai_base_url)  # type: ignore[arg-type]
+    base_url = local_base_url or fake.openai_base_url
+    endpoints.update_endpoint(engine, local.id, actor="test", base_url=base_url)  # type: ignore[arg-type]
     engine.dispose()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update({"WORKBENCH_DATABASE_URL": sqlite_url(database), "WORKBENCH_HOME": str(home)})
     env.update(extra_env or {})
     log = home / "streamlit.log"
+    # `make run` starts the same server through `workbench.ui.serve` (it warms the database and
+    # the imports); the other tests start it with plain `streamlit run`.
+    launcher = ["workbench.ui.serve"] if like_make_run else ["streamlit", "run", str(APP_SCRIPT)]
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(APP_SCRIPT),
+            *launcher,
             "--server.headless",
             "true",
             "--server.port",
