@@ -49,7 +49,9 @@ def test_search_the_library_and_open_a_prompt_in_draft(page: Page, running_app: 
     search = page.get_by_test_id("stTextInputField").and_(page.get_by_label("Search", exact=True))
     search.fill("handbook")
     search.press("Enter")
-    expect(page.get_by_text("1 prompt · text 'handbook'")).to_be_visible()
+    expect(
+        page.get_by_text("2 prompts · text 'handbook'")
+    ).to_be_visible()  # the bench prompt and the one from documents
     wait_idle(page)
     pick(page, "Open a prompt", "HR handbook assistant / HR policy answer")
     wait_idle(page)
@@ -122,6 +124,7 @@ def test_every_export_downloads_from_the_page(page: Page, running_app: RunningAp
     assert {c["description"] for c in configs} == {
         "Customer service replies / Late order reply",
         "HR handbook assistant / HR policy answer",
+        "HR handbook assistant / HR policy answer from documents",
     }
     assert all({"prompts", "providers", "tests"} <= set(c) for c in configs)
 
@@ -130,7 +133,11 @@ def test_every_export_downloads_from_the_page(page: Page, running_app: RunningAp
     restored = open_database(sqlite_url(tmp_path / "restored.db"))
     counts = backup.restore(restored, data, actor="e2e")
     assert counts["output"] == 24 and counts["rating"] == 30
-    assert [p.name for p in versions.list_prompts(restored)] == ["HR policy answer", "Late order reply"]
+    assert [p.name for p in versions.list_prompts(restored)] == [
+        "HR policy answer",
+        "HR policy answer from documents",
+        "Late order reply",
+    ]
     restored.dispose()
     assert_no_errors(page)
 

@@ -103,7 +103,7 @@ def test_an_admin_signs_in_through_the_provider_and_gives_a_role(
     open_page(page, team_app, "team")
     expect(page.get_by_text("Sign-in is on. You are signed in as ada@example.com.")).to_be_visible()
     pick(page, "Role", "editor")
-    page.get_by_label("E-mail").fill("eve@example.com")
+    page.get_by_label("E-mail", exact=True).fill("eve@example.com")
     page.get_by_role("button", name="Give role").click()
     expect(page.get_by_text("eve@example.com is now editor of Customer service replies.")).to_be_visible()
     wait_idle(page)
