@@ -124,12 +124,10 @@ def set_signin(session: Session, *, enabled: bool, actor: str, first_admin: str 
     if before:
         reason = workbench_admins.denial(session, actor, "signin.switch")
         if reason is not None:
-            workbench_admins.record_refusal(
-                session.get_bind(),
-                actor=actor,
-                action="signin.switch",
-                reason=reason,  # type: ignore[arg-type]
-            )
+            bind = session.get_bind()
+            # The refusal is recorded in a transaction of its own, on the session's engine.
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            workbench_admins.record_refusal(engine, actor=actor, action="signin.switch", reason=reason)
             raise PermissionDenied(reason)
     if enabled and admin is None and _projects_without_admin(session):
         raise InvalidInput(

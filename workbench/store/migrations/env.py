@@ -31,7 +31,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("The Alembic configuration names no sqlalchemy.url to migrate.")
+    engine = create_engine(url)
     with engine.begin() as conn:
         _run(conn)
 
