@@ -42,7 +42,7 @@ from workbench.models.providers.registry import env_lookup
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.liveness import process_token
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Run, TestCase, utcnow
 
 if TYPE_CHECKING:
@@ -61,8 +61,8 @@ def create_evaluation(
     prompt = fetch(session, Prompt, config.prompt_id)
     evaluation = Evaluation(
         project_id=prompt.project_id,
-        prompt_id=prompt.id,
-        name=name.strip(),  # type: ignore[arg-type]
+        prompt_id=id_of(prompt),
+        name=name.strip(),
         status="running",
         config=config.to_json(),
         created_by=actor,

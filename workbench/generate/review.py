@@ -259,6 +259,7 @@ def case_sources(session: Session, prompt_id: int) -> dict[int, str]:
         int(case_id): f"{title or '(deleted document)'}"
         + (f", passage {position + 1}" if position is not None else "")
         for case_id, title, position in session.exec(query)
+        if case_id is not None  # the query keeps only candidates that became cases
     }
 
 

@@ -160,7 +160,7 @@ class _Contender:
 
 def _contenders(session: Session, project_id: int, only: set[int] | None = None) -> list[_Contender]:
     query = (
-        select(Output, PromptVersion.number, Prompt.name, Prompt.id)
+        select(Output, PromptVersion.number, Prompt.name, PromptVersion.prompt_id)
         .join(Run, col(Run.id) == Output.run_id)
         .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
         .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
@@ -194,9 +194,13 @@ def pairs_to_judge(
             ):
                 voted.add(frozenset((a, b)))
         case_ids = {c.output.test_case_id for c in contenders if c.output.test_case_id}
-        case_names = dict(
-            session.exec(select(TestCase.id, TestCase.name).where(col(TestCase.id).in_(case_ids))).all()
-        )
+        case_names = {
+            case_id: name
+            for case_id, name in session.exec(
+                select(TestCase.id, TestCase.name).where(col(TestCase.id).in_(case_ids))
+            )
+            if case_id is not None  # stored rows always have one
+        }
     groups: dict[tuple[int, str], dict[tuple[str, str, str, str], _Contender]] = {}
     for c in contenders:
         key = (c.prompt_id, json.dumps(c.output.variables or {}, sort_keys=True))

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from workbench.errors import InvalidInput, NotFound
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import Output, Project, Rating, RatingTag, Run, utcnow
 
 KINDS = ("stars", "thumbs")
@@ -208,7 +208,7 @@ def _write_rating(
         )
     project = project_of_output(session, output)
     rating = session.exec(select(Rating).where(Rating.output_id == output_id, Rating.rater == rater)).first()
-    old_tags = _tags_of(session, [rating.id]).get(rating.id, []) if rating else []  # type: ignore[list-item]
+    old_tags = _tags_of(session, [id_of(rating)]).get(id_of(rating), []) if rating else []
     allowed = set(project.tags) | set(old_tags)
     unknown = [t for t in chosen if t not in allowed]
     if unknown:
