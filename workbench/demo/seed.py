@@ -115,7 +115,7 @@ def _seed_prompt(session: Session, project_id: int, spec: dict[str, Any]) -> Non
     for label in spec.get("labels", []):
         versions.set_label(
             session,
-            version_id=saved[label["version"] - 1].id,  # type: ignore[arg-type]
+            version_id=saved[label["version"] - 1].id,
             name=label["name"],
             actor="demo",
             note=label.get("note", ""),
