@@ -140,7 +140,7 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
                 }
                 before = {k: getattr(next(m for m in rows if m.id == model_id), k) for k in values}
                 if values != before:
-                    endpoints.update_model(engine, int(model_id), actor=actor(), **values)  # type: ignore[arg-type]
+                    endpoints.update_model(engine, int(model_id), actor=actor(), **values)
                     changed += 1
             _done(endpoint.id, f"Saved {changed} model{'s' if changed != 1 else ''} of {endpoint.name}.")
     else:
@@ -237,10 +237,10 @@ def add_endpoint_form(engine: Engine) -> None:
         key_env = cols[3].text_input(
             "Key variable (its name)", placeholder="e.g. OPENROUTER_API_KEY", key="new_endpoint_key_env"
         )
-        cols = st.columns(3)
-        concurrency = limit_input(cols[0], "max_concurrency", 8, "new_endpoint_conc")
-        timeout = limit_input(cols[1], "timeout_s", 60.0, "new_endpoint_timeout")
-        retries = limit_input(cols[2], "max_retries", 2, "new_endpoint_retries")
+        limits = st.columns(3)
+        concurrency = limit_input(limits[0], "max_concurrency", 8, "new_endpoint_conc")
+        timeout = limit_input(limits[1], "timeout_s", 60.0, "new_endpoint_timeout")
+        retries = limit_input(limits[2], "max_retries", 2, "new_endpoint_retries")
         if st.form_submit_button("Add endpoint", key="add_endpoint_submit", type="primary") and auth.allowed(
             "settings.edit"
         ):

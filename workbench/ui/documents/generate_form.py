@@ -55,7 +55,7 @@ def pick_model(engine: Engine, key: str) -> int | None:
         return None
     answered = [m for m in outputs.models_that_answered(engine) if m in models]
     order = answered + [m for m in models if m not in answered]
-    return st.selectbox("Model that writes them", order, format_func=models.__getitem__, key=key)  # type: ignore[no-any-return]
+    return st.selectbox("Model that writes them", order, format_func=models.__getitem__, key=key)
 
 
 def pick_documents(engine: Engine, project_id: int, key: str) -> list[int]:
@@ -159,7 +159,7 @@ def follow(engine: Engine, project_id: int) -> None:
             break
         time.sleep(POLL_S)
     with session_scope(engine) as session:
-        made = jobs.collect(session, snap.run_id)  # type: ignore[arg-type]
+        made = jobs.collect(session, snap.run_id)
     st.session_state[ENDED] = (kind, snap.run_id, made, snap.error, snap.cancel_requested)
     st.rerun()
 

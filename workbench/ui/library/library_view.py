@@ -25,7 +25,7 @@ def visible_projects(engine: Engine, action: str | None = None) -> list[Project]
     if action is None:
         return rows
     email = auth.current_email()
-    return [p for p in rows if access.can(engine, email, p.id, action)]  # type: ignore[arg-type]
+    return [p for p in rows if access.can(engine, email, p.id, action)]
 
 
 def visible_ids(engine: Engine) -> frozenset[int] | None:
