@@ -324,4 +324,4 @@ def _collect_pairs(session: Session, run: Run, output: Output, result: Collected
             result,
         )
         if status == "proposed":
-            seen.append((row.id, text))  # type: ignore[arg-type]
+            seen.append((id_of(row), text))

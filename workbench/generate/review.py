@@ -20,7 +20,7 @@ from workbench.evals.cases import add_case
 from workbench.generate.parsing import quote_found
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import Document, GenerationCandidate, Passage, Prompt, PromptVersion, utcnow
 
 REVIEWABLE = ("proposed", "accepted", "rejected")
@@ -66,7 +66,7 @@ def candidates(
         query = query.where(GenerationCandidate.run_id == run_id)
     return [
         CandidateView(
-            id=c.id,  # type: ignore[arg-type]
+            id=id_of(c),
             kind=c.kind,
             status=c.status,
             question=c.question,
@@ -233,7 +233,7 @@ def accepted_pairs(session: Session, project_ids: Sequence[int] | None = None) -
         query = query.where(col(GenerationCandidate.project_id).in_(list(project_ids)))
     return [
         Pair(
-            id=c.id,  # type: ignore[arg-type]
+            id=id_of(c),
             project_id=c.project_id,
             prompt=c.question,
             answer=c.answer,

@@ -31,6 +31,7 @@ from workbench.judging.ratings import clean_rater, lock_output, project_of_outpu
 from workbench.judging.review import QueueItem, answer_key, model_label
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import (
     PAIRWISE_CHOICES,
     Output,
@@ -229,7 +230,7 @@ def pairs_to_judge(
 def _queue_item(c: _Contender, case_names: dict[int, str]) -> QueueItem:
     o = c.output
     return QueueItem(
-        output_id=o.id,  # type: ignore[arg-type]
+        output_id=id_of(o),
         model=c.model,
         variables=dict(o.variables or {}),
         text=o.text,

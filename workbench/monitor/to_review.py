@@ -144,7 +144,7 @@ def send_to_review(session: Session, served_ids: Sequence[int], *, actor: str) -
         release = session.get(Release, answer.release_id) if answer.release_id else None
         run = _run_for(session, answer, prompt.project_id, actor.strip(), made)
         output = Output(
-            run_id=run.id,  # type: ignore[arg-type]
+            run_id=id_of(run),
             prompt_version_id=answer.version_id,
             endpoint_name=answer.endpoint_name,
             provider=providers.get(answer.endpoint_name, ""),

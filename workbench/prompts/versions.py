@@ -114,7 +114,7 @@ def add_version(
         select(func.max(PromptVersion.number)).where(PromptVersion.prompt_id == prompt.id)
     ).one()
     version = PromptVersion(
-        prompt_id=prompt.id,  # type: ignore[arg-type]
+        prompt_id=id_of(prompt),
         number=(current or 0) + 1,
         system_template=system_template,
         user_template=user_template,
@@ -259,11 +259,11 @@ def record_label_move(
         kind = "move"
     session.add(
         LabelMove(
-            label_id=label.id,  # type: ignore[arg-type]
+            label_id=id_of(label),
             from_version_id=before.version_id if before else None,
-            to_version_id=version.id,  # type: ignore[arg-type]
+            to_version_id=id_of(version),
             from_release_id=before.id if before else None,
-            to_release_id=release.id,  # type: ignore[arg-type]
+            to_release_id=id_of(release),
             kind=kind,
             moved_by=actor,
             note=note,
