@@ -277,10 +277,12 @@ def _report(session: Session, evaluation_id: int) -> EvaluationReport:
         return output.test_case_id if output.test_case_id is not None else by_row.get(output.row_index)
 
     labels = config.labels()
+    # case_rows also takes answers of no version (key None); an evaluation's all have one.
+    versions: dict[int | None, str] = {version_id: label for version_id, label in labels["versions"].items()}
     rows = scoring.case_rows(
         _outputs(session, evaluation_id),
         _results(session, evaluation_id),
-        versions=labels["versions"],
+        versions=versions,
         models=labels["models"],
         cases=labels["cases"],
         case_of=case_of,

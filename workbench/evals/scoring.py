@@ -232,7 +232,7 @@ def case_rows(
     outputs: Sequence[Output],
     results: Sequence[ResultLike],
     *,
-    versions: Mapping[int, str],
+    versions: Mapping[int | None, str],  # None: answers of no version (the optimizer's candidates)
     models: Mapping[int, str],
     cases: Mapping[int, str],
     case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
@@ -250,7 +250,7 @@ def case_rows(
     for output in outputs:
         case_id = case_of(output)
         version_id = output.prompt_version_id
-        if case_id is None or case_id not in cases or version_id is None or version_id not in versions:
+        if case_id is None or case_id not in cases or version_id not in versions:
             continue
         own = sorted(by_output.get(output.id, []), key=lambda r: r.assertion_index)
         scores = [r.score for r in own if r.score is not None]
@@ -298,7 +298,7 @@ def case_frame(
     outputs: Sequence[Output],
     results: Sequence[ResultLike],
     *,
-    versions: Mapping[int, str],
+    versions: Mapping[int | None, str],  # None: answers of no version (the optimizer's candidates)
     models: Mapping[int, str],
     cases: Mapping[int, str],
     case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
