@@ -173,7 +173,7 @@ def _document_ids(engine: Any, project_id: int, titles: str) -> tuple[int, ...]:
         documents = [d for d in records.list_documents(session, project_id) if not d.excluded]
     wanted = [t.strip() for t in titles.split(",") if t.strip()]
     if not wanted:
-        return tuple(sorted(d.id for d in documents))  # type: ignore[misc]
+        return tuple(sorted(id_of(d) for d in documents))
     by_title = {d.title: d.id for d in documents}
     missing = [t for t in wanted if t not in by_title]
     if missing:

@@ -21,7 +21,15 @@ from workbench.generate.parsing import quote_found
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.lookup import fetch, id_of
-from workbench.store.tables import Document, GenerationCandidate, Passage, Prompt, PromptVersion, utcnow
+from workbench.store.tables import (
+    Document,
+    GenerationCandidate,
+    Passage,
+    Prompt,
+    PromptVersion,
+    TestCase,
+    utcnow,
+)
 
 REVIEWABLE = ("proposed", "accepted", "rejected")
 CASE_CHECK = {"type": "similarity", "metric": "token_set_ratio", "threshold": 0.7}
@@ -189,7 +197,7 @@ def review(
     return {"accepted": accepted, "rejected": rejected}
 
 
-def _to_case(session: Session, row: GenerationCandidate, actor: str, variable: str | None):  # type: ignore[no-untyped-def]
+def _to_case(session: Session, row: GenerationCandidate, actor: str, variable: str | None) -> TestCase:
     if row.prompt_id is None:
         raise InvalidInput(f"Candidate {row.id} names no prompt to add the case to.", field="prompt")
     name_of = variable or question_variable(session, row.prompt_id)

@@ -254,7 +254,7 @@ def ratings_by(engine: Engine, output_ids: Sequence[int], rater: str) -> dict[in
         rows = list(
             session.exec(select(Rating).where(col(Rating.output_id).in_(output_ids), Rating.rater == rater))
         )
-        tags = _tags_of(session, [r.id for r in rows])  # type: ignore[misc]
+        tags = _tags_of(session, [id_of(r) for r in rows])
         return {r.output_id: _view(r, tags.get(id_of(r), [])) for r in rows}
 
 
@@ -264,7 +264,7 @@ def ratings_for_output(engine: Engine, output_id: int) -> list[RatingView]:
         rows = list(
             session.exec(select(Rating).where(Rating.output_id == output_id).order_by(col(Rating.created_at)))
         )
-        tags = _tags_of(session, [r.id for r in rows])  # type: ignore[misc]
+        tags = _tags_of(session, [id_of(r) for r in rows])
         return [_view(r, tags.get(id_of(r), [])) for r in rows]
 
 

@@ -92,11 +92,11 @@ KIND_WORDS = {"set": "set", "move": "moved", "rollback": "rolled back"}
 
 
 def _numbers(engine: Engine, prompt_id: int) -> dict[int, int]:
-    return {v.id: v.number for v in versions.list_versions(engine, prompt_id)}  # type: ignore[misc]
+    return {id_of(v): v.number for v in versions.list_versions(engine, prompt_id)}
 
 
 def _releases(session: Session, prompt_id: int) -> dict[int, Release]:
-    return {r.id: r for r in session.exec(select(Release).where(Release.prompt_id == prompt_id))}  # type: ignore[misc]
+    return {id_of(r): r for r in session.exec(select(Release).where(Release.prompt_id == prompt_id))}
 
 
 def label_states(engine: Engine, prompt_id: int) -> list[LabelState]:

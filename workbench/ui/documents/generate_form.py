@@ -25,6 +25,7 @@ from workbench.runs.live import LiveRun
 from workbench.runs.plan import Cell
 from workbench.runs.runner import start_run
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.ui.admin.policy_check import gate_cells
 from workbench.ui.documents import review_cards
 from workbench.ui.shell import auth, state
@@ -39,7 +40,7 @@ POLL_S = 0.2
 
 def _included(engine: Engine, project_id: int) -> dict[int, str]:
     with session_scope(engine) as session:
-        return {d.id: d.title for d in records.list_documents(session, project_id) if not d.excluded}  # type: ignore[misc]
+        return {id_of(d): d.title for d in records.list_documents(session, project_id) if not d.excluded}
 
 
 def pick_model(engine: Engine, key: str) -> int | None:
