@@ -1,7 +1,7 @@
 # Prompt Workbench: two commands.
 #   make run   - check the port, install what is missing, migrate/seed the database, serve the app
 #                (http://localhost:8501; another port with PORT=8502 or STREAMLIT_SERVER_PORT=8502)
-#   make test  - install the test extra and system packages, run ruff and the whole test suite
+#   make test  - install the test extra and system packages, run ruff, mypy and the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -48,6 +48,7 @@ run: check-port
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: install-test system-deps lint
 	scripts/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
@@ -63,4 +64,4 @@ bench: install-test
 	$(PY) scripts/bench.py $(BENCH)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-results
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results

@@ -9,6 +9,7 @@ import streamlit as st
 from workbench.governance import access
 from workbench.projects import project_records
 from workbench.store import audit
+from workbench.store.lookup import id_of
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
@@ -29,7 +30,7 @@ with shows_errors():
     auditable = [p for p in visible if access.can(engine, email, p.id, "audit.view")]
     if not auditable and not auth.allowed("audit.view", state.active_project_id()):
         st.stop()  # signed in, but admin of no project (without sign-in everything is open)
-    names = {p.id: p.name for p in auditable}
+    names = {id_of(p): p.name for p in auditable}
     active = state.active_project_id()
 
     top = st.columns([3, 2, 3])
@@ -37,7 +38,7 @@ with shows_errors():
         "Projects",
         list(names),
         default=[active] if active in names else [],
-        format_func=names.get,
+        format_func=lambda k: names[k],
         key="audit:projects",
         placeholder="All projects you administer",
     )
@@ -62,7 +63,7 @@ with shows_errors():
         help="Events that belong to no project: endpoints, models, the sign-in switch.",
     )
 
-    start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)  # type: ignore[misc]
+    start, end = period if isinstance(period, tuple) and len(period) == 2 else (period, period)
     start = start if isinstance(start, date) else today
     end = end if isinstance(end, date) else start
     events = audit.search(
@@ -106,7 +107,7 @@ with shows_errors():
         labels = {
             e.id: f"#{e.id} · {e.at:%Y-%m-%d %H:%M} · {e.actor} · {e.action} {e.entity_id}" for e in changed
         }
-        picked = st.selectbox("Event", list(labels), format_func=labels.get, key="audit:event")
+        picked = st.selectbox("Event", list(labels), format_func=lambda k: labels[k], key="audit:event")
         event = next(e for e in changed if e.id == picked)
         left, right = st.columns(2)
         left.markdown("**Before**")

@@ -8,6 +8,7 @@ from workbench.evals import cases, cells, evaluations, scoring, spreadsheets
 from workbench.evals.assertions import TYPES
 from workbench.prompts import versions
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.ui.bench.cases_editor import cases_editor
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.key_lookup import lookup_key
@@ -35,7 +36,7 @@ prompts = versions.list_prompts(engine, project_id) if project_id is not None el
 if not prompts:
     st.info("This project has no prompts yet: write one first, then give it test cases here.")
     st.stop()
-names = {p.id: p.name for p in prompts}
+names = {id_of(p): p.name for p in prompts}
 ids = list(names)
 current = state.active_prompt_id()
 left, right = st.columns(2)
@@ -43,11 +44,11 @@ prompt_id = left.selectbox(
     "Prompt",
     ids,
     index=ids.index(current) if current in ids else 0,
-    format_func=names.get,
+    format_func=lambda k: names[k],
     key=f"bench_prompt_{project_id}",
 )
 state.set_active_prompt(prompt_id)
-numbers = {v.id: v.number for v in versions.list_versions(engine, prompt_id)}
+numbers = {id_of(v): v.number for v in versions.list_versions(engine, prompt_id)}
 version_id = right.selectbox(
     "Variable columns from",
     list(numbers),

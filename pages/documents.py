@@ -1,6 +1,8 @@
 """Documents: the business's own documents, as context for prompts and as the source of test
 cases and fine-tuning pairs."""
 
+from functools import partial
+
 import streamlit as st
 
 from workbench.exports.finetune import FineTuneOptions
@@ -38,13 +40,15 @@ with pairs:
         selection = Selection(project_ids=(project_id,))
         scrub = page_scrubber(engine)
         left, right, _ = st.columns([1, 1, 2])
+
+        def pairs_file(fmt: str) -> bytes:
+            return export_pairs(engine, selection, fmt, actor=state.user_name(), scrub=scrub).data
+
         for column, fmt in ((left, "csv"), (right, "xlsx")):
             with column:
                 download(
                     f"Accepted pairs ({fmt.upper()})",
-                    lambda fmt=fmt: (
-                        export_pairs(engine, selection, fmt, actor=state.user_name(), scrub=scrub).data
-                    ),
+                    partial(pairs_file, fmt),
                     f"workbench-pairs.{fmt}",
                     "text/csv" if fmt == "csv" else "application/vnd.ms-excel",
                     f"documents_pairs_{fmt}",

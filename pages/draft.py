@@ -5,6 +5,7 @@ import streamlit as st
 from workbench.documents.context import settings_of, with_settings
 from workbench.models.settings import CallSettings
 from workbench.prompts import checklist, drafts, versions
+from workbench.store.lookup import id_of
 from workbench.ui.authoring import builder_form, draft_keeping, draft_state, improver_panel
 from workbench.ui.authoring.prompt_picker import pick_prompt
 from workbench.ui.authoring.template_view import show_findings, show_messages, show_template_error
@@ -21,13 +22,14 @@ project_id = state.active_project_id()
 if project_id is None:
     st.info("Create a project first: prompts belong to a project.")
     st.stop()
+current_project: int = project_id  # for `save`: a global is not narrowed inside a function
 
 
 def save(system: str, user: str, note: str) -> None:
-    draft_keeping.save(engine, project_id, system, user, note)
+    draft_keeping.save(engine, current_project, system, user, note)
 
 
-prompt_ids = [p.id for p in versions.list_prompts(engine, project_id)]
+prompt_ids = [id_of(p) for p in versions.list_prompts(engine, project_id)]
 origin = draft_state.origin()
 if not draft_state.is_loaded() or (origin.prompt_id is not None and origin.prompt_id not in prompt_ids):
     draft_keeping.reopen(engine, project_id, prompt_ids)  # this person's kept draft, if any

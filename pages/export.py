@@ -8,6 +8,7 @@ from workbench.exports.scope import Selection
 from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.lookup import id_of
 from workbench.ui.library import export_panels as panels
 from workbench.ui.library.library_view import visible_projects
 from workbench.ui.shell import auth
@@ -19,7 +20,7 @@ header("Export", spec("pages/export.py").explanation)
 engine = get_engine()
 
 with shows_errors():
-    exportable = {p.id: p.name for p in visible_projects(engine, "export")}
+    exportable = {id_of(p): p.name for p in visible_projects(engine, "export")}
     if not exportable:
         st.warning("Exports are for admins of a project; you administer none.", icon=":material/lock:")
         st.stop()
@@ -31,16 +32,16 @@ with shows_errors():
     chosen = left.multiselect(
         "Projects",
         list(exportable),
-        format_func=exportable.get,
+        format_func=lambda k: exportable[k],
         key="export_projects",
         placeholder="All projects",
     )
     prompt_rows = [p for p in versions.list_prompts(engine) if p.project_id in (chosen or exportable)]
-    prompt_names = {p.id: f"{exportable[p.project_id]} / {p.name}" for p in prompt_rows}
+    prompt_names = {id_of(p): f"{exportable[p.project_id]} / {p.name}" for p in prompt_rows}
     picked = right.multiselect(
         "Prompts",
         list(prompt_names),
-        format_func=prompt_names.get,
+        format_func=lambda k: prompt_names[k],
         key="export_prompts",
         placeholder="All their prompts",
     )

@@ -5,6 +5,7 @@ import streamlit as st
 from workbench.judging import feedback, ratings
 from workbench.prompts import versions
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import DEFAULT_RATING_TAGS
 from workbench.ui.rating.charts import score_chart, score_columns, tag_chart
 from workbench.ui.shell import auth, state
@@ -24,11 +25,11 @@ def _fmt(value: float | None) -> str:
 
 
 with shows_errors():
-    prompts = {p.id: p.name for p in versions.list_prompts(engine, project_id)}
+    prompts = {id_of(p): p.name for p in versions.list_prompts(engine, project_id)}
     if not prompts:
         st.info("This project has no prompts yet.")
         st.stop()
-    prompt_id = st.selectbox("Prompt", list(prompts), format_func=prompts.get, key="feedback_prompt")
+    prompt_id = st.selectbox("Prompt", list(prompts), format_func=lambda k: prompts[k], key="feedback_prompt")
     frame = feedback.ratings_frame(engine, prompt_id=prompt_id)
     if frame.empty:
         st.info("No ratings for this prompt yet: rate its answers on the Review page.")

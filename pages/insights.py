@@ -8,6 +8,7 @@ import streamlit as st
 
 from workbench.config import load_settings
 from workbench.insights import analytics
+from workbench.store.lookup import id_of
 from workbench.ui.library import insight_charts as charts
 from workbench.ui.library.library_view import chart_with_downloads, visible_ids, visible_projects
 from workbench.ui.shell.meanings import ALPHA, KAPPA, PASS_RATE, explain
@@ -45,30 +46,35 @@ def _per_model(
 
 
 with shows_errors():
-    names = {p.id: p.name for p in visible_projects(engine)}
+    names = {id_of(p): p.name for p in visible_projects(engine)}
     if not names:
         st.info("There is no project yet. Projects hold a use case and its prompts.")
         st.stop()
     left, middle, right = st.columns([3, 2, 3])
     chosen = left.multiselect(
-        "Projects", list(names), format_func=names.get, key="insights_projects", placeholder="All projects"
+        "Projects",
+        list(names),
+        format_func=lambda k: names[k],
+        key="insights_projects",
+        placeholder="All projects",
     )
     period = middle.selectbox("Period", list(PERIODS), key="insights_period")
     today = datetime.now(UTC).date()
     since = until = None
-    if PERIODS[period] == -1:
+    days = PERIODS[period]
+    if days == -1:
         picked = right.date_input(
             "From – to (UTC)", value=(today - timedelta(days=30), today), key="insights_dates"
         )
-        start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (today, today)  # type: ignore[misc]
+        start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (today, today)
         start = start if isinstance(start, date) else today
         end = end if isinstance(end, date) else start
         since, until = (
             datetime.combine(start, time.min, UTC),
             datetime.combine(end + timedelta(days=1), time.min, UTC),
         )
-    elif PERIODS[period]:
-        since = datetime.combine(today - timedelta(days=PERIODS[period]), time.min, UTC)
+    elif days:
+        since = datetime.combine(today - timedelta(days=days), time.min, UTC)
     scope = analytics.Scope(project_ids=tuple(chosen), since=since, until=until, allowed=visible_ids(engine))
     found = charts.load(load_settings().database_url, scope)
     st.caption("Answers and ratings in the period; figures refresh within a minute of new work.")

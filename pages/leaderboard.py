@@ -1,5 +1,7 @@
 """Leaderboard: blind pairwise votes on two answers to one input, and the ranking they produce."""
 
+from typing import Literal
+
 import streamlit as st
 
 from workbench.judging import feedback, pairwise
@@ -13,7 +15,10 @@ from workbench.ui.shell.resources import get_engine
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 LAST = "pairwise_last"  # {"by", "a", "b", "choice"} of the vote just given, for the reveal
-BY = {"model": "Models (same prompt version)", "version": "Prompt versions (same model)"}
+BY: dict[Literal["model", "version"], str] = {
+    "model": "Models (same prompt version)",
+    "version": "Prompt versions (same model)",
+}
 SHORTCUTS = {"a": "A", "b": "B", "tie": "T", "both_bad": "X"}
 
 header("Leaderboard", spec("pages/leaderboard.py").explanation)
@@ -21,7 +26,9 @@ engine = get_engine()
 project_id = require_project()
 rater = state.user_name()
 
-by = st.segmented_control("Rank", list(BY), format_func=BY.get, default="model", required=True, key="lb_by")
+by = st.segmented_control(
+    "Rank", list(BY), format_func=lambda k: BY[k], default="model", required=True, key="lb_by"
+)
 by = by or "model"
 noun = "models" if by == "model" else "versions"
 

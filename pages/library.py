@@ -4,6 +4,7 @@ search and filter it, and open any prompt in the Draft page."""
 import streamlit as st
 
 from workbench.insights import library
+from workbench.store.lookup import id_of
 from workbench.ui.library.library_view import open_in_draft_button, visible_ids, visible_projects
 from workbench.ui.shell.meanings import PASS_RATE, explain
 from workbench.ui.shell.nav import spec
@@ -15,7 +16,7 @@ engine = get_engine()
 
 with shows_errors():
     visible = visible_ids(engine)
-    names = {p.id: p.name for p in visible_projects(engine)}
+    names = {id_of(p): p.name for p in visible_projects(engine)}
     if not names:
         st.info("There is no project yet. Projects hold a use case and its prompts.")
         st.stop()
@@ -29,7 +30,11 @@ with shows_errors():
         help="Case-insensitive; matches the prompt's name and description and the text of any of its versions.",
     )
     chosen_projects = top[1].multiselect(
-        "Projects", list(names), format_func=names.get, key="library_projects", placeholder="All projects"
+        "Projects",
+        list(names),
+        format_func=lambda k: names[k],
+        key="library_projects",
+        placeholder="All projects",
     )
     rating = top[2].slider(
         "Average rating",
@@ -128,7 +133,7 @@ with shows_errors():
     target = pick.selectbox(
         "Open a prompt",
         list(titles),
-        format_func=titles.get,
+        format_func=lambda k: titles[k],
         key="library_open",
         help="Loads its latest version into the editor; the sidebar switches to its project.",
     )

@@ -26,7 +26,7 @@ with shows_errors():
     labels = {c.version_id: c.label for c in choices}
     top = st.columns([3, 2, 2], vertical_alignment="bottom")
     version_id = top[0].selectbox(
-        "Prompt version", list(labels), format_func=labels.get, key="review_version"
+        "Prompt version", list(labels), format_func=lambda k: labels[k], key="review_version"
     )
     kind = top[1].segmented_control(
         "Rate with",
@@ -34,7 +34,7 @@ with shows_errors():
         default="stars",
         required=True,
         key="review_kind",
-        format_func={"stars": ":material/star: Stars", "thumbs": ":material/thumb_up: Thumbs"}.get,
+        format_func=lambda k: {"stars": ":material/star: Stars", "thumbs": ":material/thumb_up: Thumbs"}[k],
     )
     blind = top[2].toggle(
         "Blind review",

@@ -4,6 +4,7 @@ and connection tests."""
 import streamlit as st
 
 from workbench.models import endpoints
+from workbench.store.lookup import id_of
 from workbench.ui.admin.endpoint_editor import add_endpoint_form, endpoint_editor, flash
 from workbench.ui.admin.key_panel import key_table, paste_form
 from workbench.ui.shell import model_menu
@@ -32,7 +33,7 @@ with shows_errors():
     )
     verdicts = model_menu.endpoint_verdicts(engine)
     for endpoint in endpoints.list_endpoints(engine):
-        endpoint_editor(engine, endpoint, verdicts.get(endpoint.id, (endpoint.name, None))[1])  # type: ignore[arg-type]
+        endpoint_editor(engine, endpoint, verdicts.get(id_of(endpoint), (endpoint.name, None))[1])
 
     st.subheader("Add an endpoint")
     st.caption(

@@ -96,5 +96,5 @@ with shows_errors():
             "members.manage", project_id
         ):
             with session_scope(engine) as session:
-                access.remove_member(session, actor=state.user_name(), project_id=project_id, email=leaving)  # type: ignore[arg-type]
+                access.remove_member(session, actor=state.user_name(), project_id=project_id, email=leaving)
             done(f"{leaving} no longer has a role in {project.name}.")

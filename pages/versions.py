@@ -3,6 +3,7 @@
 import streamlit as st
 
 from workbench.prompts import diffs, versions
+from workbench.store.lookup import id_of
 from workbench.ui.authoring import draft_state
 from workbench.ui.authoring.diff_view import show_template_diff
 from workbench.ui.authoring.label_panels import PROMPT_KEY, take_asked_move
@@ -32,14 +33,14 @@ with shows_errors():
     if not rows:
         st.info("This prompt has no saved version yet. Save one on the Draft page.")
         st.stop()
-    numbers = {r.id: r.number for r in rows}
-    label_of = {r.id: f"v{r.number} · {(r.change_note or '')[:60] or 'no note'}" for r in rows}
+    numbers = {id_of(r): r.number for r in rows}
+    label_of = {id_of(r): f"v{r.number} · {(r.change_note or '')[:60] or 'no note'}" for r in rows}
 
     history_and_labels(engine, project_id, prompt_id)  # a label move reruns this part only
 
     open_col, open_btn = st.columns([3, 1], vertical_alignment="bottom")
     to_open = open_col.selectbox(
-        "Open a version in the editor", list(numbers), format_func=label_of.get, key="versions_open"
+        "Open a version in the editor", list(numbers), format_func=lambda k: label_of[k], key="versions_open"
     )
     if open_btn.button(
         "Open in Draft", icon=":material/edit_note:", key="versions_open_btn", width="stretch"
@@ -51,9 +52,11 @@ with shows_errors():
     ids = list(numbers)
     left_col, right_col = st.columns(2)
     left = left_col.selectbox(
-        "Older", ids, index=min(1, len(ids) - 1), format_func=label_of.get, key="versions_left"
+        "Older", ids, index=min(1, len(ids) - 1), format_func=lambda k: label_of[k], key="versions_left"
     )
-    right = right_col.selectbox("Newer", ids, index=0, format_func=label_of.get, key="versions_right")
+    right = right_col.selectbox(
+        "Newer", ids, index=0, format_func=lambda k: label_of[k], key="versions_right"
+    )
     diff = diffs.diff_versions(engine, left, right)
     show_template_diff(diff.templates, f"v{diff.left_number}", f"v{diff.right_number}")
     if diff.params:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
@@ -158,3 +160,31 @@ def test_reports_a_finished_process_left_in_the_spool_are_written_by_the_next_on
         assert reporter.flush(30).complete and spooled_reports(folder) == 0
     frame = figures.served_frame(engine, prompt_id=prompt.prompt_id)
     assert sorted(frame["uid"]) == sorted(left)  # each once
+
+
+def test_reports_still_queued_when_close_gives_up_on_a_hung_write_are_spooled(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``close`` waits ``timeout`` for the writer, then spools what is still queued for the next
+    process. Its own flush mark is in that queue too and must not take the reports down with it
+    (they were counted dropped and lost)."""
+    release_on_echo(engine)
+    hung, free = threading.Event(), threading.Event()
+    with reporting(engine, tmp_path / "spool") as reporter:
+        write = reporter._write
+
+        def hanging_write(reports: Sequence[dict[str, Any]]) -> None:
+            hung.set()
+            free.wait()
+            write(reports)
+
+        monkeypatch.setattr(reporter, "_write", hanging_write)
+        prompt = app(engine)
+        answers(prompt, 1)
+        assert hung.wait(30)  # the writer holds the first report until `free`
+        answers(prompt, 2, start=1)
+        reporter.close(timeout=0.05)
+        free.set()
+        reporter._thread.join(30)
+        assert spooled_reports(tmp_path / "spool") == 2
+        assert reporter.spool.dropped == 0

@@ -127,19 +127,17 @@ class PermissionDenied(WorkbenchError):
 def error_of_kind(kind: str | None, message: str) -> WorkbenchError:
     """The exception a stored failure's kind stands for, so a caller that needs to raise (the
     improver, a script) raises what the call itself would have."""
-    classes: dict[str, type[WorkbenchError]] = {
-        cls.kind: cls  # type: ignore[attr-defined]
-        for cls in (
-            AuthError,
-            RateLimited,
-            ProviderUnavailable,
-            ProviderTimeout,
-            BadResponse,
-            UnknownModel,
-            BadRequest,
-            StreamInterrupted,
-            PolicyBlocked,
-        )
-    }
+    stored: tuple[type[ProviderError] | type[PolicyBlocked], ...] = (
+        AuthError,
+        RateLimited,
+        ProviderUnavailable,
+        ProviderTimeout,
+        BadResponse,
+        UnknownModel,
+        BadRequest,
+        StreamInterrupted,
+        PolicyBlocked,
+    )
+    classes: dict[str, type[WorkbenchError]] = {cls.kind: cls for cls in stored}
     classes["template"] = TemplateError
     return classes.get(kind or "", ProviderError if kind else ConfigError)(message)

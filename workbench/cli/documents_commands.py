@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.cli.common import add_database_option, default_actor, open_engine
+from workbench.store.lookup import id_of
 
 EXIT_OK, EXIT_NOTHING, EXIT_BAD = 0, 1, 2
 
@@ -172,7 +173,7 @@ def _document_ids(engine: Any, project_id: int, titles: str) -> tuple[int, ...]:
         documents = [d for d in records.list_documents(session, project_id) if not d.excluded]
     wanted = [t.strip() for t in titles.split(",") if t.strip()]
     if not wanted:
-        return tuple(sorted(d.id for d in documents))  # type: ignore[misc]
+        return tuple(sorted(id_of(d) for d in documents))
     by_title = {d.title: d.id for d in documents}
     missing = [t for t in wanted if t not in by_title]
     if missing:
@@ -196,7 +197,7 @@ def _generate(engine: Any, args: argparse.Namespace) -> int:
     if args.what == "cases":
         prompt = naming.find_prompt(engine, args.prompt, args.project)
         prompt_id = prompt.id
-        request = jobs.CasesRequest(project_id, documents, model_id, prompt.id, per_passage=args.count)  # type: ignore[arg-type]
+        request = jobs.CasesRequest(project_id, documents, model_id, id_of(prompt), per_passage=args.count)
         cells = jobs.case_cells(engine, request)
     else:
         text = args.instruction.read_text(encoding="utf-8") if args.instruction else None

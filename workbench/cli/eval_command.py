@@ -20,6 +20,7 @@ from workbench.cli.common import (
     fail,
     run_on_database,
 )
+from workbench.store.lookup import id_of
 
 EXIT_PASSED, EXIT_BELOW = 0, 1
 
@@ -198,7 +199,7 @@ def _run(args: argparse.Namespace, url: str) -> int:
         }
         config = snapshot_config(
             engine,
-            prompt_id=prompt.id,  # type: ignore[arg-type]
+            prompt_id=id_of(prompt),
             version_ids=version_ids,
             model_ids=model_ids,
             params=params,

@@ -23,7 +23,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import AppSetting, Output, Prompt, PromptVersion, Run, TestCase, utcnow
 
 SEEDED_FLAG = "demo_feedback_seeded"
@@ -77,10 +77,10 @@ def store_outputs(
     session.flush()
     rows = [
         Output(
-            run_id=run.id,
+            run_id=id_of(run),
             prompt_version_id=version_id,
             **{k: v for k, v in spec.items() if k in OUTPUT_FIELDS},
-        )  # type: ignore[arg-type]
+        )
         for spec in outputs
     ]
     session.add_all(rows)
@@ -94,7 +94,7 @@ def store_outputs(
         project_id=prompt.project_id,
         after={"version_id": version_id, "outputs": len(rows)},
     )
-    return run.id, [r.id for r in rows]  # type: ignore[return-value]
+    return id_of(run), [id_of(r) for r in rows]
 
 
 def demo_feedback_data() -> dict[str, Any]:
@@ -133,7 +133,7 @@ def seed_demo_feedback(engine: Engine) -> bool:
     for run in data["runs"]:
         numbers, cases = _version_ids(engine, run["project"], run["prompt"])
         endpoint = endpoints.find_endpoint(engine, run["endpoint"])
-        models = {m.model: m.id for m in endpoints.list_models(engine, endpoint.id)} if endpoint else {}  # type: ignore[arg-type]
+        models = {m.model: m.id for m in endpoints.list_models(engine, endpoint.id)} if endpoint else {}
         specs = [
             {
                 **{k: v for k, v in out.items() if k in OUTPUT_FIELDS},

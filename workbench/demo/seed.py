@@ -26,6 +26,7 @@ from workbench.models import endpoints
 from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import AppSetting, Endpoint, TestCase
 
 SEEDED_FLAG = "demo_seeded"
@@ -55,7 +56,7 @@ def _seed_endpoints(engine: Engine, data: dict[str, Any]) -> None:
             api_key_env=spec.get("api_key_env"),
         )
         for model in spec.get("models", []):
-            endpoints.add_model(engine, actor="demo", endpoint_id=endpoint.id, model=model)  # type: ignore[arg-type]
+            endpoints.add_model(engine, actor="demo", endpoint_id=id_of(endpoint), model=model)
 
 
 def _seed_documents(session: Session, project_id: int, spec: dict[str, Any]) -> None:
@@ -83,9 +84,9 @@ def _seed_project(engine: Engine, spec: dict[str, Any]) -> None:
     with session_scope(engine) as session:
         project = project_records.create_project(session, actor="demo", name=spec["name"], **fields)
         if spec.get("documents"):
-            _seed_documents(session, project.id, spec["documents"])  # type: ignore[arg-type]
+            _seed_documents(session, id_of(project), spec["documents"])
         for prompt_spec in spec.get("prompts", []):
-            _seed_prompt(session, project.id, prompt_spec)  # type: ignore[arg-type]
+            _seed_prompt(session, id_of(project), prompt_spec)
 
 
 def _seed_prompt(session: Session, project_id: int, spec: dict[str, Any]) -> None:
@@ -101,7 +102,7 @@ def _seed_prompt(session: Session, project_id: int, spec: dict[str, Any]) -> Non
     for v in spec["versions"]:
         version = versions.save_version(
             session,
-            prompt_id=prompt.id,  # type: ignore[arg-type]
+            prompt_id=id_of(prompt),
             system_template=v["system"],
             user_template=v["user"],
             author=v.get("author", "demo"),
@@ -115,7 +116,7 @@ def _seed_prompt(session: Session, project_id: int, spec: dict[str, Any]) -> Non
     for label in spec.get("labels", []):
         versions.set_label(
             session,
-            version_id=saved[label["version"] - 1].id,  # type: ignore[arg-type]
+            version_id=saved[label["version"] - 1].id,
             name=label["name"],
             actor="demo",
             note=label.get("note", ""),
@@ -123,7 +124,7 @@ def _seed_prompt(session: Session, project_id: int, spec: dict[str, Any]) -> Non
     for position, case in enumerate(spec.get("test_cases", [])):
         session.add(
             TestCase(
-                prompt_id=prompt.id,  # type: ignore[arg-type]
+                prompt_id=id_of(prompt),
                 position=position,
                 name=case.get("name", ""),
                 variables=case["variables"],

@@ -24,6 +24,7 @@ from workbench.documents.records import list_documents, older_than, set_excluded
 from workbench.errors import InvalidInput
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import select_columns
 from workbench.store.tables import Document, Passage
 
 
@@ -66,7 +67,7 @@ def readiness(session: Session, project_id: int, cutoff: date | None = None) -> 
     """Counts for the project's documents; ``older`` counts included ones dated before ``cutoff``."""
     where = Document.project_id == project_id
     count, included, words, earliest, latest = session.exec(
-        select(
+        select_columns(
             func.count(col(Document.id)),
             func.sum(case((col(Document.excluded).is_(False), 1), else_=0)),
             func.coalesce(func.sum(Document.words), 0),
@@ -87,7 +88,7 @@ def readiness(session: Session, project_id: int, cutoff: date | None = None) -> 
     people: Counter[str] = Counter()
     repairs: Counter[str] = Counter()
     for published, near, found, cleaning, excluded in session.exec(
-        select(
+        select_columns(
             Document.published,
             Document.near_duplicate_of,
             Document.personal_data,

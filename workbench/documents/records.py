@@ -316,7 +316,7 @@ def delete_document(session: Session, document_id: int, *, actor: str) -> None:
         GenerationCandidate.document_id == document_id, GenerationCandidate.status != "accepted"
     )
     dropped = len(list(session.exec(pending)))
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(GenerationCandidate).where(
             col(GenerationCandidate.document_id) == document_id, col(GenerationCandidate.status) != "accepted"
         )
@@ -330,7 +330,7 @@ def delete_document(session: Session, document_id: int, *, actor: str) -> None:
     for twin in session.exec(select(Document).where(Document.near_duplicate_of == document_id)):
         twin.near_duplicate_of = None
         session.add(twin)
-    session.exec(delete(Passage).where(col(Passage.document_id) == document_id))  # type: ignore[call-overload]
+    session.exec(delete(Passage).where(col(Passage.document_id) == document_id))
     session.flush()
     session.delete(document)
     audit.record(

@@ -303,7 +303,24 @@ def search(
     rows = list(session.execute(text(sql.format(only=only, pool=f"LIMIT {max(POOL, k)}")), params))
     if len(rows) < k:
         rows = list(session.execute(text(sql.format(only=only, pool="")), params))
-    return [Hit(*row[:8], score=float(row[8] or 0.0)) for row in rows]
+    return [_hit(*row) for row in rows]
+
+
+def _hit(
+    passage_id: int,
+    document_id: int,
+    title: str,
+    source_name: str,
+    heading: str,
+    position: int,
+    body: str,
+    tokens: int,
+    rank: float | None,
+) -> Hit:
+    """One result row of ``_SQLITE`` or ``_POSTGRES`` (their columns in order) as a ``Hit``."""
+    return Hit(
+        passage_id, document_id, title, source_name, heading, position, body, tokens, float(rank or 0.0)
+    )
 
 
 def passage_count(session: Session, project_id: int) -> int:

@@ -367,7 +367,7 @@ async def arun_assertion(spec: Mapping[str, Any], answer: Answer) -> Verdict:
     except InvalidInput as exc:
         return Verdict(False, None, f"Invalid assertion: {exc}")
     result = TYPES[clean["type"]].check(clean, answer)
-    return await result if inspect.isawaitable(result) else result  # type: ignore[return-value]
+    return result if isinstance(result, Verdict) else await result
 
 
 def run_assertion(spec: Mapping[str, Any], answer: Answer) -> Verdict:

@@ -31,7 +31,7 @@ from workbench.evals.table import cases_to_frame, frame_to_drafts
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import AssertionResult, Output, Prompt, PromptVersion, TestCase, utcnow
 
 EDITABLE = ("name", "variables", "expected", "assertions")
@@ -225,7 +225,7 @@ def delete_case(session: Session, case_id: int, *, actor: str) -> None:
 def reorder_cases(session: Session, prompt_id: int, ordered_ids: Sequence[int], *, actor: str) -> None:
     """Put the prompt's cases in ``ordered_ids`` order; the list must name each case once."""
     project_id = _project_of(session, prompt_id)
-    cases = {c.id: c for c in session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id))}
+    cases = {id_of(c): c for c in session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id))}
     if sorted(ordered_ids) != sorted(cases):
         raise InvalidInput("The new order must list every test case of this prompt exactly once.")
     before = [c.id for c in sorted(cases.values(), key=lambda c: (c.position, c.id))]

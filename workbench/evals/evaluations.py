@@ -42,7 +42,7 @@ from workbench.models.providers.registry import env_lookup
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.liveness import process_token
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import AssertionResult, Evaluation, Output, Prompt, Run, TestCase, utcnow
 
 if TYPE_CHECKING:
@@ -61,8 +61,8 @@ def create_evaluation(
     prompt = fetch(session, Prompt, config.prompt_id)
     evaluation = Evaluation(
         project_id=prompt.project_id,
-        prompt_id=prompt.id,
-        name=name.strip(),  # type: ignore[arg-type]
+        prompt_id=id_of(prompt),
+        name=name.strip(),
         status="running",
         config=config.to_json(),
         created_by=actor,
@@ -277,10 +277,12 @@ def _report(session: Session, evaluation_id: int) -> EvaluationReport:
         return output.test_case_id if output.test_case_id is not None else by_row.get(output.row_index)
 
     labels = config.labels()
+    # case_rows also takes answers of no version (key None); an evaluation's all have one.
+    versions: dict[int | None, str] = {version_id: label for version_id, label in labels["versions"].items()}
     rows = scoring.case_rows(
         _outputs(session, evaluation_id),
         _results(session, evaluation_id),
-        versions=labels["versions"],
+        versions=versions,
         models=labels["models"],
         cases=labels["cases"],
         case_of=case_of,

@@ -17,6 +17,7 @@ from workbench.evals import evaluations
 from workbench.runs import interrupted as interrupted_runs
 from workbench.store.engine import session_scope
 from workbench.store.liveness import owner_gone
+from workbench.store.lookup import id_of
 from workbench.store.tables import Evaluation
 
 
@@ -28,6 +29,6 @@ def mark_interrupted(engine: Engine) -> dict[str, list[int]]:
         query = select(Evaluation).where(Evaluation.status == "running").order_by(col(Evaluation.id))
         for evaluation in session.exec(query).all():
             if owner_gone(evaluation.owner):
-                evaluations.interrupt(session, evaluation.id)  # type: ignore[arg-type]
+                evaluations.interrupt(session, id_of(evaluation))
                 marked.append(evaluation.id)
     return {"runs": runs, "evaluations": marked}  # type: ignore[dict-item]

@@ -19,6 +19,7 @@ from workbench.evals.snapshot import JudgeSettings
 from workbench.models.endpoints import list_endpoints, list_models, model_label
 from workbench.projects import project_records
 from workbench.prompts import releases, versions
+from workbench.store.lookup import id_of
 from workbench.store.tables import Endpoint, ModelEntry, Prompt
 
 Selector = tuple[str, "int | str"]  # ("version", 2) or ("label", "production")
@@ -97,7 +98,7 @@ def model_ids(engine: Engine, names: Sequence[str]) -> list[int]:
             continue
         entry, _ = _model(name, enabled)
         if entry.id not in chosen:
-            chosen.append(entry.id)  # type: ignore[arg-type]
+            chosen.append(id_of(entry))
     if not chosen:
         raise InvalidInput("Choose at least one model.", field="models")
     return chosen

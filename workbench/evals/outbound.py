@@ -121,10 +121,10 @@ def redacted(engine: Engine, config: EvaluationConfig) -> EvaluationConfig:
     )
     clean = replace(config, cases=cases)
     names = list(project.pii_names or [])
-    for version, case, messages in _rendered(engine, clean):
+    for version, case_name, messages in _rendered(engine, clean):
         if pii.scan_messages(messages, names):
             raise InvalidInput(
-                f"Personal data remains in version {version.removeprefix('v')}'s template (case '{case}') "
+                f"Personal data remains in version {version.removeprefix('v')}'s template (case '{case_name}') "
                 "after redacting the cases' values: remove it from the template in Draft, then run again.",
                 field="versions",
             )

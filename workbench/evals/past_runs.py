@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from workbench.evals import scoring
 from workbench.evals.evaluations import EvaluationReport, list_evaluations
 from workbench.evals.snapshot import EvaluationConfig
+from workbench.store.lookup import id_of
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def lines(engine: Engine, prompt_id: int) -> list[EvaluationLine]:
         summary = evaluation.summary or {}
         out.append(
             EvaluationLine(
-                id=evaluation.id,  # type: ignore[arg-type]
+                id=id_of(evaluation),
                 created_at=evaluation.created_at,
                 created_by=evaluation.created_by,
                 status=evaluation.status,

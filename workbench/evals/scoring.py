@@ -82,6 +82,7 @@ def _failed_call(output: Output) -> str:
 
 async def ascore_output(output: Output, case: TestCase, judge: Grader | None = None) -> list[Outcome]:
     specs = list(case.assertions or [])
+    verdicts: list[tuple[bool, float | None, str]]
     if output.status != "ok":
         verdicts = [(False, None, _failed_call(output))] * len(specs)
     else:
@@ -125,8 +126,10 @@ async def ascore_outputs(
     concurrency: int = 8,
 ) -> list[Outcome]:
     """Score every output that belongs to one of ``cases`` (by ``test_case_id``)."""
-    pairs = [(o, cases[o.test_case_id]) for o in outputs if o.test_case_id in cases]
-    return await ascore_pairs(pairs, judge, concurrency)  # type: ignore[arg-type]
+    pairs = [
+        (o, cases[o.test_case_id]) for o in outputs if o.test_case_id is not None and o.test_case_id in cases
+    ]
+    return await ascore_pairs(pairs, judge, concurrency)
 
 
 def score_pairs(
@@ -150,7 +153,7 @@ def score_outputs(
     by_id = {case.id: case for case in cases if case.id is not None}
     return score_pairs(
         [(o, by_id[o.test_case_id]) for o in outputs if o.test_case_id in by_id], judge, concurrency
-    )  # type: ignore[index]
+    )
 
 
 def check_answer(
@@ -229,7 +232,7 @@ def case_rows(
     outputs: Sequence[Output],
     results: Sequence[ResultLike],
     *,
-    versions: Mapping[int, str],
+    versions: Mapping[int | None, str],  # None: answers of no version (the optimizer's candidates)
     models: Mapping[int, str],
     cases: Mapping[int, str],
     case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
@@ -241,12 +244,13 @@ def case_rows(
     for result in results:
         by_output.setdefault(result.output_id, []).append(result)
     version_pos = {vid: i for i, vid in enumerate(versions)}
-    model_pos = {mid: i for i, mid in enumerate(models)}
+    model_pos: dict[int | None, int] = {mid: i for i, mid in enumerate(models)}  # no model: listed last
     case_pos = {cid: i for i, cid in enumerate(cases)}
     rows = []
     for output in outputs:
         case_id = case_of(output)
-        if case_id not in cases or output.prompt_version_id not in versions:
+        version_id = output.prompt_version_id
+        if case_id is None or case_id not in cases or version_id not in versions:
             continue
         own = sorted(by_output.get(output.id, []), key=lambda r: r.assertion_index)
         scores = [r.score for r in own if r.score is not None]
@@ -255,9 +259,9 @@ def case_rows(
         rows.append(
             {
                 "output_id": output.id,
-                "version_id": output.prompt_version_id,
-                "version": versions[output.prompt_version_id],
-                "version_pos": version_pos[output.prompt_version_id],
+                "version_id": version_id,
+                "version": versions[version_id],
+                "version_pos": version_pos[version_id],
                 "model_id": output.model_id,
                 "model": model or f"{output.endpoint_name} · {output.model_name}",
                 "model_pos": model_pos.get(output.model_id, len(model_pos)),
@@ -294,7 +298,7 @@ def case_frame(
     outputs: Sequence[Output],
     results: Sequence[ResultLike],
     *,
-    versions: Mapping[int, str],
+    versions: Mapping[int | None, str],  # None: answers of no version (the optimizer's candidates)
     models: Mapping[int, str],
     cases: Mapping[int, str],
     case_of: Callable[[Output], int | None] = lambda output: output.test_case_id,
@@ -306,7 +310,7 @@ def case_frame(
 
 
 def _records(rows: pd.DataFrame | Sequence[CaseRow]) -> list[CaseRow]:
-    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)  # type: ignore[arg-type,return-value]
+    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
 
 
 def _ordered(frame: pd.DataFrame, label: str) -> list[str]:

@@ -21,6 +21,7 @@ from workbench.evals.assertions import validate_assertions
 from workbench.models.settings import STORED_SETTINGS, CallSettings
 from workbench.prompts.templates import PromptTemplate, missing_variables
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCase
 
 MAX_VERSIONS, MAX_MODELS = 4, 6
@@ -90,7 +91,7 @@ class JudgeSettings:
     def from_json(cls, data: dict[str, Any]) -> JudgeSettings:
         """Also reads snapshots written before settings had one definition (temperature and
         max_tokens stored beside the model)."""
-        older = {k: data[k] for k in ("temperature", "max_tokens") if k in data}
+        older: dict[str, Any] = {k: data[k] for k in ("temperature", "max_tokens") if k in data}
         params = data.get("params") or (JUDGE_CALL.merged(older).to_dict() if older else JUDGE_CALL.to_dict())
         return cls(data["endpoint"], data["model"], dict(params))
 
@@ -263,8 +264,8 @@ def snapshot_config(
         ),
         models=tuple(models),
         cases=tuple(
-            CaseSnapshot(c.id, c.name, dict(c.variables), c.expected, list(c.assertions)) for c in cases
-        ),  # type: ignore[arg-type]
+            CaseSnapshot(id_of(c), c.name, dict(c.variables), c.expected, list(c.assertions)) for c in cases
+        ),
         params=params,
         judge=judge,
         concurrency=concurrency,

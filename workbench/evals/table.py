@@ -188,8 +188,8 @@ def _row_draft(
             except InvalidInput as exc:
                 problems.add(number, label, exc.message)
     expected_column = next((c for c, r in roles.items() if r == EXPECTED), None)
-    expected = texts[expected_column] if expected_column is not None else ""
-    expected = expected if expected.strip() else None
+    expected_text = texts[expected_column] if expected_column is not None else ""
+    expected = expected_text if expected_text.strip() else None
     if len(problems.items) == before:
         try:
             validate_assertions(assertions, expected)

@@ -211,7 +211,8 @@ def _known_revisions() -> list[str]:
     return [r.revision for r in script.walk_revisions()]
 
 
-def _check_revision(revision: Any) -> None:
+def _check_revision(revision: Any) -> str:
+    """The backup's schema revision, when this workbench knows it."""
     if not isinstance(revision, str) or not revision:
         raise InvalidInput(
             "The backup does not say which schema revision it was made at.", field="schema_revision"
@@ -223,6 +224,7 @@ def _check_revision(revision: Any) -> None:
             f"knows up to {head_revision()}. Upgrade the workbench, then restore it.",
             field="schema_revision",
         )
+    return revision
 
 
 def _occupied(engine: Engine, tables: Iterable[sa.Table]) -> dict[str, int]:
@@ -384,8 +386,7 @@ def check(data: bytes) -> dict[str, list[dict[str, Any]]]:
     touching any database: an older revision's schema is built in memory. The CLI calls it
     before it opens (and so creates) the target database; returns the rows per table."""
     backup = read_backup(data)
-    revision = backup.get("schema_revision")
-    _check_revision(revision)
+    revision = _check_revision(backup.get("schema_revision"))
     scratch = make_engine("sqlite://")
     try:
         if revision != head_revision():
@@ -402,8 +403,7 @@ def restore(engine: Engine, data: bytes, *, actor: str) -> dict[str, int]:
     the backup's revision and brought back to head afterwards (Alembic, one transaction per
     migration), with the rows loaded in between, so no caller's transaction could span it."""
     backup = read_backup(data)
-    revision = backup.get("schema_revision")
-    _check_revision(revision)
+    revision = _check_revision(backup.get("schema_revision"))
     current = {t.name: t for t in SQLModel.metadata.sorted_tables}
     busy = _occupied(engine, current.values())
     if busy:

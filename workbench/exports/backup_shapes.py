@@ -68,7 +68,7 @@ RULES: dict[tuple[str, str], Check] = {
 def _annotations() -> dict[tuple[str, str], Any]:
     """(table, column) -> the type hint of every JSON column of the tables."""
     found = {}
-    for mapper in SQLModel._sa_registry.mappers:  # type: ignore[attr-defined]
+    for mapper in SQLModel._sa_registry.mappers:
         model = mapper.class_
         table = getattr(model, "__table__", None)
         if table is None:

@@ -35,6 +35,7 @@ from workbench.exports import personal_data
 from workbench.exports.files import ExportFile, bulk, read_ahead, record_export, snapshot, stamp
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import IdRange, Selection, id_ranges, in_selection
+from workbench.store.lookup import select_columns
 from workbench.store.sqltext import as_text, iso_utc, temp_in_memory, text_agg, when
 from workbench.store.tables import (
     AssertionResult,
@@ -86,8 +87,8 @@ def _ratings(dialect: str, selection: Selection, within: IdRange | None) -> Any:
     )
     comment = when(Rating.comment != "", Rating.rater + ": " + Rating.comment, None)
     return (
-        select(
-            Rating.output_id.label("output_id"),
+        select_columns(
+            col(Rating.output_id).label("output_id"),
             text_agg(dialect, text, "; ", Rating.id).label("texts"),
             func.round(cast(func.avg(Rating.score), Numeric), 2).label("average"),
             func.count().label("count"),
@@ -101,7 +102,9 @@ def _ratings(dialect: str, selection: Selection, within: IdRange | None) -> Any:
 
 def _tags(dialect: str, selection: Selection, within: IdRange | None) -> Any:
     counted = (
-        select(Rating.output_id.label("output_id"), RatingTag.tag.label("tag"), func.count().label("n"))
+        select(
+            col(Rating.output_id).label("output_id"), col(RatingTag.tag).label("tag"), func.count().label("n")
+        )
         .join(RatingTag, col(RatingTag.rating_id) == Rating.id)
         .where(in_selection(Rating.output_id, selection, within))
         .group_by(col(Rating.output_id), col(RatingTag.tag))
@@ -120,7 +123,7 @@ def _assertions(dialect: str, selection: Selection, within: IdRange | None) -> A
     text = AssertionResult.assertion_type + ": " + when(AssertionResult.passed, "pass", "fail" + reason)
     return (
         select(
-            AssertionResult.output_id.label("output_id"),
+            col(AssertionResult.output_id).label("output_id"),
             text_agg(
                 dialect, text, "; ", (AssertionResult.evaluation_id, AssertionResult.assertion_index)
             ).label("results"),
@@ -144,7 +147,7 @@ def table_query(dialect: str, selection: Selection, within: IdRange | None = Non
         Output.endpoint_name != "", Output.endpoint_name + " · " + Output.model_name, Output.model_name
     )
     return (
-        select(
+        select_columns(
             Project.name,
             Prompt.name,
             PromptVersion.number,
@@ -220,7 +223,7 @@ def outputs_frame(engine: Engine, selection: Selection | None = None) -> pd.Data
     """``output_rows`` as a DataFrame (times as UTC timestamps, scores as floats)."""
     rows = output_rows(engine, selection)
     with bulk():
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in COLUMNS]
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in COLUMNS]
         frame = pd.DataFrame(dict(zip(COLUMNS, columns, strict=True)), columns=COLUMNS)
     frame["average_score"] = pd.to_numeric(frame["average_score"], errors="coerce").astype("Float64")
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")

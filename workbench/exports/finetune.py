@@ -74,6 +74,7 @@ from workbench.exports.pairs import provenance, selected_pairs
 from workbench.exports.scope import Selection, id_ranges, in_selection
 from workbench.prompts.templates import PromptTemplate
 from workbench.store.engine import session_scope
+from workbench.store.lookup import select_columns
 from workbench.store.sqltext import temp_in_memory
 from workbench.store.tables import Output, PromptVersion, Rating
 
@@ -176,14 +177,14 @@ def _rated(engine: Engine, selection: Selection, min_score: float) -> tuple[int,
         with engine.connect() as conn, temp_in_memory(conn), snapshot(conn):
             for within in id_ranges(conn, scope, CHUNK_IDS):
                 scores = (
-                    select(Rating.output_id.label("output_id"), func.avg(Rating.score).label("score"))
+                    select(col(Rating.output_id).label("output_id"), func.avg(Rating.score).label("score"))
                     .where(in_selection(Rating.output_id, scope, within))
                     .group_by(col(Rating.output_id))
                     .subquery()
                 )
                 wanted = scores.c.score >= min_score
                 yield conn.execute(
-                    select(
+                    select_columns(
                         Output.id,
                         Output.prompt_version_id,
                         case((wanted, cast(Output.messages, String))),

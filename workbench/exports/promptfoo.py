@@ -51,6 +51,7 @@ from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection, prompt_ids_query
 from workbench.models.settings import CallSettings
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import (
     Endpoint,
     Label,
@@ -284,7 +285,7 @@ def prompt_config(engine: Engine, prompt_id: int) -> tuple[dict[str, Any], Notes
         chosen.append(versions[-1])
     prompts = []
     for version in sorted(chosen, key=lambda v: v.number):
-        tags = sorted(labels.get(version.id, [])) + (["latest"] if version is versions[-1] else [])  # type: ignore[arg-type]
+        tags = sorted(labels.get(id_of(version), [])) + (["latest"] if version is versions[-1] else [])
         entry: dict[str, Any] = {
             "label": f"{prompt.name} v{version.number} ({', '.join(tags)})",
             "raw": _chat(version),

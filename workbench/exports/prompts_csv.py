@@ -34,6 +34,7 @@ from workbench.prompts import versions
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import Project, Prompt, PromptVersion
 
 COLUMNS = ["project", "prompt", "description", "system", "user", "change_note", "sample_variables", "label"]
@@ -211,7 +212,7 @@ def import_prompts(
         if item.label:
             versions.set_label(
                 session,
-                version_id=version.id,  # type: ignore[arg-type]
+                version_id=id_of(version),
                 name=item.label,
                 actor=actor,
                 note=f"imported from {filename}",

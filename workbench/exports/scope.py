@@ -93,7 +93,9 @@ def resolve(
     refused with the names that exist. A prompt name may be ``Project/Prompt`` when two
     projects have prompts of the same name."""
     with session_scope(engine) as session:
-        by_name = {name: pid for pid, name in session.exec(select(Project.id, Project.name))}
+        by_name = {
+            name: pid for pid, name in session.exec(select(Project.id, Project.name)) if pid is not None
+        }
         all_prompts = session.exec(select(Prompt.id, Prompt.name, Prompt.project_id)).all()
     project_names = {pid: name for name, pid in by_name.items()}
     missing = [p for p in projects if p not in by_name]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -27,7 +28,7 @@ from workbench.models.settings import CallSettings
 from workbench.runs.plan import Cell
 from workbench.runs.runner import RunOptions
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import Document, GenerationCandidate, Output, Passage, Prompt, Run, TestCase
 
 KIND = "generate"
@@ -176,12 +177,15 @@ def _known_questions(session: Session, project_id: int, prompt_id: int | None) -
         GenerationCandidate.kind == "case",
         col(GenerationCandidate.status).in_(("proposed", "accepted")),
     )
-    known = [(i, q) for i, q in session.exec(query)]  # type: ignore[misc]
+    known = [(i, q) for i, q in session.exec(query) if i is not None]  # stored rows always have an id
     if prompt_id is not None:
         for case_id, variables in session.exec(
             select(TestCase.id, TestCase.variables).where(TestCase.prompt_id == prompt_id)
         ):
-            known.extend((-int(case_id), str(v)) for v in (variables or {}).values() if isinstance(v, str))  # type: ignore[arg-type]
+            if case_id is not None:
+                known.extend(
+                    (-int(case_id), str(v)) for v in (variables or {}).values() if isinstance(v, str)
+                )
     return known
 
 
@@ -227,7 +231,7 @@ def _collect_cases(
 ) -> None:
     info = output.variables
     passage = session.get(Passage, info.get("passage_id"))
-    base = dict(
+    base: dict[str, Any] = dict(
         project_id=run.project_id,
         kind="case",
         run_id=run.id,
@@ -276,12 +280,12 @@ def _collect_cases(
             result,
         )
         if status == "proposed":
-            known.append((row.id, row.question))  # type: ignore[arg-type]
+            known.append((id_of(row), row.question))
 
 
 def _collect_pairs(session: Session, run: Run, output: Output, result: Collected) -> None:
     document = session.get(Document, output.variables.get("document_id"))
-    base = dict(project_id=run.project_id, kind="pair", run_id=run.id, output_id=output.id)
+    base: dict[str, Any] = dict(project_id=run.project_id, kind="pair", run_id=run.id, output_id=output.id)
     found = prompts(output.text)
     if document is None:
         _add(
@@ -320,4 +324,4 @@ def _collect_pairs(session: Session, run: Run, output: Output, result: Collected
             result,
         )
         if status == "proposed":
-            seen.append((row.id, text))  # type: ignore[arg-type]
+            seen.append((id_of(row), text))

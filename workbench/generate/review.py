@@ -20,8 +20,16 @@ from workbench.evals.cases import add_case
 from workbench.generate.parsing import quote_found
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
-from workbench.store.lookup import fetch
-from workbench.store.tables import Document, GenerationCandidate, Passage, Prompt, PromptVersion, utcnow
+from workbench.store.lookup import fetch, id_of
+from workbench.store.tables import (
+    Document,
+    GenerationCandidate,
+    Passage,
+    Prompt,
+    PromptVersion,
+    TestCase,
+    utcnow,
+)
 
 REVIEWABLE = ("proposed", "accepted", "rejected")
 CASE_CHECK = {"type": "similarity", "metric": "token_set_ratio", "threshold": 0.7}
@@ -66,7 +74,7 @@ def candidates(
         query = query.where(GenerationCandidate.run_id == run_id)
     return [
         CandidateView(
-            id=c.id,  # type: ignore[arg-type]
+            id=id_of(c),
             kind=c.kind,
             status=c.status,
             question=c.question,
@@ -189,7 +197,7 @@ def review(
     return {"accepted": accepted, "rejected": rejected}
 
 
-def _to_case(session: Session, row: GenerationCandidate, actor: str, variable: str | None):  # type: ignore[no-untyped-def]
+def _to_case(session: Session, row: GenerationCandidate, actor: str, variable: str | None) -> TestCase:
     if row.prompt_id is None:
         raise InvalidInput(f"Candidate {row.id} names no prompt to add the case to.", field="prompt")
     name_of = variable or question_variable(session, row.prompt_id)
@@ -233,7 +241,7 @@ def accepted_pairs(session: Session, project_ids: Sequence[int] | None = None) -
         query = query.where(col(GenerationCandidate.project_id).in_(list(project_ids)))
     return [
         Pair(
-            id=c.id,  # type: ignore[arg-type]
+            id=id_of(c),
             project_id=c.project_id,
             prompt=c.question,
             answer=c.answer,
@@ -259,6 +267,7 @@ def case_sources(session: Session, prompt_id: int) -> dict[int, str]:
         int(case_id): f"{title or '(deleted document)'}"
         + (f", passage {position + 1}" if position is not None else "")
         for case_id, title, position in session.exec(query)
+        if case_id is not None  # the query keeps only candidates that became cases
     }
 
 

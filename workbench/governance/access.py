@@ -46,7 +46,7 @@ from workbench.governance.workbench_admins import valid_email as _valid_email
 from workbench.projects import project_records
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import ROLES, AppSetting, Membership, Project, Prompt, PromptVersion, utcnow
 
 SIGNIN_SETTING = "signin_enabled"
@@ -124,12 +124,10 @@ def set_signin(session: Session, *, enabled: bool, actor: str, first_admin: str 
     if before:
         reason = workbench_admins.denial(session, actor, "signin.switch")
         if reason is not None:
-            workbench_admins.record_refusal(
-                session.get_bind(),
-                actor=actor,
-                action="signin.switch",
-                reason=reason,  # type: ignore[arg-type]
-            )
+            bind = session.get_bind()
+            # The refusal is recorded in a transaction of its own, on the session's engine.
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            workbench_admins.record_refusal(engine, actor=actor, action="signin.switch", reason=reason)
             raise PermissionDenied(reason)
     if enabled and admin is None and _projects_without_admin(session):
         raise InvalidInput(
@@ -151,7 +149,7 @@ def set_signin(session: Session, *, enabled: bool, actor: str, first_admin: str 
     if admin:
         workbench_admins.add(session, actor=actor, email=admin)
         for project in session.exec(select(Project)):
-            _upsert(session, actor=actor, project_id=project.id, email=admin, role="admin")  # type: ignore[arg-type]
+            _upsert(session, actor=actor, project_id=id_of(project), email=admin, role="admin")
 
 
 def _projects_without_admin(session: Session) -> list[int]:
@@ -282,7 +280,7 @@ def create_project_as(
         raise PermissionDenied(reason)
     project = project_records.create_project(session, actor=actor, name=name, **values)
     if _signin_on(session) and email:
-        set_member(session, actor=actor, project_id=project.id, email=email, role="admin")  # type: ignore[arg-type]
+        set_member(session, actor=actor, project_id=id_of(project), email=email, role="admin")
     return project
 
 
@@ -380,7 +378,7 @@ def bootstrap(engine: Engine, email: str | None) -> bool:
             if not workbench_admins.any_admin(session):
                 workbench_admins.add(session, actor=address, email=address)
             for project in session.exec(select(Project)):
-                session.add(Membership(project_id=project.id, email=address, role="admin"))  # type: ignore[arg-type]
+                session.add(Membership(project_id=id_of(project), email=address, role="admin"))
             audit.record(
                 session,
                 actor=address,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from sqlalchemy import Engine
 
@@ -57,8 +57,19 @@ class ProjectPolicy(Protocol):
 class Recipient(Protocol):
     """Where the request goes (an ``Endpoint`` row or an ``EndpointConfig`` satisfies it)."""
 
-    name: str
-    provider: str
+    # Read-only: a frozen ``EndpointConfig`` satisfies it as well as a row.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def provider(self) -> str: ...
+
+
+class _Addressed(TypedDict):
+    """Where a decision is about: the fields every ``Decision`` of one check shares."""
+
+    endpoint: str
+    sensitivity: str
 
 
 @dataclass(frozen=True)
@@ -130,7 +141,7 @@ def check_outbound(
 ) -> Decision:
     """Decide on ``requests`` (each a list of chat messages) going to ``target``."""
     level = project.sensitivity
-    base = {"endpoint": target.name, "sensitivity": level}
+    base = _Addressed(endpoint=target.name, sensitivity=level)
     if is_offline(target):
         return Decision(ALLOWED, f"{target.name} runs on this machine; nothing leaves it.", **base)
     if level == "public":

@@ -20,7 +20,7 @@ from workbench.improve.scoreboard import CaseVerdict, Figures
 from workbench.prompts import versions
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import (
     Optimization,
     OptimizationCandidate,
@@ -165,7 +165,7 @@ def save_winner(
     )
     versions.set_label(  # on no model yet: whoever promotes it chooses the model with the label move
         session,
-        version_id=version.id,  # type: ignore[arg-type]
+        version_id=id_of(version),
         name=CANDIDATE_LABEL,
         actor=actor,
         note=f"Improve on the bench, run #{optimization.id}: better than v{start.number} on held-out cases",

@@ -29,6 +29,7 @@ from workbench.projects import project_records
 from workbench.prompts import checklist
 from workbench.prompts.templates import Message, PromptTemplate
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import Endpoint, ModelEntry
 
 LOW_SCORE = 2.5  # scores are normalised to 1-5; thumbs down is 1
@@ -214,7 +215,7 @@ def improver_models(engine: Engine, project_id: int | None = None) -> list[tuple
             .order_by(col(Endpoint.id), col(ModelEntry.model))
         )
         return [
-            (entry.id, model_label(entry, endpoint))  # type: ignore[misc]
+            (id_of(entry), model_label(entry, endpoint))
             for entry, endpoint in rows
             if project is None or not data_policy.check_outbound(project, endpoint, []).blocked
         ]

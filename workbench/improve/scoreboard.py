@@ -98,7 +98,7 @@ def verdicts(
     frame = scoring.case_frame(
         [output for output, _ in outputs],
         outcomes,  # type: ignore[arg-type]
-        versions={None: "candidate"},  # type: ignore[dict-item]  # a candidate is not a version
+        versions={None: "candidate"},  # a candidate is not a version
         models=model_labels,
         cases=case_names,
         case_of=lambda output: case_of.get(output.id),

@@ -23,6 +23,7 @@ from workbench.judging.agreement import cohen_kappa
 from workbench.judging.feedback import Agreement, rater_agreement
 from workbench.judging.review import model_label
 from workbench.store.engine import session_scope
+from workbench.store.lookup import select_columns
 from workbench.store.tables import (
     AssertionResult,
     Evaluation,
@@ -67,7 +68,7 @@ class Scope:
 def rating_by_version(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Average rating of each version (ratings given in the window), with when it was saved."""
     query = (
-        select(
+        select_columns(
             Project.name,
             Prompt.name,
             PromptVersion.number,
@@ -121,7 +122,7 @@ def pass_rate_by_model(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Share of checked answers that passed every assertion, per model."""
     per_output = (
         select(
-            AssertionResult.output_id.label("output_id"),
+            col(AssertionResult.output_id).label("output_id"),
             func.min(case((col(AssertionResult.passed), 1), else_=0)).label("passed"),
         )
         .join(Evaluation, col(Evaluation.id) == AssertionResult.evaluation_id)

@@ -15,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, func, or_, tuple_
 from sqlalchemy.sql import Select
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select as ColumnsSelect
 
 from workbench.judging.review import model_label
 from workbench.store.engine import session_scope
+from workbench.store.lookup import select_columns
 from workbench.store.tables import (
     Evaluation,
     Label,
@@ -35,6 +37,9 @@ from workbench.store.tables import (
     RatingTag,
     Run,
 )
+
+# A select of any shape, kept as it is by the filters added to it (so `exec` knows its rows).
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 SCORE_RANGE = (1.0, 5.0)
 COLUMNS = [
@@ -107,9 +112,9 @@ def model_pairs(labels: Iterable[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _prompt_query(filters: LibraryFilter) -> Select:
+def _prompt_query(filters: LibraryFilter) -> ColumnsSelect[*tuple[Any, ...]]:
     query = (
-        select(
+        select_columns(
             Prompt.id,
             Prompt.project_id,
             Project.name,
@@ -282,7 +287,7 @@ def library_frame(engine: Engine, filters: LibraryFilter | None = None) -> pd.Da
 def filter_choices(engine: Engine, visible_project_ids: frozenset[int] | None = None) -> FilterChoices:
     """Labels, tags and models that occur in the prompts this person may see."""
 
-    def scoped(query: Select, project_column: Any) -> Select:
+    def scoped(query: Query, project_column: Any) -> Query:
         if visible_project_ids is None:
             return query
         return query.where(col(project_column).in_(sorted(visible_project_ids)))

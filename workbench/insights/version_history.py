@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from workbench.judging import feedback
 from workbench.prompts import versions
+from workbench.store.lookup import id_of
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class VersionRow:
 def version_history(engine: Engine, prompt_id: int) -> list[VersionRow]:
     """Every version, newest first, with its labels and ratings."""
     summary = feedback.version_feedback(engine, prompt_id)
-    rated = {
+    rated: dict[int, tuple[float | None, int, str]] = {
         int(number): (round(float(mean), 2), int(count), str(tags))
         for number, mean, count, tags in summary[
             ["version_number", "mean_score", "ratings", "tags"]
@@ -43,15 +44,15 @@ def version_history(engine: Engine, prompt_id: int) -> list[VersionRow]:
         labels.setdefault(label.version_id, []).append(label.name)
     return [
         VersionRow(
-            id=v.id,  # type: ignore[arg-type]
+            id=id_of(v),
             number=v.number,
             author=v.author,
             created_at=v.created_at,
             change_note=v.change_note,
-            labels=tuple(labels.get(v.id, [])),  # type: ignore[arg-type]
+            labels=tuple(labels.get(id_of(v), [])),
             average_rating=rated.get(v.number, (None, 0, ""))[0],
-            ratings=rated.get(v.number, (None, 0, ""))[1],  # type: ignore[arg-type]
-            tags=rated.get(v.number, (None, 0, ""))[2],  # type: ignore[arg-type]
+            ratings=rated.get(v.number, (None, 0, ""))[1],
+            tags=rated.get(v.number, (None, 0, ""))[2],
         )
         for v in versions.list_versions(engine, prompt_id)
     ]

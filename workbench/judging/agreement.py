@@ -21,6 +21,8 @@ import numpy as np
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 Weights = Literal["linear", "quadratic"] | None
+# What raters give: a score or a category; both are sorted to lay out the agreement tables.
+RatedValue = float | str
 
 # Krippendorff's guideline for drawing conclusions from coded data.
 RELIABLE = 0.8
@@ -52,7 +54,9 @@ def _distance(level: Level, values: np.ndarray, totals: np.ndarray) -> np.ndarra
     return (between - (totals[lo] + totals[hi]) / 2.0) ** 2
 
 
-def krippendorff_alpha(data: Sequence[Sequence[object]], level: Level = "interval") -> float | None:
+def krippendorff_alpha(
+    data: Sequence[Sequence[RatedValue | None]], level: Level = "interval"
+) -> float | None:
     """Alpha for a reliability matrix: one row per rater, one column per unit (``None`` = missing).
 
     Units rated by fewer than two raters carry no information about agreement and are ignored.
@@ -64,7 +68,7 @@ def krippendorff_alpha(data: Sequence[Sequence[object]], level: Level = "interva
         raise ValueError("Every rater's row must have one entry per unit.")
     units = []
     for u in range(width):
-        present = [row[u] for row in data if not _is_missing(row[u])]
+        present = [v for row in data if (v := row[u]) is not None and not _is_missing(v)]
         if len(present) >= 2:
             units.append(present)
     if not units:
@@ -96,7 +100,7 @@ def krippendorff_alpha(data: Sequence[Sequence[object]], level: Level = "interva
 
 
 def cohen_kappa(
-    first: Sequence[Hashable], second: Sequence[Hashable], weights: Weights = None
+    first: Sequence[RatedValue], second: Sequence[RatedValue], weights: Weights = None
 ) -> float | None:
     """Cohen's kappa of two raters who rated the same items, in the same order.
 
@@ -129,8 +133,8 @@ def cohen_kappa(
 
 
 def reliability_matrix(
-    ratings: Mapping[Hashable, Mapping[Hashable, object]],
-) -> tuple[list[Hashable], list[Hashable], list[list[object]]]:
+    ratings: Mapping[Hashable, Mapping[Hashable, RatedValue | None]],
+) -> tuple[list[Hashable], list[Hashable], list[list[RatedValue | None]]]:
     """``{rater: {unit: value}}`` -> (raters, units, matrix) with ``None`` where a rater skipped."""
     raters = sorted(ratings, key=str)
     units = sorted({u for by_unit in ratings.values() for u in by_unit}, key=str)

@@ -19,6 +19,7 @@ from workbench.judging.agreement import cohen_kappa, krippendorff_alpha, reliabi
 from workbench.judging.ranking import mean_interval
 from workbench.judging.review import model_label
 from workbench.store.engine import session_scope
+from workbench.store.lookup import select_columns
 from workbench.store.tables import Output, Prompt, PromptVersion, Rating, RatingTag, Run
 
 SCORE_RANGE = (1.0, 5.0)  # intervals are clipped to the scale itself
@@ -55,7 +56,7 @@ def ratings_frame(
 ) -> pd.DataFrame:
     """One row per rating, with its tags (a list), model and version; filtered as asked."""
     query = (
-        select(Rating, Output, PromptVersion.number, Prompt.id, Prompt.name)
+        select_columns(Rating, Output, PromptVersion.number, Prompt.id, Prompt.name)
         .join(Output, col(Output.id) == Rating.output_id)
         .join(Run, col(Run.id) == Output.run_id)
         .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
@@ -86,7 +87,7 @@ def ratings_frame(
             "value": rating.value,
             "score": rating.score,
             "comment": rating.comment,
-            "tags": sorted(tags.get(rating.id, [])),  # type: ignore[arg-type]
+            "tags": sorted(tags.get(rating.id, [])),
             "blind": rating.blind,
             "created_at": rating.created_at,
             "updated_at": rating.updated_at,
@@ -190,11 +191,12 @@ def rater_agreement(frame: pd.DataFrame) -> Agreement:
     per_output = frame.groupby("output_id")["rater"].nunique()
     shared = per_output[per_output >= 2].index
     part = frame[frame["output_id"].isin(shared)]
-    by_rater: dict[Any, dict[Any, object]] = {}
+    by_rater: dict[Any, dict[Any, float]] = {}
     for rater, output_id, score in part[["rater", "output_id", "score"]].itertuples(index=False):
         by_rater.setdefault(rater, {})[output_id] = float(score)
     raters, units, matrix = reliability_matrix(by_rater)
-    kappa, pair = None, ()
+    kappa: float | None = None
+    pair: tuple[str, ...] = ()
     if len(raters) == 2:
         both = [u for u in units if all(by_rater[r].get(u) is not None for r in raters)]
         kappa = cohen_kappa(
@@ -236,7 +238,7 @@ def low_rated_in(frame: pd.DataFrame, *, max_score: float = 2.5, limit: int = 10
         first = part.iloc[0]
         found.append(
             LowRated(
-                output_id=int(output_id),  # type: ignore[arg-type]
+                output_id=int(output_id),
                 model=first["model"],
                 version_number=int(first["version_number"]),
                 variables=first["variables"],

@@ -31,6 +31,7 @@ from workbench.judging.ratings import clean_rater, lock_output, project_of_outpu
 from workbench.judging.review import QueueItem, answer_key, model_label
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import (
     PAIRWISE_CHOICES,
     Output,
@@ -160,7 +161,7 @@ class _Contender:
 
 def _contenders(session: Session, project_id: int, only: set[int] | None = None) -> list[_Contender]:
     query = (
-        select(Output, PromptVersion.number, Prompt.name, Prompt.id)
+        select(Output, PromptVersion.number, Prompt.name, PromptVersion.prompt_id)
         .join(Run, col(Run.id) == Output.run_id)
         .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
         .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
@@ -194,9 +195,13 @@ def pairs_to_judge(
             ):
                 voted.add(frozenset((a, b)))
         case_ids = {c.output.test_case_id for c in contenders if c.output.test_case_id}
-        case_names = dict(
-            session.exec(select(TestCase.id, TestCase.name).where(col(TestCase.id).in_(case_ids))).all()
-        )
+        case_names = {
+            case_id: name
+            for case_id, name in session.exec(
+                select(TestCase.id, TestCase.name).where(col(TestCase.id).in_(case_ids))
+            )
+            if case_id is not None  # stored rows always have one
+        }
     groups: dict[tuple[int, str], dict[tuple[str, str, str, str], _Contender]] = {}
     for c in contenders:
         key = (c.prompt_id, json.dumps(c.output.variables or {}, sort_keys=True))
@@ -225,7 +230,7 @@ def pairs_to_judge(
 def _queue_item(c: _Contender, case_names: dict[int, str]) -> QueueItem:
     o = c.output
     return QueueItem(
-        output_id=o.id,  # type: ignore[arg-type]
+        output_id=id_of(o),
         model=c.model,
         variables=dict(o.variables or {}),
         text=o.text,

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from workbench.errors import InvalidInput, NotFound
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import Output, Project, Rating, RatingTag, Run, utcnow
 
 KINDS = ("stars", "thumbs")
@@ -109,7 +109,7 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
 
 def _view(rating: Rating, tags: Sequence[str]) -> RatingView:
     return RatingView(
-        id=rating.id,  # type: ignore[arg-type]
+        id=id_of(rating),
         output_id=rating.output_id,
         rater=rating.rater,
         kind=rating.kind,
@@ -208,7 +208,7 @@ def _write_rating(
         )
     project = project_of_output(session, output)
     rating = session.exec(select(Rating).where(Rating.output_id == output_id, Rating.rater == rater)).first()
-    old_tags = _tags_of(session, [rating.id]).get(rating.id, []) if rating else []  # type: ignore[list-item]
+    old_tags = _tags_of(session, [id_of(rating)]).get(id_of(rating), []) if rating else []
     allowed = set(project.tags) | set(old_tags)
     unknown = [t for t in chosen if t not in allowed]
     if unknown:
@@ -226,7 +226,7 @@ def _write_rating(
     session.flush()
     session.execute(delete(RatingTag).where(col(RatingTag.rating_id) == rating.id))
     for tag in chosen:
-        session.add(RatingTag(rating_id=rating.id, tag=tag))  # type: ignore[arg-type]
+        session.add(RatingTag(rating_id=id_of(rating), tag=tag))
     view = _view(rating, chosen)
     audit.record(
         session,
@@ -254,8 +254,8 @@ def ratings_by(engine: Engine, output_ids: Sequence[int], rater: str) -> dict[in
         rows = list(
             session.exec(select(Rating).where(col(Rating.output_id).in_(output_ids), Rating.rater == rater))
         )
-        tags = _tags_of(session, [r.id for r in rows])  # type: ignore[misc]
-        return {r.output_id: _view(r, tags.get(r.id, [])) for r in rows}  # type: ignore[arg-type]
+        tags = _tags_of(session, [id_of(r) for r in rows])
+        return {r.output_id: _view(r, tags.get(id_of(r), [])) for r in rows}
 
 
 def ratings_for_output(engine: Engine, output_id: int) -> list[RatingView]:
@@ -264,8 +264,8 @@ def ratings_for_output(engine: Engine, output_id: int) -> list[RatingView]:
         rows = list(
             session.exec(select(Rating).where(Rating.output_id == output_id).order_by(col(Rating.created_at)))
         )
-        tags = _tags_of(session, [r.id for r in rows])  # type: ignore[misc]
-        return [_view(r, tags.get(r.id, [])) for r in rows]  # type: ignore[arg-type]
+        tags = _tags_of(session, [id_of(r) for r in rows])
+        return [_view(r, tags.get(id_of(r), [])) for r in rows]
 
 
 def rated_output_ids(engine: Engine, output_ids: Sequence[int], rater: str) -> set[int]:

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from workbench.judging.blind import shuffled
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of, select_columns
 from workbench.store.tables import Output, Project, Prompt, PromptVersion, Rating, Run, TestCase
 
 
@@ -81,7 +81,7 @@ def answer_key(output: Output) -> tuple[str, str, str, str]:
 
 def _item(output: Output, case_names: dict[int, str]) -> QueueItem:
     return QueueItem(
-        output_id=output.id,  # type: ignore[arg-type]
+        output_id=id_of(output),
         model=model_label(output.endpoint_name, output.model_name),
         variables=dict(output.variables or {}),
         text=output.text,
@@ -147,7 +147,7 @@ def reviewable_versions(engine: Engine, project_id: int) -> list[VersionChoice]:
     first, each with as many answers as its queue holds (copies of one answer count once)."""
     with session_scope(engine) as session:
         rows = session.exec(
-            select(
+            select_columns(
                 PromptVersion.id,
                 Prompt.name,
                 PromptVersion.number,

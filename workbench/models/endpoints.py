@@ -21,6 +21,7 @@ from workbench.models.providers.registry import provider_class
 from workbench.models.settings import Range
 from workbench.store import audit
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import Endpoint, ModelEntry
 
 BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
@@ -282,7 +283,7 @@ def ensure_builtin_endpoints(engine: Engine) -> None:
         except InvalidInput:  # created concurrently by another process
             continue
         for model in spec["models"]:
-            add_model(engine, actor="system", endpoint_id=endpoint.id, model=model)  # type: ignore[arg-type]
+            add_model(engine, actor="system", endpoint_id=id_of(endpoint), model=model)
 
 
 UPDATABLE = ("name", "base_url", "api_key_env", "max_concurrency", "timeout_s", "max_retries", "enabled")

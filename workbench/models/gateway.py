@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from sqlalchemy import Engine
 
@@ -401,6 +401,13 @@ class Gateway:
         return models
 
 
+class Timing(TypedDict, total=False):
+    """The call's timing fields of a ``CallResult`` (none before the call started)."""
+
+    latency_ms: float | None
+    ttft_ms: float | None
+
+
 class _Timer:
     """When a call started, its first token, its end, and the text streamed so far."""
 
@@ -424,7 +431,7 @@ class _Timer:
     def text(self) -> str:
         return "".join(self.parts)
 
-    def figures(self) -> dict[str, float | None]:
+    def figures(self) -> Timing:
         if self.started is None:
             return {}
         end = self.ended or time.perf_counter()

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from workbench.projects.kpis import percentile
 from workbench.prompts.releases import release_text
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.release_tables import Release, ServedAnswer
 from workbench.store.tables import PromptVersion
 
@@ -141,7 +142,7 @@ def release_names(engine: Engine, release_ids: Iterable[int]) -> dict[int, str]:
             .join(PromptVersion, col(PromptVersion.id) == Release.version_id)
             .where(col(Release.id).in_(wanted))
         ).all()
-    return {release.id: release_text(release, number) for release, number in rows}  # type: ignore[misc]
+    return {id_of(release): release_text(release, number) for release, number in rows}
 
 
 def release_of_row(frame: pd.DataFrame, names: dict[int, str]) -> pd.Series:

@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlmodel import col
 
 from workbench.errors import NotFound, WorkbenchError
 from workbench.monitor.records import UNKNOWN_POLICY, Policy, protect
@@ -138,7 +139,9 @@ class Reporter:
                 return self._recent[uid]
         try:
             with self.engine.connect() as conn:
-                found = conn.execute(select(ServedAnswer.project_id).where(ServedAnswer.uid == uid)).first()
+                found = conn.execute(
+                    select(col(ServedAnswer.project_id)).where(col(ServedAnswer.uid) == uid)
+                ).first()
         except SQLAlchemyError:
             return None
         if found is not None:
@@ -182,13 +185,13 @@ class Reporter:
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(None)
         self._thread.join(timeout)
-        left = []
+        left: list[dict[str, Any]] = []
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None:
+            if isinstance(item, dict):  # flush marks (this close's own, when it gave up) are no reports
                 left.append(item)
         self._spool_now(left)
         atexit.unregister(self.close)
@@ -250,7 +253,9 @@ class Reporter:
             try:
                 with self.engine.connect() as conn:
                     row = conn.execute(
-                        select(Project.sensitivity, Project.pii_names).where(Project.id == project_id)
+                        select(col(Project.sensitivity), col(Project.pii_names)).where(
+                            col(Project.id) == project_id
+                        )
                     ).first()
             except SQLAlchemyError:
                 return UNKNOWN_POLICY
@@ -404,7 +409,7 @@ def _answer_row(report: dict[str, Any], recorded: datetime) -> dict[str, Any]:
 
 def _insert_once(conn: Connection) -> Any:
     """An insert that skips an answer already written (a spool drained twice after a crash)."""
-    table = ServedAnswer.__table__
+    table = ServedAnswer.__table__  # type: ignore[attr-defined]
     name = conn.dialect.name
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert

@@ -98,7 +98,7 @@ def bench_result(engine: Engine, release: Release) -> BenchResult | None:
         latest = session.exec(
             select(Evaluation)
             .where(
-                col(Evaluation.id).in_(outputs_of.with_only_columns(Run.evaluation_id)),
+                col(Evaluation.id).in_(outputs_of.with_only_columns(col(Run.evaluation_id))),
                 Evaluation.status != "running",
             )
             .order_by(col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
@@ -247,21 +247,22 @@ def _meaning(verdict: str, ranges: str) -> str:
 def _score_line(before: ReleaseInUse, after: ReleaseInUse) -> SwapLine:
     m0, lo0, hi0 = mean_interval(list(before.scores))
     m1, lo1, hi1 = mean_interval(list(after.scores))
-    shown = [
+    shown_before, shown_after = (
         f"{m:.2f} / 5 ({len(s)})" if m is not None else "—"
         for m, s in ((m0, before.scores), (m1, after.scores))
-    ]
+    )
     n0, n1 = len(before.scores), len(after.scores)
     if min(n0, n1) < MIN_FOR_VERDICT or None in (lo0, hi0, lo1, hi1):
         return SwapLine(
             "Feedback score",
-            *shown,
+            shown_before,
+            shown_after,
             "unclear",
             f"Too early to tell: {n0} and {n1} scores so far (need {MIN_FOR_VERDICT} each).",
         )
     verdict = _ranges_verdict((lo0, hi0), (lo1, hi1), True)  # type: ignore[arg-type]
     ranges = f"now {m1:.2f} (likely {lo1:.2f}–{hi1:.2f}), before {m0:.2f} ({lo0:.2f}–{hi0:.2f})"
-    return SwapLine("Feedback score", *shown, verdict, _meaning(verdict, ranges))
+    return SwapLine("Feedback score", shown_before, shown_after, verdict, _meaning(verdict, ranges))
 
 
 def _plain_line(
@@ -270,7 +271,7 @@ def _plain_line(
     after: float | None,
     show: Callable[[float | None], str],
     lower_is_better: bool,
-    unit: str,
+    unit: tuple[str, str],
 ) -> SwapLine:
     if before is None or after is None or before == 0:
         return SwapLine(

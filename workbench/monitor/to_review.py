@@ -22,7 +22,7 @@ from workbench.errors import InvalidInput, TemplateError
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.release_tables import Release, ServedAnswer
 from workbench.store.tables import Endpoint, Output, Prompt, PromptVersion, Run, utcnow
 
@@ -68,7 +68,7 @@ def pick_for_review(
     if until is not None:
         query = query.where(col(ServedAnswer.served_at) < until)
     if which == "unhappy":
-        query = query.where(or_(ServedAnswer.thumbs == 0, col(ServedAnswer.score) <= 2))
+        query = query.where(or_(col(ServedAnswer.thumbs) == 0, col(ServedAnswer.score) <= 2))
     elif which == "commented":
         query = query.where(ServedAnswer.comment != "")
     elif which == "no_feedback":
@@ -77,7 +77,7 @@ def pick_for_review(
         )
     query = query.order_by(col(ServedAnswer.served_at).desc(), col(ServedAnswer.id).desc()).limit(limit)
     with session_scope(engine) as session:
-        return [int(i) for i in session.exec(query)]
+        return [int(i) for i in session.exec(query) if i is not None]
 
 
 def _run_for(
@@ -144,7 +144,7 @@ def send_to_review(session: Session, served_ids: Sequence[int], *, actor: str) -
         release = session.get(Release, answer.release_id) if answer.release_id else None
         run = _run_for(session, answer, prompt.project_id, actor.strip(), made)
         output = Output(
-            run_id=run.id,  # type: ignore[arg-type]
+            run_id=id_of(run),
             prompt_version_id=answer.version_id,
             endpoint_name=answer.endpoint_name,
             provider=providers.get(answer.endpoint_name, ""),
@@ -170,7 +170,7 @@ def send_to_review(session: Session, served_ids: Sequence[int], *, actor: str) -
         entity_type="prompt",
         entity_id=prompt.id,
         project_id=prompt.project_id,
-        after={"answers": len(rows), "runs": sorted(r.id for r in made.values())},  # type: ignore[type-var]
+        after={"answers": len(rows), "runs": sorted(id_of(r) for r in made.values())},
     )
     return SentToReview(len(rows), len(made), tuple(sorted({a.version_id for a in rows})))
 

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import AssertionResult, Evaluation, Output, Rating, Run
 
 MET, NOT_MET, NO_DATA = "met", "not met", "no data yet"
@@ -350,7 +351,7 @@ def evaluate(
         values: dict[str, float | None] = dict.fromkeys(METRICS)
         basis: dict[str, str] = {}
         if evaluation is not None:
-            outputs = _evaluation_outputs(session, evaluation.id)  # type: ignore[arg-type]
+            outputs = _evaluation_outputs(session, id_of(evaluation))
             results = list(
                 session.exec(select(AssertionResult).where(AssertionResult.evaluation_id == evaluation.id))
             )
@@ -431,7 +432,7 @@ def pass_rate_history(engine: Engine, project_id: int, limit: int = 12) -> list[
         history = []
         for e in reversed(evaluations):
             results = list(session.exec(select(AssertionResult).where(AssertionResult.evaluation_id == e.id)))
-            rate, _ = pass_rates(results, _evaluation_outputs(session, e.id))  # type: ignore[arg-type]
+            rate, _ = pass_rates(results, _evaluation_outputs(session, id_of(e)))
             if rate is not None:
                 history.append((e.created_at, e.name or f"#{e.id}", rate))
         return history

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import Label, Output, Prompt, PromptVersion, Rating, Run, TestCase
 
 
@@ -47,7 +48,7 @@ def project_overview(engine: Engine, project_id: int) -> ProjectOverview:
             )
         )
         ids = [p.id for p in prompts]
-        version_stats = {
+        version_stats: dict[int, tuple[int, int | None, datetime | None]] = {
             row[0]: row[1:]
             for row in session.exec(
                 select(
@@ -88,17 +89,18 @@ def project_overview(engine: Engine, project_id: int) -> ProjectOverview:
         ).one()
         summaries = []
         for p in prompts:
-            count, latest, latest_at = version_stats.get(p.id, (0, 0, None))
+            prompt_id = id_of(p)
+            count, latest, latest_at = version_stats.get(prompt_id, (0, 0, None))
             summaries.append(
                 PromptSummary(
-                    prompt_id=p.id,  # type: ignore[arg-type]
+                    prompt_id=prompt_id,
                     name=p.name,
                     description=p.description,
                     versions=count or 0,
                     latest_number=latest or 0,
                     latest_at=latest_at,
-                    labels=labels.get(p.id, {}),  # type: ignore[arg-type]
-                    test_cases=cases.get(p.id, 0),
+                    labels=labels.get(prompt_id, {}),
+                    test_cases=cases.get(prompt_id, 0),
                 )
             )
         return ProjectOverview(

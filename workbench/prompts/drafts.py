@@ -20,6 +20,7 @@ from workbench.errors import InvalidInput, TemplateError
 from workbench.prompts import versions
 from workbench.prompts.checklist import placeholders
 from workbench.prompts.templates import Message, PromptTemplate
+from workbench.store.lookup import id_of
 from workbench.store.tables import PromptVersion
 
 
@@ -155,7 +156,7 @@ def save_new_prompt(
     )
     return save_draft(
         session,
-        prompt_id=prompt.id,  # type: ignore[arg-type]
+        prompt_id=id_of(prompt),
         system=system,
         user=user,
         values=values,

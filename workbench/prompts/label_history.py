@@ -20,7 +20,7 @@ from workbench.errors import InvalidInput, NotFound
 from workbench.models.settings import CallSettings
 from workbench.prompts import releases, versions
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.release_tables import Release
 from workbench.store.tables import Label, LabelMove, PromptVersion
 
@@ -92,11 +92,11 @@ KIND_WORDS = {"set": "set", "move": "moved", "rollback": "rolled back"}
 
 
 def _numbers(engine: Engine, prompt_id: int) -> dict[int, int]:
-    return {v.id: v.number for v in versions.list_versions(engine, prompt_id)}  # type: ignore[misc]
+    return {id_of(v): v.number for v in versions.list_versions(engine, prompt_id)}
 
 
 def _releases(session: Session, prompt_id: int) -> dict[int, Release]:
-    return {r.id: r for r in session.exec(select(Release).where(Release.prompt_id == prompt_id))}  # type: ignore[misc]
+    return {id_of(r): r for r in session.exec(select(Release).where(Release.prompt_id == prompt_id))}
 
 
 def label_states(engine: Engine, prompt_id: int) -> list[LabelState]:
@@ -122,7 +122,7 @@ def label_states(engine: Engine, prompt_id: int) -> list[LabelState]:
                     updated_by=label.updated_by,
                     updated_at=label.updated_at,
                     previous_version_id=last.from_version_id if last else None,
-                    release_id=release.id,  # type: ignore[arg-type]
+                    release_id=id_of(release),
                     model=releases.model_text(release.endpoint_name, release.model_name),
                     settings=releases.settings_text(release),
                     previous_release_id=last.from_release_id if last else None,
@@ -179,7 +179,7 @@ def rollback_choices(engine: Engine, prompt_id: int, name: str) -> list[ReleaseC
         if label is None:
             return []
         return [
-            ReleaseChoice(r.id, numbers[r.version_id], releases.release_text(r, numbers[r.version_id]))  # type: ignore[arg-type]
+            ReleaseChoice(id_of(r), numbers[r.version_id], releases.release_text(r, numbers[r.version_id]))
             for r in versions.past_releases(session, label)
         ]
 

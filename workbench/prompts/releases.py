@@ -32,7 +32,7 @@ from workbench.models.providers.registry import provider_class
 from workbench.models.settings import CallSettings
 from workbench.prompts.templates import Message, PromptTemplate
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.release_tables import Release
 from workbench.store.tables import Label, Project, Prompt, PromptVersion
 
@@ -133,14 +133,14 @@ def release_for(
     stored = chosen.to_dict()
     endpoint_name = model.endpoint_name if model else None
     model_name = model.model_name if model else None
-    key = fingerprint(version.id, endpoint_name, model_name, stored)  # type: ignore[arg-type]
+    key = fingerprint(id_of(version), endpoint_name, model_name, stored)
     query = select(Release).where(Release.prompt_id == version.prompt_id, Release.fingerprint == key)
     existing = session.exec(query).first()
     if existing is not None:
         return existing
     release = Release(
         prompt_id=version.prompt_id,
-        version_id=version.id,  # type: ignore[arg-type]
+        version_id=id_of(version),
         endpoint_name=endpoint_name,
         model_name=model_name,
         settings=stored,
@@ -246,12 +246,12 @@ def resolve_release(
         return PromptRelease(
             name=prompt.name,
             version=row.number,
-            version_id=row.id,  # type: ignore[arg-type]
+            version_id=id_of(row),
             label=label if release is not None else None,
             system_template=row.system_template,
             user_template=row.user_template,
             params=params,
-            prompt_id=prompt.id,  # type: ignore[arg-type]
+            prompt_id=id_of(prompt),
             project_id=prompt.project_id,
             release_id=release.id if release is not None else None,
             model=model_of(release) if release is not None else None,

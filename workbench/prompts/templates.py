@@ -22,6 +22,7 @@ from typing import Any
 
 from jinja2 import (
     BaseLoader,
+    Environment,
     StrictUndefined,
     TemplateAssertionError,
     TemplateSyntaxError,
@@ -81,7 +82,7 @@ class _PartLoader(BaseLoader):
     def __init__(self, sources: Mapping[str, str]) -> None:
         self.sources = dict(sources)
 
-    def get_source(self, environment, template):  # type: ignore[no-untyped-def]
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         return self.sources[template], template, lambda: True
 
 

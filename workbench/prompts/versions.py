@@ -26,7 +26,7 @@ from workbench.prompts import releases
 from workbench.prompts.templates import PromptTemplate
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of
 from workbench.store.release_tables import Release
 from workbench.store.tables import Label, LabelMove, Project, Prompt, PromptVersion, utcnow
 
@@ -114,7 +114,7 @@ def add_version(
         select(func.max(PromptVersion.number)).where(PromptVersion.prompt_id == prompt.id)
     ).one()
     version = PromptVersion(
-        prompt_id=prompt.id,  # type: ignore[arg-type]
+        prompt_id=id_of(prompt),
         number=(current or 0) + 1,
         system_template=system_template,
         user_template=user_template,
@@ -237,12 +237,16 @@ def record_label_move(
     before_version = fetch(session, PromptVersion, before.version_id) if before else None
     if label is None:
         label = Label(
-            prompt_id=prompt.id, name=name, version_id=version.id, release_id=release.id, updated_by=actor
-        )  # type: ignore[arg-type]
+            prompt_id=id_of(prompt),
+            name=name,
+            version_id=id_of(version),
+            release_id=id_of(release),
+            updated_by=actor,
+        )
         kind = "set"
     else:
-        label.version_id = version.id  # type: ignore[assignment]
-        label.release_id = release.id  # type: ignore[assignment]
+        label.version_id = id_of(version)
+        label.release_id = id_of(release)
         label.updated_by = actor
         label.updated_at = utcnow()
     session.add(label)
@@ -255,11 +259,11 @@ def record_label_move(
         kind = "move"
     session.add(
         LabelMove(
-            label_id=label.id,  # type: ignore[arg-type]
+            label_id=id_of(label),
             from_version_id=before.version_id if before else None,
-            to_version_id=version.id,  # type: ignore[arg-type]
+            to_version_id=id_of(version),
             from_release_id=before.id if before else None,
-            to_release_id=release.id,  # type: ignore[arg-type]
+            to_release_id=id_of(release),
             kind=kind,
             moved_by=actor,
             note=note,

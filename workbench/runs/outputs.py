@@ -24,7 +24,7 @@ from sqlmodel import col, func, select
 from workbench.store import audit
 from workbench.store.engine import session_scope
 from workbench.store.liveness import process_token
-from workbench.store.lookup import fetch
+from workbench.store.lookup import fetch, id_of, select_columns
 from workbench.store.tables import Output, Run, utcnow
 
 # Statuses of a cell that has not finished yet (never stored; outputs are written when done).
@@ -158,7 +158,8 @@ def models_that_answered(engine: Engine, *, limit: int = 12) -> list[int]:
             .order_by(latest.desc())
             .limit(limit)
         )
-        return [model_id for model_id, _ in session.exec(query)]
+        # The query keeps only answers with a model; the test tells the checker so.
+        return [model_id for model_id, _ in session.exec(query) if model_id is not None]
 
 
 def run_outputs(engine: Engine, run_id: int) -> list[Output]:
@@ -209,7 +210,7 @@ def list_runs(
         runs = list(session.exec(query))
         ids = [r.id for r in runs]
         rows = session.exec(
-            select(
+            select_columns(
                 Output.run_id,
                 Output.endpoint_name,
                 Output.model_name,
@@ -221,7 +222,7 @@ def list_runs(
             .order_by(col(Output.id))
         )
         counts: dict[int, list[float]] = {}  # run id -> [outputs, errors, cost spent]
-        models = {r.id: [str(c.get("title", "")) for c in r.settings.get("columns", [])] for r in runs}
+        models = {id_of(r): [str(c.get("title", "")) for c in r.settings.get("columns", [])] for r in runs}
         for run_id, endpoint_name, model_name, status, cost, hit in rows:
             tally = counts.setdefault(run_id, [0, 0, 0.0])
             tally[0] += 1
@@ -231,17 +232,18 @@ def list_runs(
                 models[run_id] = [f"{endpoint_name} · {model_name}"]
         return [
             RunSummary(
-                id=r.id,  # type: ignore[arg-type]
+                id=run_id,
                 status=r.status,
                 created_at=r.created_at,
                 created_by=r.created_by,
-                outputs=int(counts.get(r.id, [0, 0, 0.0])[0]),  # type: ignore[arg-type]
-                errors=int(counts.get(r.id, [0, 0, 0.0])[1]),  # type: ignore[arg-type]
-                cost_usd=float(counts.get(r.id, [0, 0, 0.0])[2]),  # type: ignore[arg-type]
-                models=tuple(models.get(r.id, [])),  # type: ignore[arg-type]
+                outputs=int(counts.get(run_id, [0, 0, 0.0])[0]),
+                errors=int(counts.get(run_id, [0, 0, 0.0])[1]),
+                cost_usd=float(counts.get(run_id, [0, 0, 0.0])[2]),
+                models=tuple(models.get(run_id, [])),
                 lost=int((r.settings.get(INTERRUPTED) or {}).get("missing", 0)),
             )
             for r in runs
+            for run_id in (id_of(r),)
         ]
 
 
@@ -365,12 +367,12 @@ def column_summary(cells: Sequence[CellView], titles: Sequence[str]) -> list[dic
                 "Model": title,
                 "Answers": sum(c.status == "ok" for c in mine),
                 "Failed": sum(c.status != "ok" for c in mine),
-                "Avg time (s)": round(sum(c.latency_ms for c in timed) / len(timed) / 1000, 2)
+                "Avg time (s)": round(sum(c.latency_ms or 0.0 for c in timed) / len(timed) / 1000, 2)
                 if timed
-                else None,  # type: ignore[misc]
-                "Avg first token (s)": round(sum(c.ttft_ms for c in first) / len(first) / 1000, 2)
+                else None,
+                "Avg first token (s)": round(sum(c.ttft_ms or 0.0 for c in first) / len(first) / 1000, 2)
                 if first
-                else None,  # type: ignore[misc]
+                else None,
                 "Tokens in": sum(c.tokens_in or 0 for c in mine),
                 "Tokens out": sum(c.tokens_out or 0 for c in mine),
                 "Cost ($)": round(sum(c.cost_usd or 0.0 for c in mine if not c.cache_hit), 6),

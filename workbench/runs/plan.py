@@ -187,11 +187,11 @@ def _contexts(
 ) -> dict[str, Retrieved]:
     """The retrieved context of every cell whose version fills one, by cell key; a question asked
     in several columns is searched once."""
-    wanted = [
-        (c, versions[c.prompt_version_id])
-        for c in cells
-        if c.prompt_version_id in versions and settings_of(versions[c.prompt_version_id].params) is not None
-    ]
+    wanted: list[tuple[Cell, PromptVersion]] = []
+    for c in cells:
+        version = versions.get(c.prompt_version_id) if c.prompt_version_id is not None else None
+        if version is not None and settings_of(version.params) is not None:
+            wanted.append((c, version))
     if not wanted:
         return {}
     found: dict[str, Retrieved] = {}
@@ -266,7 +266,7 @@ def outbound(engine: Engine, cells: Sequence[Cell]) -> list[Outbound]:
         config = endpoint_config(endpoint)
         group = groups.setdefault(config.name, (config, [], []))
         group[1].append(cell.key)
-        group[2].append(messages)  # type: ignore[arg-type]
+        group[2].append(messages)
     return [Outbound(config, tuple(keys), tuple(msgs)) for config, keys, msgs in groups.values()]
 
 

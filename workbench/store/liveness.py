@@ -18,6 +18,7 @@ import socket
 from functools import cache
 
 from sqlalchemy import Engine, exists, or_, select
+from sqlmodel import col
 
 from workbench.store.engine import session_scope
 from workbench.store.tables import Evaluation, Run
@@ -73,6 +74,9 @@ def work_left_running(engine: Engine) -> bool:
     to look closer)."""
     with session_scope(engine) as session:
         query = select(
-            or_(exists().where(Run.status == "running"), exists().where(Evaluation.status == "running"))
+            or_(
+                exists().where(col(Run.status) == "running"),
+                exists().where(col(Evaluation.status) == "running"),
+            )
         )
         return bool(session.execute(query).scalar())

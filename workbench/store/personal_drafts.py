@@ -59,6 +59,6 @@ def keep(session: Session, owner: str, key: str, data: dict[str, Any]) -> None:
 def discard(session: Session, owner: str, key: str) -> None:
     """Forget the record (after the work was saved, or when the person discards it)."""
     if owner:
-        session.exec(  # type: ignore[call-overload]
-            delete(PersonalDraft).where(PersonalDraft.owner == owner, PersonalDraft.key == key)
+        session.exec(
+            delete(PersonalDraft).where(col(PersonalDraft.owner) == owner, col(PersonalDraft.key) == key)
         )

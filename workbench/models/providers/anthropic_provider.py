@@ -32,6 +32,8 @@ class AnthropicProvider(Provider):
     )
 
     sdk_module = "anthropic"
+    # Built on first use and dropped by ``aclose`` (the annotation only: ``getattr`` reads it).
+    _client_instance: anthropic.AsyncAnthropic | None
 
     @staticmethod
     def _sdk() -> Any:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class OpenAIProvider(Provider):
     name = "openai"
     label = "OpenAI"
-    default_key_env = "OPENAI_API_KEY"
+    default_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
     fallback_models: ClassVar[tuple[str, ...]] = (
         "gpt-4.1",
         "gpt-4.1-mini",
@@ -36,6 +36,8 @@ class OpenAIProvider(Provider):
     base_url_hint = "an OpenAI base URL ends in /v1, e.g. https://api.openai.com/v1"
 
     sdk_module = "openai"
+    # Built on first use and dropped by ``aclose`` (the annotation only: ``getattr`` reads it).
+    _client_instance: openai.AsyncOpenAI | None
 
     @staticmethod
     def _sdk() -> Any:

@@ -5,7 +5,7 @@ columns without dropping user data.
 """
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 from workbench.store import release_tables, tables  # noqa: F401  (fills SQLModel.metadata)
@@ -14,7 +14,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -31,7 +31,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("The Alembic configuration names no sqlalchemy.url to migrate.")
+    engine = create_engine(url)
     with engine.begin() as conn:
         _run(conn)
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from workbench.models import catalog, endpoints
 from workbench.models.availability import Availability
 from workbench.models.providers.registry import PROVIDERS, key_env_for, provider_class
+from workbench.store.lookup import id_of
 from workbench.store.tables import Endpoint
 from workbench.ui.shell import auth, model_menu, state
 from workbench.ui.shell.key_lookup import lookup_key
@@ -106,7 +107,7 @@ def _connection_form(engine: Engine, endpoint: Endpoint) -> None:
         ):
             endpoints.update_endpoint(
                 engine,
-                endpoint.id,  # type: ignore[arg-type]
+                id_of(endpoint),
                 actor=actor(),
                 base_url=base_url,
                 api_key_env=key_env,
@@ -140,7 +141,7 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
                 }
                 before = {k: getattr(next(m for m in rows if m.id == model_id), k) for k in values}
                 if values != before:
-                    endpoints.update_model(engine, int(model_id), actor=actor(), **values)  # type: ignore[arg-type]
+                    endpoints.update_model(engine, int(model_id), actor=actor(), **values)
                     changed += 1
             _done(endpoint.id, f"Saved {changed} model{'s' if changed != 1 else ''} of {endpoint.name}.")
     else:
@@ -164,7 +165,7 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
     if st.button("Add", key=f"add_models_button_{endpoint.id}", disabled=not picked) and auth.allowed(
         "settings.edit"
     ):
-        added = endpoints.add_models(engine, actor=actor(), endpoint_id=endpoint.id, models=picked)  # type: ignore[arg-type]
+        added = endpoints.add_models(engine, actor=actor(), endpoint_id=id_of(endpoint), models=picked)
         count = f"{len(added)} model{'s' if len(added) != 1 else ''}"
         st.session_state.pop(f"add_models_{endpoint.id}", None)
         _done(endpoint.id, f"Added {count} to {endpoint.name} with default prices.")
@@ -185,7 +186,7 @@ def _key_trust(engine: Engine, endpoint: Endpoint) -> None:
     if st.button(
         f"Confirm: send {env} to {where}", key=f"confirm_key_{endpoint.id}", icon=":material/key:"
     ) and auth.allowed("settings.edit"):
-        endpoints.confirm_key(engine, endpoint.id, actor=actor())  # type: ignore[arg-type]
+        endpoints.confirm_key(engine, id_of(endpoint), actor=actor())
         _done(endpoint.id, f"{endpoint.name}: {env} may now be sent to {where}.")
 
 
@@ -237,10 +238,10 @@ def add_endpoint_form(engine: Engine) -> None:
         key_env = cols[3].text_input(
             "Key variable (its name)", placeholder="e.g. OPENROUTER_API_KEY", key="new_endpoint_key_env"
         )
-        cols = st.columns(3)
-        concurrency = limit_input(cols[0], "max_concurrency", 8, "new_endpoint_conc")
-        timeout = limit_input(cols[1], "timeout_s", 60.0, "new_endpoint_timeout")
-        retries = limit_input(cols[2], "max_retries", 2, "new_endpoint_retries")
+        limits = st.columns(3)
+        concurrency = limit_input(limits[0], "max_concurrency", 8, "new_endpoint_conc")
+        timeout = limit_input(limits[1], "timeout_s", 60.0, "new_endpoint_timeout")
+        retries = limit_input(limits[2], "max_retries", 2, "new_endpoint_retries")
         if st.form_submit_button("Add endpoint", key="add_endpoint_submit", type="primary") and auth.allowed(
             "settings.edit"
         ):

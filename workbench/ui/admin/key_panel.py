@@ -18,6 +18,7 @@ from workbench.errors import WorkbenchError
 from workbench.models import endpoints
 from workbench.models.providers.registry import key_env_for, provider_class
 from workbench.store import audit
+from workbench.store.lookup import id_of
 from workbench.ui.shell import auth, model_menu, state
 from workbench.ui.shell.key_lookup import (
     forget_key,
@@ -48,7 +49,7 @@ def key_table(engine: Engine) -> pd.DataFrame:
         config = endpoints.endpoint_config(endpoint)
         env = key_env_for(config)
         needs = provider_class(endpoint.provider).requires_key(config)
-        verdict = verdicts.get(endpoint.id, (endpoint.name, None))[1]  # type: ignore[arg-type]
+        verdict = verdicts.get(id_of(endpoint), (endpoint.name, None))[1]
         if not endpoint.enabled:
             answers = "disabled"
         elif verdict is None:

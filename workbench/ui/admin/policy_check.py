@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -181,11 +182,15 @@ def gate_cells(engine: Engine, *, project_id: int, cells: Sequence[Cell], key: s
     return None if waiting else plan.with_messages(cells, settled, redactors)
 
 
+# Any kind of recipient a caller keys its requests by (a mapping's key type must match exactly).
+Where = TypeVar("Where", bound=Recipient)
+
+
 def gate_destinations(
     engine: Engine,
     *,
     project_id: int,
-    destinations: Mapping[Recipient, Sequence[Sequence[Message]]],
+    destinations: Mapping[Where, Sequence[Sequence[Message]]],
     key: str,
 ) -> bool | None:
     """``send_gate`` for every endpoint a run would call (an evaluation, an optimization): ``None``

@@ -16,6 +16,7 @@ from workbench.governance.pii import Message
 from workbench.models import endpoints
 from workbench.prompts import versions
 from workbench.prompts.templates import PromptTemplate
+from workbench.store.lookup import id_of
 from workbench.store.tables import Project
 from workbench.ui.admin.policy_check import send_gate
 
@@ -34,12 +35,12 @@ def _pasted() -> list[Message]:
 
 
 def _rendered(engine: Engine, project: Project) -> list[Message]:
-    prompts = versions.list_prompts(engine, project.id)  # type: ignore[arg-type]
+    prompts = versions.list_prompts(engine, id_of(project))
     if not prompts:
         st.info("This project has no prompts yet: paste text instead.")
         return []
-    names = {p.id: p.name for p in prompts}
-    prompt_id = st.selectbox("Prompt", list(names), format_func=names.get, key="send_check:prompt")
+    names = {id_of(p): p.name for p in prompts}
+    prompt_id = st.selectbox("Prompt", list(names), format_func=lambda i: names[i], key="send_check:prompt")
     numbered = {v.id: v for v in versions.list_versions(engine, prompt_id)}
     version_id = st.selectbox(
         "Version", list(numbered), format_func=lambda i: f"v{numbered[i].number}", key="send_check:version"
@@ -71,8 +72,8 @@ def check_panel(engine: Engine, project: Project) -> None:
     if not st.session_state.get(PENDING) or not messages or name is None:
         return
     ready = send_gate(
-        engine, project_id=project.id, endpoint=targets[name], requests=[messages], key="send_check"
-    )  # type: ignore[arg-type]
+        engine, project_id=id_of(project), endpoint=targets[name], requests=[messages], key="send_check"
+    )
     if ready is None:
         return
     st.success(f"Ready to send to {name}:", icon=":material/check_circle:")

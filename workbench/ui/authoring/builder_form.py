@@ -39,11 +39,11 @@ def render() -> None:
     with st.form("builder", border=False):
         parts = {}
         for name, label, example in FIELDS:
-            widget = st.text_area if name in {"context", "constraints", "examples"} else st.text_input
-            kwargs = {"height": 90} if widget is st.text_area else {}
-            parts[name] = widget(
-                label, key=f"builder_{name}", placeholder=f"e.g. {example}" if example else "", **kwargs
-            )
+            placeholder = f"e.g. {example}" if example else ""
+            if name in {"context", "constraints", "examples"}:
+                parts[name] = st.text_area(label, key=f"builder_{name}", placeholder=placeholder, height=90)
+            else:
+                parts[name] = st.text_input(label, key=f"builder_{name}", placeholder=placeholder)
         submitted = st.form_submit_button("Put it in the editor", icon=":material/construction:")
     if submitted:
         with shows_errors():

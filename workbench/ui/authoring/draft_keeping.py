@@ -131,7 +131,7 @@ def save(engine: Engine, project_id: int, system: str, user: str, note: str) -> 
     origin = draft_state.origin()
     if not auth.allowed("prompt.create" if origin.prompt_id is None else "version.save", project_id):
         return
-    common = dict(
+    common: dict[str, Any] = dict(
         system=system,
         user=user,
         values=draft_state.values(),

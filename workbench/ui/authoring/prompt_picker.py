@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.prompts import versions
+from workbench.store.lookup import id_of
 from workbench.store.tables import PromptVersion
 from workbench.ui.shell import state
 
@@ -21,8 +22,8 @@ def pick_prompt(
     """A select box of the project's prompts; returns the chosen id, ``-1`` for "new prompt"
     (when allowed), or None when the project has no prompt and new ones are not offered."""
     prompts = versions.list_prompts(engine, project_id)
-    names = {p.id: p.name for p in prompts}
-    options: list[int] = [*names, -1] if allow_new else list(names)  # type: ignore[list-item]
+    names = {id_of(p): p.name for p in prompts}
+    options: list[int] = [*names, -1] if allow_new else list(names)
     if not options:
         return None
     if current not in options:
@@ -50,10 +51,10 @@ class VersionChoices:
 
     @property
     def by_id(self) -> dict[int, PromptVersion]:
-        return {v.id: v for v in self.rows}  # type: ignore[misc]
+        return {id_of(v): v for v in self.rows}
 
     def labelled(self, name: str) -> list[int]:
-        return [v.id for v in self.rows if name in self.labels.get(v.id, [])]  # type: ignore[misc]
+        return [id_of(v) for v in self.rows if name in self.labels.get(id_of(v), [])]
 
     def title(self, version_id: int, *, note: bool = True) -> str:
         """ "v2 [production, staging] — its change note" """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -15,9 +17,7 @@ def cases_editor(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     Medium widths keep the assertion columns in view next to long questions; each assertion
     column's header help says when it passes.
     """
-    config: dict[str, object] = {
-        column: st.column_config.TextColumn(width="medium") for column in frame.columns
-    }
+    config: dict[str, Any] = {column: st.column_config.TextColumn(width="medium") for column in frame.columns}
     config["id"] = None
     for name, kind in TYPES.items():
         config[column_for(name)] = st.column_config.TextColumn(

@@ -10,6 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.evals.snapshot import MAX_VERSIONS, JudgeSettings, matrix_size
+from workbench.store.lookup import id_of
 from workbench.store.tables import PromptVersion, TestCase
 from workbench.ui.authoring.prompt_picker import version_choices
 from workbench.ui.compare.inputs import pick_models
@@ -95,7 +96,7 @@ def evaluation_inputs(
     engine: Engine, project_id: int, prompt_id: int, cases: list[TestCase]
 ) -> EvaluationInputs:
     chosen = _pick_versions(engine, prompt_id)
-    out = EvaluationInputs(version_ids=[v.id for v in chosen])  # type: ignore[misc]
+    out = EvaluationInputs(version_ids=[id_of(v) for v in chosen])
     if not chosen:
         out.problem = "Pick at least one version."
         return out

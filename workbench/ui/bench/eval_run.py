@@ -59,7 +59,8 @@ def start_when_allowed(engine: Engine, project_id: int) -> None:
     if pending and pending[1] != rules_of(engine, project_id):
         del st.session_state[PENDING]  # the rules changed while it waited: it never starts by itself
         st.session_state[BLOCKED] = ["The project's data rules changed since Run evaluation was clicked."]
-    if not st.session_state.get(PENDING):
+        pending = None
+    if not pending:
         _say_blocked()
         return
     config = EvaluationConfig.from_json(pending[0])

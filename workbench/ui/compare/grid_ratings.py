@@ -38,7 +38,7 @@ def rating_options() -> tuple[str, bool]:
         default="stars",
         required=True,
         key="compare_rate_kind",
-        format_func=KINDS.get,
+        format_func=lambda kind: KINDS[kind],
     )
     blind = right.toggle(
         "Blind rating",
@@ -126,9 +126,13 @@ def pair_vote(engine: Engine, row_key: str, views: Sequence[CellView], rater: st
         a, b = ids[0], ids[1]
         if len(ids) > 2:
             left, right = st.columns(2)
-            a = left.selectbox("Answer A", ids, format_func=names.get, key=f"compare_pair_a_{row_key}")
+            a = left.selectbox(
+                "Answer A", ids, format_func=lambda i: names[i], key=f"compare_pair_a_{row_key}"
+            )
             rest = [i for i in ids if i != a]
-            b = right.selectbox("Answer B", rest, format_func=names.get, key=f"compare_pair_b_{row_key}")
+            b = right.selectbox(
+                "Answer B", rest, format_func=lambda i: names[i], key=f"compare_pair_b_{row_key}"
+            )
         _vote(engine, row_key, a, b, names, rater, blind)  # type: ignore[arg-type]
         voted = st.session_state.get(VOTED)
         if voted and voted["row"] == row_key:
@@ -155,9 +159,9 @@ def rated_grid(
     rows: dict[int, list[CellView]] = {}
     for view in views:
         rows.setdefault(view.row_index, []).append(view)
-    ids = [v.output_id for v in views if rateable(v)]
-    found = ratings.ratings_by(engine, ids, rater.strip()) if rater.strip() else {}  # type: ignore[arg-type]
-    remember({i: found.get(i) for i in ids})  # type: ignore[misc]
+    ids = [v.output_id for v in views if v.output_id is not None and rateable(v)]
+    found = ratings.ratings_by(engine, ids, rater.strip()) if rater.strip() else {}
+    remember({i: found.get(i) for i in ids})
     tags = ratings.project_tags(engine, project_id)
     for index in sorted(rows):
         row_key = f"{run_id}/{index}"

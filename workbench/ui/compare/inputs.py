@@ -16,6 +16,7 @@ from workbench.models.settings import CallSettings
 from workbench.prompts import versions
 from workbench.runs import outputs
 from workbench.runs.plan import ModelChoice
+from workbench.store.lookup import id_of
 from workbench.store.tables import PromptVersion
 from workbench.ui.authoring.prompt_picker import version_choices
 from workbench.ui.shell import kept, model_menu, state
@@ -35,19 +36,19 @@ def pick_version(engine: Engine, project_id: int) -> PromptVersion | None:
     prompts = versions.list_prompts(engine, project_id)
     if not prompts:
         return None
-    ids = [p.id for p in prompts]
-    names = {p.id: p.name for p in prompts}
+    ids = [id_of(p) for p in prompts]
+    names = {id_of(p): p.name for p in prompts}
     current = state.active_prompt_id()
     left, right = st.columns([3, 2])
     prompt_id = left.selectbox(
         "Prompt", ids, index=ids.index(current) if current in ids else 0, format_func=lambda i: names[i]
     )
     state.set_active_prompt(prompt_id)
-    choices = version_choices(engine, prompt_id)  # type: ignore[arg-type]
+    choices = version_choices(engine, prompt_id)
     rows, by_id = choices.rows, choices.by_id
-    default = next(iter(choices.labelled(PREFERRED_LABEL)), rows[0].id)
+    default = next(iter(choices.labelled(PREFERRED_LABEL)), id_of(rows[0]))
 
-    version_ids = [v.id for v in rows]
+    version_ids = [id_of(v) for v in rows]
     picked = (kept.recall(VERSIONS_KEPT) or {}).get(str(prompt_id))  # this person's, last time
     version_id = right.selectbox(
         "Version",

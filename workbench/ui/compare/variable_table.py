@@ -16,6 +16,7 @@ import streamlit as st
 
 from workbench.documents.context import filled_variables
 from workbench.prompts.templates import PromptTemplate
+from workbench.store.lookup import id_of
 from workbench.store.tables import PromptVersion
 from workbench.ui.shell import kept
 
@@ -57,7 +58,7 @@ def variable_rows(version: PromptVersion) -> list[dict[str, str]]:
     if not names:
         st.caption("This version has no variables: each model answers it once.")
         return [{}]
-    key = store_key(version.id)  # type: ignore[arg-type]
+    key = store_key(id_of(version))
     if key not in st.session_state:
         st.session_state[key] = _start_rows(version, names)
     rows: list[dict[str, str]] = [{n: str(r.get(n, "") or "") for n in names} for r in st.session_state[key]]
@@ -69,7 +70,7 @@ def variable_rows(version: PromptVersion) -> list[dict[str, str]]:
         cells = st.columns(spec, vertical_alignment="center")
         cells[0].caption(str(index + 1))
         for column, name in zip(cells[1:], names, strict=True):
-            widget = cell_key(version.id, index, name)  # type: ignore[arg-type]
+            widget = cell_key(id_of(version), index, name)
             if widget not in st.session_state:
                 st.session_state[widget] = row[name]
             row[name] = column.text_input(
@@ -83,7 +84,7 @@ def variable_rows(version: PromptVersion) -> list[dict[str, str]]:
     elif len(rows) > 1 and remove.button(
         "Remove the last row", key=f"compare_drop_row_{version.id}", icon=":material/remove:"
     ):
-        _drop_row_widgets(version.id, len(rows) - 1, names)  # type: ignore[arg-type]
+        _drop_row_widgets(id_of(version), len(rows) - 1, names)
         rows.pop()
         resized = True
     hint.caption("One row per set of values. Tab moves to the next box; Enter applies what you typed.")

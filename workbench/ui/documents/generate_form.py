@@ -25,6 +25,7 @@ from workbench.runs.live import LiveRun
 from workbench.runs.plan import Cell
 from workbench.runs.runner import start_run
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.ui.admin.policy_check import gate_cells
 from workbench.ui.documents import review_cards
 from workbench.ui.shell import auth, state
@@ -39,7 +40,7 @@ POLL_S = 0.2
 
 def _included(engine: Engine, project_id: int) -> dict[int, str]:
     with session_scope(engine) as session:
-        return {d.id: d.title for d in records.list_documents(session, project_id) if not d.excluded}  # type: ignore[misc]
+        return {id_of(d): d.title for d in records.list_documents(session, project_id) if not d.excluded}
 
 
 def pick_model(engine: Engine, key: str) -> int | None:
@@ -55,7 +56,7 @@ def pick_model(engine: Engine, key: str) -> int | None:
         return None
     answered = [m for m in outputs.models_that_answered(engine) if m in models]
     order = answered + [m for m in models if m not in answered]
-    return st.selectbox("Model that writes them", order, format_func=models.__getitem__, key=key)  # type: ignore[no-any-return]
+    return st.selectbox("Model that writes them", order, format_func=models.__getitem__, key=key)
 
 
 def pick_documents(engine: Engine, project_id: int, key: str) -> list[int]:
@@ -159,7 +160,7 @@ def follow(engine: Engine, project_id: int) -> None:
             break
         time.sleep(POLL_S)
     with session_scope(engine) as session:
-        made = jobs.collect(session, snap.run_id)  # type: ignore[arg-type]
+        made = jobs.collect(session, snap.run_id)
     st.session_state[ENDED] = (kind, snap.run_id, made, snap.error, snap.cancel_requested)
     st.rerun()
 

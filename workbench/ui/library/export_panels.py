@@ -9,6 +9,7 @@ the page runs, because session state is not reachable from that thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -34,7 +35,7 @@ def page_scrubber(engine: Engine) -> Scrubber:
 
 
 def download(
-    label: str, build: Callable[[], bytes], file_name: str, mime: str, key: str, **kwargs: object
+    label: str, build: Callable[[], bytes], file_name: str, mime: str, key: str, **kwargs: Any
 ) -> None:
     st.download_button(
         label,
@@ -199,7 +200,9 @@ def import_cases_form(engine: Engine, prompts: dict[int, str]) -> None:
     if not prompts:
         st.caption("No prompt to import test cases into.")
         return
-    prompt_id = st.selectbox("Prompt", list(prompts), format_func=prompts.get, key="import_cases_prompt")
+    prompt_id = st.selectbox(
+        "Prompt", list(prompts), format_func=lambda i: prompts[i], key="import_cases_prompt"
+    )
     replace = st.checkbox("Replace its existing test cases", key="import_cases_replace")
     upload = st.file_uploader("Test cases file", type=["csv", "xlsx"], key="import_cases_file")
     if upload is not None and st.button("Import test cases", key="import_cases_btn", type="primary"):

@@ -12,6 +12,7 @@ from workbench.exports.files import slug
 from workbench.governance import access
 from workbench.projects import project_records
 from workbench.prompts import versions
+from workbench.store.lookup import id_of
 from workbench.store.tables import Project
 from workbench.ui.authoring import draft_keeping
 from workbench.ui.shell import auth, state
@@ -25,14 +26,14 @@ def visible_projects(engine: Engine, action: str | None = None) -> list[Project]
     if action is None:
         return rows
     email = auth.current_email()
-    return [p for p in rows if access.can(engine, email, p.id, action)]  # type: ignore[arg-type]
+    return [p for p in rows if access.can(engine, email, p.id, action)]
 
 
 def visible_ids(engine: Engine) -> frozenset[int] | None:
     """``None`` without sign-in (everything is visible), else the ids the visitor may open."""
     if not access.signin_enabled(engine):
         return None
-    return frozenset(p.id for p in visible_projects(engine))  # type: ignore[misc]
+    return frozenset(id_of(p) for p in visible_projects(engine))
 
 
 def _open_in_draft(engine: Engine, prompt_id: int) -> None:

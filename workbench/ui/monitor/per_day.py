@@ -90,10 +90,10 @@ def chart(table: pd.DataFrame, moves: Sequence[LabelMoveRow], since: datetime, u
                 row=row,
                 col=1,
             )
-    shown = [m for m in moves if since <= m.moved_at < until]
-    for move in shown:
+    in_window = [m for m in moves if since <= m.moved_at < until]
+    for move in in_window:
         figure.add_vline(x=move.moved_at, line_dash="dash", line_color="grey")
-    for step, move in enumerate(shown[:LABELLED_MOVES]):  # newest first, one line each
+    for step, move in enumerate(in_window[:LABELLED_MOVES]):  # newest first, one line each
         figure.add_annotation(
             x=move.moved_at, y=1.0 - 0.035 * step, yref="paper", showarrow=False,
             xanchor="right" if move.moved_at > since + (until - since) / 2 else "left",  # inside the plot

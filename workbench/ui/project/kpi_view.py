@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from workbench.monitor import figures
 from workbench.projects import kpis
+from workbench.store.lookup import id_of
 from workbench.store.tables import Project
 
 COLOURS = {kpis.MET: "green", kpis.NOT_MET: "red", kpis.NO_DATA: "gray"}
@@ -104,6 +105,6 @@ def dashboard(engine: Engine, project: Project) -> None:
     no_data = [r for r in report.results if r.status == kpis.NO_DATA]
     for result in no_data:
         st.caption(f":gray-badge[No data yet] **{result.label}**: {result.basis}")
-    charts = [c for c in (_attainment_chart(report), _history_chart(engine, project.id, criteria)) if c]  # type: ignore[arg-type]
+    charts = [c for c in (_attainment_chart(report), _history_chart(engine, id_of(project), criteria)) if c]
     for column, chart in zip(st.columns(len(charts)) if charts else [], charts, strict=True):
         column.plotly_chart(chart, width="stretch")

@@ -15,6 +15,7 @@ from workbench.governance import access
 from workbench.models import endpoints
 from workbench.projects import framing, kpis, project_records
 from workbench.store.engine import session_scope
+from workbench.store.lookup import id_of
 from workbench.store.tables import SENSITIVITY_LEVELS, Project
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.page import literal
@@ -36,7 +37,7 @@ def _save(engine: Engine, project: Project, action: str, message: str, **values:
     if not state.user_name():
         st.caption("Tip: type your name in the sidebar so the audit log says who changed this.")
     with session_scope(engine) as session:
-        project_records.update_project(session, project.id, actor=state.user_name(), **values)  # type: ignore[arg-type]
+        project_records.update_project(session, id_of(project), actor=state.user_name(), **values)
     st.session_state[FLASH] = message
     st.rerun()
 

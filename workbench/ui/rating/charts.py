@@ -6,6 +6,8 @@ too few comparisons or ratings are drawn grey: people look at bars before they r
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -109,7 +111,7 @@ def tag_chart(counts: pd.DataFrame, by: str) -> go.Figure:
     return figure
 
 
-def score_columns() -> dict[str, object]:
+def score_columns() -> dict[str, Any]:
     """Column labels and formats for ``feedback.score_summary`` / ``version_feedback`` tables."""
     return {
         "version": "Version",
@@ -130,7 +132,7 @@ def score_columns() -> dict[str, object]:
     }
 
 
-def leaderboard_columns(contender: str) -> dict[str, object]:
+def leaderboard_columns(contender: str) -> dict[str, Any]:
     """Column labels and formats for ``pairwise.leaderboard`` tables."""
     return {
         "contender": contender,

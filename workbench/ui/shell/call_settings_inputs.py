@@ -8,6 +8,8 @@ own default then applies and nothing is sent for them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from workbench.models.providers.interface import Provider
@@ -21,12 +23,21 @@ def _number(name: str, value: float | None, key: str, *, high: float | None = No
     integer = name in ("max_tokens", "seed")
     top = high if high is not None else spec.high
     shown = None if value is None else min(value, top)
+    # Streamlit types ints and floats, a value and none, as separate overloads; which one applies
+    # is known only here, at run time.
+    bounds: dict[str, Any] = (
+        {
+            "min_value": int(spec.low),
+            "max_value": int(top),
+            "value": int(shown) if shown is not None else None,
+            "step": int(spec.step),
+        }
+        if integer
+        else {"min_value": spec.low, "max_value": top, "value": shown, "step": spec.step}
+    )
     return st.number_input(
         spec.label,
-        min_value=int(spec.low) if integer else spec.low,
-        max_value=int(top) if integer else top,
-        value=(int(shown) if integer and shown is not None else shown),
-        step=int(spec.step) if integer else spec.step,
+        **bounds,
         placeholder="model default" if name != "max_tokens" else None,
         help=spec.help,
         key=key,

@@ -22,6 +22,7 @@ from workbench.models import endpoints
 from workbench.models.availability import Availability, AvailabilityBoard
 from workbench.models.providers.interface import EndpointConfig
 from workbench.projects import project_records
+from workbench.store.lookup import id_of
 from workbench.ui.shell.key_lookup import lookup_key
 
 CHECKING = "checking…"
@@ -59,7 +60,7 @@ def board() -> AvailabilityBoard:
 def _catalog(url: str, _engine: Engine) -> tuple[tuple[int, EndpointConfig], ...]:
     """Enabled endpoints by id (``url`` keys the cache to the database)."""
     return tuple(
-        (e.id, endpoints.endpoint_config(e))  # type: ignore[misc]
+        (id_of(e), endpoints.endpoint_config(e))
         for e in endpoints.list_endpoints(_engine, include_disabled=False)
     )
 
@@ -69,7 +70,7 @@ def _models(url: str, _engine: Engine) -> tuple[tuple[int, int, str, str], ...]:
     """(model id, endpoint id, model, label) of every enabled model of an enabled endpoint."""
     found = {e.id: e for e in endpoints.list_endpoints(_engine, include_disabled=False)}
     return tuple(
-        (m.id, m.endpoint_id, m.model, endpoints.model_label(m, found[m.endpoint_id]))  # type: ignore[misc]
+        (id_of(m), m.endpoint_id, m.model, endpoints.model_label(m, found[m.endpoint_id]))
         for m in endpoints.list_models(_engine, enabled_only=True)
         if m.endpoint_id in found
     )

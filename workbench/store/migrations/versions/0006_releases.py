@@ -75,8 +75,8 @@ def _migrate_labels_to_releases() -> None:
     release = sa.Table("release", meta, autoload_with=bind)
 
     used: set[int] = set(bind.execute(sa.select(label.c.version_id)).scalars())
-    for row in bind.execute(sa.select(move.c.from_version_id, move.c.to_version_id)):
-        used.update(v for v in row if v is not None)
+    for ends in bind.execute(sa.select(move.c.from_version_id, move.c.to_version_id)):
+        used.update(v for v in ends if v is not None)
     release_of: dict[int, int] = {}
     number_of: dict[int, int] = {}
     now = datetime.now(UTC)
@@ -99,24 +99,30 @@ def _migrate_labels_to_releases() -> None:
                 created_at=now,
             )
         )
-        release_of[version_id] = inserted.inserted_primary_key[0]
+        key = inserted.inserted_primary_key
+        assert key is not None, "an INSERT of one row returns its primary key"
+        release_of[version_id] = key[0]
         number_of[version_id] = row.number
 
-    for row in bind.execute(sa.select(label.c.id, label.c.version_id)).all():
-        bind.execute(label.update().where(label.c.id == row.id).values(release_id=release_of[row.version_id]))
-    for row in bind.execute(sa.select(move.c.id, move.c.from_version_id, move.c.to_version_id)).all():
-        before = row.from_version_id
+    for label_row in bind.execute(sa.select(label.c.id, label.c.version_id)).all():
+        bind.execute(
+            label.update()
+            .where(label.c.id == label_row.id)
+            .values(release_id=release_of[label_row.version_id])
+        )
+    for move_row in bind.execute(sa.select(move.c.id, move.c.from_version_id, move.c.to_version_id)).all():
+        before = move_row.from_version_id
         if before is None:
             kind = "set"
-        elif number_of[row.to_version_id] < number_of[before]:
+        elif number_of[move_row.to_version_id] < number_of[before]:
             kind = "rollback"
         else:
             kind = "move"
         bind.execute(
             move.update()
-            .where(move.c.id == row.id)
+            .where(move.c.id == move_row.id)
             .values(
-                to_release_id=release_of[row.to_version_id],
+                to_release_id=release_of[move_row.to_version_id],
                 from_release_id=release_of[before] if before is not None else None,
                 kind=kind,
             )
