@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
 
 from workbench.governance import data_policy
 from workbench.models import endpoints
@@ -23,6 +24,7 @@ from workbench.models.availability import Availability, AvailabilityBoard
 from workbench.models.providers.interface import EndpointConfig
 from workbench.projects import project_records
 from workbench.store.lookup import id_of
+from workbench.store.tables import AuditEvent
 from workbench.ui.shell.key_lookup import lookup_key
 
 CHECKING = "checking…"
@@ -56,9 +58,17 @@ def board() -> AvailabilityBoard:
     return AvailabilityBoard()
 
 
+def _stamp(engine: Engine) -> int:
+    """The newest audit event's id: every change to an endpoint or a model is audited, so a
+    change made elsewhere (another server, the CLI, a script) is seen at the next rerun, not
+    after the cache's minute. One primary-key lookup."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(col(AuditEvent.id)))).scalar() or 0)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
-def _catalog(url: str, _engine: Engine) -> tuple[tuple[int, EndpointConfig], ...]:
-    """Enabled endpoints by id (``url`` keys the cache to the database)."""
+def _catalog(url: str, stamp: int, _engine: Engine) -> tuple[tuple[int, EndpointConfig], ...]:
+    """Enabled endpoints by id (``url`` and the audit ``stamp`` key the cache)."""
     return tuple(
         (id_of(e), endpoints.endpoint_config(e))
         for e in endpoints.list_endpoints(_engine, include_disabled=False)
@@ -66,7 +76,7 @@ def _catalog(url: str, _engine: Engine) -> tuple[tuple[int, EndpointConfig], ...
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _models(url: str, _engine: Engine) -> tuple[tuple[int, int, str, str], ...]:
+def _models(url: str, stamp: int, _engine: Engine) -> tuple[tuple[int, int, str, str], ...]:
     """(model id, endpoint id, model, label) of every enabled model of an enabled endpoint."""
     found = {e.id: e for e in endpoints.list_endpoints(_engine, include_disabled=False)}
     return tuple(
@@ -85,18 +95,18 @@ def changed() -> None:
 
 def endpoint_verdicts(engine: Engine, *, wait_s: float = 0.0) -> dict[int, tuple[str, Availability | None]]:
     """By endpoint id: its name and its latest verdict (``None`` while first asked)."""
-    found = dict(_catalog(str(engine.url), engine))
+    found = dict(_catalog(str(engine.url), _stamp(engine), engine))
     verdicts = board().verdicts(engine, list(found.values()), lookup_key, wait_s=wait_s)
     return {eid: (config.name, verdicts.get(config.name)) for eid, config in found.items()}
 
 
 def model_options(engine: Engine, project_id: int | None, *, wait_s: float = 0.0) -> list[ModelOption]:
     """Every enabled model, each marked with why it cannot run (if it cannot) for the project."""
-    found = dict(_catalog(str(engine.url), engine))
+    found = dict(_catalog(str(engine.url), _stamp(engine), engine))
     verdicts = board().verdicts(engine, list(found.values()), lookup_key, wait_s=wait_s)
     project = project_records.get_project(engine, project_id) if project_id is not None else None
     options = []
-    for model_id, endpoint_id, model, label in _models(str(engine.url), engine):
+    for model_id, endpoint_id, model, label in _models(str(engine.url), _stamp(engine), engine):
         config = found.get(endpoint_id)
         if config is None:
             continue
