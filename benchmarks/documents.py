@@ -109,7 +109,8 @@ def leg(name: str, url: str) -> float:
 
     engine = open_database(url)
     rng = random.Random(7)
-    project = project_records.create_project(engine, actor="bench", name=f"Bench {time.time_ns()}")
+    with session_scope(engine) as session:
+        project = project_records.create_project(session, actor="bench", name=f"Bench {time.time_ns()}")
     texts = [document(i, rng) for i in range(DOCUMENTS)]
     size = sum(len(t.encode()) for t in texts)
     started = time.perf_counter()

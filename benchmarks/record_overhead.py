@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from scale_data import machine_load
+from summary import machine_load
 
 from workbench.models import endpoints
 from workbench.monitor import api

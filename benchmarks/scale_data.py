@@ -26,7 +26,10 @@ from sqlalchemy import Engine, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from workbench.models.settings import CallSettings
+from workbench.prompts.releases import fingerprint
 from workbench.store.engine import open_database
+from workbench.store.release_tables import Release
 from workbench.store.tables import (
     AssertionResult,
     Endpoint,
@@ -43,6 +46,8 @@ from workbench.store.tables import (
     Run,
     TestCase,
 )
+
+NO_SETTINGS = CallSettings().to_dict()  # what a version with no saved settings calls with
 
 PROJECTS = 10
 PROMPTS_PER_PROJECT = 100
@@ -109,7 +114,7 @@ def seed(engine: Engine, seed: int = 7) -> dict[str, int]:
                 for p in range(1, PROJECTS + 1)
             ],
         )
-        prompts, versions, labels, moves, cases = [], [], [], [], []
+        prompts, versions, labels, moves, cases, releases = [], [], [], [], [], []
         runs, outputs, ratings, tags, evaluations, results = [], [], [], [], [], []
         prompt_id = version_id = run_id = output_id = rating_id = label_id = case_id = result_id = 0
         for project in range(1, PROJECTS + 1):
@@ -268,13 +273,37 @@ def seed(engine: Engine, seed: int = 7) -> dict[str, int]:
                                         }
                                     )
                 for name, target in (("production", ids[-3]), ("staging", ids[-1])):
-                    label_id += 1
-                    labels.append(
-                        {"id": label_id, "prompt_id": prompt_id, "name": name, "version_id": target}
+                    label_id += 1  # one release per label here (the version, no model: the caller chooses)
+                    releases.append(
+                        {
+                            "id": label_id,
+                            "prompt_id": prompt_id,
+                            "version_id": target,
+                            "settings": NO_SETTINGS,
+                            "fingerprint": fingerprint(target, None, None, NO_SETTINGS),
+                        }
                     )
-                    moves.append({"label_id": label_id, "to_version_id": target, "moved_by": "bench"})
+                    labels.append(
+                        {
+                            "id": label_id,
+                            "prompt_id": prompt_id,
+                            "name": name,
+                            "version_id": target,
+                            "release_id": label_id,
+                        }
+                    )
+                    moves.append(
+                        {
+                            "label_id": label_id,
+                            "to_version_id": target,
+                            "to_release_id": label_id,
+                            "kind": "set",
+                            "moved_by": "bench",
+                        }
+                    )
         put(Prompt, prompts)
         put(PromptVersion, versions)
+        put(Release, releases)
         put(Label, labels)
         put(LabelMove, moves)
         put(TestCase, cases)

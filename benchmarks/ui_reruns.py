@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale_data import machine_load
+from summary import machine_load
 from ui_bench_app import DEMO_PROMPT, SCALE_PROMPT, App, prepared_database, running_app
 
 REPEATS = 5
