@@ -94,7 +94,7 @@ class PromptVersion(SQLModel, table=True):
     number: int
     system_template: str = ""
     user_template: str = ""
-    # Default call parameters: {"temperature": 0.2, "max_tokens": 512, ...}
+    # The call settings saved with the version (``CallSettings.to_dict()``), plus retrieval settings.
     params: dict[str, Any] = _json(dict)
     # Example variable values, so a version can be previewed and run straight away.
     sample_variables: dict[str, Any] = _json(dict)
