@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
+from workbench.errors import ConfigError
 from workbench.store.tables import Document, Passage
 
 MAX_TERMS = 32
@@ -290,7 +291,10 @@ def search(
         only = "AND p.document_id IN ({})".format(", ".join(str(int(i)) for i in ids))
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the workbench supports these two
-        raise NotImplementedError(f"Full-text search is not available on {dialect}.")
+        raise ConfigError(
+            f"Searching documents needs SQLite or PostgreSQL; this database is {dialect}. "
+            "Set WORKBENCH_DATABASE_URL to one of those."
+        )
     words = informative(session, dialect, words)
     if not words:
         return []
