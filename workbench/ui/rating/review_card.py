@@ -13,6 +13,7 @@ from workbench.judging import review
 from workbench.judging.ratings import RatingView
 from workbench.ui.rating.rating_control import blind_seed, describe, rating_control
 from workbench.ui.shell.page import rerun_fragment
+from workbench.ui.shell.safe_markdown import safe_markdown
 
 LAST = "review_last"  # {"output_id", "model", "blind", "summary"} of the answer just rated
 
@@ -21,7 +22,7 @@ LAST = "review_last"  # {"output_id", "model", "blind", "summary"} of the answer
 def review_card(engine: Engine, version_id: int, rater: str, *, kind: str, blind: bool) -> None:
     last = st.session_state.get(LAST)
     if last and last["version_id"] == version_id:
-        revealed = f" It was written by **{last['model']}**." if last["blind"] else ""
+        revealed = f" It was written by **{safe_markdown(last['model'])}**." if last["blind"] else ""
         st.success(
             f"Saved {last['summary']} for the previous answer.{revealed}", icon=":material/check_circle:"
         )
@@ -41,15 +42,15 @@ def review_card(engine: Engine, version_id: int, rater: str, *, kind: str, blind
 
     st.subheader(f"Answer {queue.rated + 1} of {queue.total}")
     st.caption(
-        ("Model hidden until you rate it" if blind else f"Model: **{item.model}**")
-        + (f" · Test case: {item.test_case}" if item.test_case else "")
+        ("Model hidden until you rate it" if blind else f"Model: **{safe_markdown(item.model)}**")
+        + (f" · Test case: {safe_markdown(item.test_case)}" if item.test_case else "")
     )
     if item.variables:
         with st.expander("Input", expanded=True):
             for name, value in item.variables.items():
-                st.markdown(f"**{name}**: {value}")
+                st.markdown(f"**{safe_markdown(name)}**: {safe_markdown(value)}")
     with st.container(border=True):
-        st.markdown(item.text)
+        st.markdown(safe_markdown(item.text))
 
     def saved(rating: RatingView) -> None:
         st.session_state[LAST] = {
