@@ -107,7 +107,11 @@ with tab_cases, shows_errors():
         st.dataframe(pd.DataFrame(cells.syntax_reference()), hide_index=True, width="stretch")
 
 with tab_files, shows_errors():
-    upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key=f"bench_upload_{prompt_id}")
+    upload = st.file_uploader(  # a new uploader after each import: the same file is not imported twice
+        "CSV or XLSX file",
+        type=["csv", "xlsx"],
+        key=f"bench_upload_{prompt_id}_{st.session_state.get(GENERATION, 0)}",
+    )
     mode = st.radio(
         "Imported cases", ["are added after the existing ones", "replace the existing ones"], key="bench_mode"
     )

@@ -127,7 +127,7 @@ def test_importing_a_bad_file_shows_the_error_and_writes_nothing(
 ) -> None:
     at = hr_bench(app)
     before = [(c.name, c.variables, c.assertions) for c in cases.list_cases(ENGINE[0], hr_prompt())]
-    at.file_uploader(key=f"bench_upload_{hr_prompt()}").set_value(("bad.csv", bad, "text/csv")).run()
+    at.file_uploader(key=f"bench_upload_{hr_prompt()}_0").set_value(("bad.csv", bad, "text/csv")).run()
     at.radio(key="bench_mode").set_value("replace the existing ones").run()
     at.button(key="bench_import").click().run()
     assert not at.exception
@@ -142,7 +142,7 @@ def test_importing_a_good_file_adds_its_cases(app: Callable[..., Any]) -> None:
     good = (
         b"name,question,expected,assert:contains,assert:length\nPension,Is there a pension?,Yes.,pension,30\n"
     )
-    at.file_uploader(key=f"bench_upload_{hr_prompt()}").set_value(("more.csv", good, "text/csv")).run()
+    at.file_uploader(key=f"bench_upload_{hr_prompt()}_0").set_value(("more.csv", good, "text/csv")).run()
     at.button(key="bench_import").click().run()
     assert not at.exception
     assert at.success[0].value == "Imported more.csv: 1 added, 0 updated, 0 deleted."
@@ -150,6 +150,9 @@ def test_importing_a_good_file_adds_its_cases(app: Callable[..., Any]) -> None:
     assert (last.name, last.expected) == ("Pension", "Yes.")
     assert last.assertions == [{"type": "contains", "value": "pension"}, {"type": "length", "max": 30}]
     assert "assert:length" in at.data_editor[0].value.columns
+    # a new, empty uploader: pressing Import again cannot import the same file twice
+    assert [u.key for u in at.file_uploader] == [f"bench_upload_{hr_prompt()}_1"]
+    assert not at.file_uploader(key=f"bench_upload_{hr_prompt()}_1").value
 
 
 def test_export_buttons_offer_the_import_format(app: Callable[..., Any]) -> None:

@@ -10,6 +10,7 @@ from playwright.sync_api import Locator, Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.waiting import expect
+from tests.e2e.widgets import upload
 from workbench.evals import cases
 from workbench.prompts import versions
 
@@ -31,20 +32,13 @@ def hr_case_names(app: RunningApp) -> list[str]:
 
 
 def import_file(page: Page, path: Path, outcome: Locator) -> None:
-    """Choose ``path`` in the uploader of the Import / export tab and press Import until
-    ``outcome`` shows. The upload's own rerun can start just after the app looked idle and swallow
-    the click (the file stays staged, nothing happens), so a click the app never acted on is
-    repeated once."""
+    """Choose ``path`` in the uploader of the Import / export tab, press Import once the app has
+    the file, and wait for ``outcome``."""
     page.get_by_role("tab", name="Import / export").click()
-    page.locator("input[type=file]").set_input_files(str(path))
-    expect(page.get_by_text(path.name)).to_be_visible()
-    wait_idle(page)
-    page.get_by_role("button", name="Import", exact=True).click()
-    try:
-        expect(outcome.first).to_be_visible()
-    except AssertionError:
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(outcome.first).to_be_visible()
+    button = page.get_by_role("button", name="Import", exact=True)
+    upload(page, page, path, button.and_(page.locator("button:enabled")))
+    button.click()
+    expect(outcome.first).to_be_visible()
 
 
 def test_upload_a_csv_then_download_the_export(page: Page, running_app: RunningApp, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page
 from tests.e2e.conftest import RunningApp, assert_no_errors, choose_project, open_page, set_name, wait_idle
 from tests.e2e.test_compare import choose_models
 from tests.e2e.waiting import expect
-from tests.e2e.widgets import pick
+from tests.e2e.widgets import pick, upload
 from workbench.evals import cases as bench
 from workbench.prompts import versions
 
@@ -73,8 +73,7 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     page.get_by_role("tab", name="Add").click()
     file = tmp_path / "bereavement-leave.md"
     file.write_text(DOCUMENT, encoding="utf-8")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(file))
-    expect(page.get_by_text("bereavement-leave.md")).to_be_visible()
+    upload(page, page, file, page.get_by_text("Ready to add: bereavement-leave.md."))
     page.get_by_role("button", name="Add documents").click()
     expect(
         page.get_by_text(re.compile("Added 'Bereavement leave' \\(bereavement-leave.md\\)"))
@@ -85,8 +84,12 @@ def test_documents_from_upload_to_finetune_export(page: Page, running_app: Runni
     # 2. Its passages are the context on Draft.
     open_hr(page, running_app, "draft")
     pick(page, "Prompt", PROMPT)
-    wait_idle(page)
     question = page.get_by_label("question", exact=True)
+    # The pick's rerun loads the prompt and resets its variable boxes: typing before that rerun
+    # has landed is wiped (the box showed the previous prompt's question, also "question").
+    # The new prompt's own sample value in the box proves its widgets are the ones on screen.
+    expect(question).to_have_value(re.compile("paid sick leave"))
+    wait_idle(page)
     question.fill("How many days of bereavement leave do I get?")
     question.press("Enter")
     # the passage picked, with its source, and the same passage in the preview's system message

@@ -18,6 +18,7 @@ from tests.conftest import sqlite_url
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
 from tests.e2e.waiting import expect
 from tests.e2e.widgets import pick
+from tests.e2e.widgets import upload as upload_file
 from tests.test_finetune import lines
 from workbench.exports import backup
 from workbench.prompts import versions
@@ -151,9 +152,7 @@ def test_import_a_prompts_file_from_the_page(page: Page, running_app: RunningApp
     upload.write_text(
         "project,prompt,user,label\nHR handbook assistant,Leave days,Days of {{ kind }} leave?,staging\n"
     )
-    panel.locator("input[type=file]").first.set_input_files(str(upload))
-    expect(panel.get_by_text("prompts.csv")).to_be_visible()
-    wait_idle(page)
+    upload_file(page, panel, upload, panel.get_by_role("button", name="Import prompts"))
     panel.get_by_role("button", name="Import prompts").click()
     expect(
         page.get_by_text("Imported prompts.csv: 1 prompts created, 1 versions added, 1 labels set.")

@@ -35,6 +35,8 @@ def render(engine: Engine, project_id: int) -> None:
         accept_multiple_files=True,
         key=f"documents_files_{round_}",
     )
+    if files:  # the app has them (the uploader lists a file while it is still being sent)
+        st.caption(f"Ready to add: {literal(', '.join(f.name for f in files))}.")
     pasted = st.text_area(
         "…or paste text (Markdown headings such as '# Sick leave' become sections)",
         key=f"documents_paste_{round_}",
