@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import sqlite_engine_for
 from tests.fakes.server import FakeLLMServer
-from workbench.evals import cases, evaluations
+from workbench.evals import cases, evaluations, past_runs
 from workbench.evals.snapshot import EvaluationConfig
 from workbench.governance import access
 from workbench.models import endpoints
@@ -72,6 +72,25 @@ def run(at: Any) -> Any:
     at.button(key="evaluate_run").click().run()
     assert not at.exception
     return at
+
+
+def run_and_cancel(at: Any, when: Callable[[Any], bool]) -> None:
+    """Press Run, and Cancel (what the button's on_click does) once the live evaluation meets
+    ``when``, while the page follows it."""
+
+    def press_cancel() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            live = at.session_state.get(eval_run.LIVE)
+            if live is not None and when(live):
+                live.cancel()
+                return
+            time.sleep(0.05)
+
+    presser = threading.Thread(target=press_cancel)
+    presser.start()
+    run(at)
+    presser.join()
 
 
 def heatmap(at: Any, index: int = 0) -> dict[str, Any]:
@@ -202,19 +221,7 @@ def test_cancel_stops_the_evaluation_and_keeps_what_came_back(
     at = hr_evaluate(app, db, models=("fake-large",))
     at.number_input(key="evaluate_concurrency").set_value(1).run()
 
-    def press_cancel() -> None:  # what the Cancel button's on_click does, while the page follows
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            live = at.session_state.get(eval_run.LIVE)
-            if live is not None and live.snapshot().done >= 2:
-                live.cancel()
-                return
-            time.sleep(0.05)
-
-    presser = threading.Thread(target=press_cancel)
-    presser.start()
-    run(at)
-    presser.join()
+    run_and_cancel(at, when=lambda live: live.snapshot().done >= 2)
     assert "was cancelled" in at.warning[0].value
     evaluation = evaluations.list_evaluations(db, hr_prompt(db))[0]
     assert evaluation.status == "cancelled"
@@ -222,6 +229,23 @@ def test_cancel_stops_the_evaluation_and_keeps_what_came_back(
     assert len(outputs) == 20 and 2 <= sum(o.status == "ok" for o in outputs) < 20
     assert any(o.status == "cancelled" for o in outputs)
     assert evaluation.summary["total"] == 20 and evaluation.summary["passed"] < 10
+
+
+def test_an_evaluation_cancelled_before_any_answer_says_cancelled_not_failed(
+    app, db: Engine, fake_server: FakeLLMServer
+) -> None:
+    local = endpoints.find_endpoint(db, "Local fake server")
+    endpoints.add_models(db, actor="t", endpoint_id=local.id, models=["fake-timeout"])  # type: ignore[union-attr, arg-type]
+    at = hr_evaluate(app, db, models=("fake-timeout",))  # holds every call for 30 s: no answer can come
+
+    run_and_cancel(at, when=lambda live: True)
+    assert not at.error, [e.value for e in at.error]
+    shown = texts(at)
+    assert "Cancelled before any answer came back" in shown and "Failed" not in shown
+    evaluation = evaluations.list_evaluations(db, hr_prompt(db))[0]
+    assert evaluation.status == "cancelled"
+    line = past_runs.lines(db, hr_prompt(db))[0]
+    assert "cancelled before any answer" in line.label and "failed" not in line.label
 
 
 def test_a_viewer_sees_results_but_cannot_run(app, db: Engine) -> None:

@@ -26,6 +26,7 @@ from tests.e2e.waiting import ACTION_CEILING_MS, expect
 from tests.fakes.server import FakeLLMServer
 from workbench.models import endpoints
 from workbench.store.engine import open_database
+from workbench.ui.shell.model_menu import CHECKING
 from workbench.ui.shell.nav import APP_SCRIPT
 
 HEALTH_CEILING_S = 120
@@ -187,14 +188,24 @@ def wait_idle(page: Page) -> None:
 
 def assert_no_errors(page: Page) -> None:
     """No uncaught exception and no error box on the page."""
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    try:
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    except AssertionError as exc:
+        shown = page.locator("[data-testid=stException], [data-testid=stAlertContentError]").all_inner_texts()
+        raise AssertionError(f"the page shows: {shown}") from exc
 
 
 def open_page(page: Page, app: RunningApp, url_path: str = "") -> None:
     page.goto(f"{app.url}/{url_path}")
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-connection-state", "CONNECTED")
     expect(page.locator("h1").first).to_be_visible()
+    wait_idle(page)
+    # The sidebar asks each endpoint whether it answers. A session's first run waits 3 s for the
+    # answers; a later one (the first probe imports the SDK: seconds on a busy machine) ends in
+    # one full rerun at a moment of its own, which closes a dropdown the test has just opened.
+    # So the test starts once every endpoint has its tick.
+    expect(page.get_by_test_id("stSidebar").get_by_text(CHECKING)).to_have_count(0)
     wait_idle(page)
 
 

@@ -42,6 +42,8 @@ class EvaluationLine:
         elif self.status == "interrupted":
             saved, missing = self.interrupted.get("saved", 0), self.interrupted.get("missing", 0)
             result = f"interrupted: {saved} answers saved, {missing} missing"
+        elif self.pass_rate is None and self.status == "cancelled":
+            result = "cancelled before any answer came back"
         elif self.pass_rate is None and self.total:
             result = f"failed: none of the {self.total} calls answered"
         elif self.pass_rate is None:

@@ -192,7 +192,9 @@ class RunSummary:
             done += " (cancelled)"
         if self.status == INTERRUPTED:
             done += f", {self.lost} lost (interrupted)" if self.lost else " (interrupted)"
-        elif self.status == "failed" or (self.outputs and self.errors == self.outputs):
+        elif self.status == "failed" or (
+            self.status != "cancelled" and self.outputs and self.errors == self.outputs
+        ):
             done = f"failed: none of the {self.outputs} calls answered"
         return f"#{self.id} · {when}{who} · {done} · {', '.join(self.models)}"
 

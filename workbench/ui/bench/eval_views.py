@@ -56,6 +56,13 @@ def heatmap(matrix: pd.DataFrame, title: str, *, change: bool = False) -> None:
 
 def figures(report: EvaluationReport) -> None:
     summary = report.summary
+    if report.evaluation.status == "cancelled" and not summary.get("answered", summary["total"]):
+        st.warning(
+            "Cancelled before any answer came back, so nothing was checked. This evaluation has no "
+            "pass rate and is left out of the Library and Insights; run it again to get one.",
+            icon=":material/cancel:",
+        )
+        return
     if summary["total"] and not summary.get("answered", summary["total"]):
         st.error(
             f"Failed: none of the {summary['total']} calls returned an answer, so nothing was checked. "
