@@ -167,3 +167,10 @@ def test_csv_is_byte_for_byte_what_csv_writer_writes_on_each_backend(
     assert list(frame["output_id"].astype(int)) == ids  # every output once, oldest first
     assert frame["output"].str.startswith(tuple(t.strip() for t in TRICKY if t.strip())).any()
     assert (frame["variables"].str.contains("ünïcode")).any()  # stored escaped, shown as itself
+
+
+def test_a_column_of_texts_and_gaps_is_quoted_as_csv_writer_quotes_it() -> None:
+    column = ("plain", None, 'say "hi"', "a,b", "two\nlines", "cr\r", "", None, "ok")
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(column)
+    assert ",".join(csv_xlsx._csv_column(column)) + "\r\n" == buffer.getvalue()

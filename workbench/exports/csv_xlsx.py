@@ -18,8 +18,10 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import re
 from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
+from types import NoneType
 from typing import IO, Any
 
 import pandas as pd
@@ -75,6 +77,7 @@ COLUMNS = [
 VARIABLES, RATING_COUNT = COLUMNS.index("variables"), COLUMNS.index("rating_count")
 CHUNK_IDS = 10_000  # output ids read, formatted, scrubbed and written at a time
 QUOTE_MARKS = (",", '"', "\n", "\r")
+NEEDS_QUOTES = re.compile(r'[,"\n\r]').search
 EXCEL_CELL_LIMIT = 32_767
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -248,10 +251,15 @@ def _csv_column(values: tuple[Any, ...]) -> Sequence[str]:
     quoted (the csv module looks at every character of every field, which was half the time
     of the 200,000-answer export)."""
     kinds = set(map(type, values))
-    if kinds == {str}:
-        if not any(mark in "\x00".join(values) for mark in QUOTE_MARKS):
-            return values
-    elif None not in values and kinds <= {int, float}:
+    if kinds == {str} and not any(mark in "\x00".join(values) for mark in QUOTE_MARKS):
+        return values
+    if kinds <= {str, NoneType}:
+        needs_quotes = NEEDS_QUOTES
+        return [
+            "" if value is None else '"' + value.replace('"', '""') + '"' if needs_quotes(value) else value
+            for value in values
+        ]
+    if kinds <= {int, float}:
         return list(map(str, values))
     return list(map(csv_value, values))
 
