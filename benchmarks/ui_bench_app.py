@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 from sqlmodel import col, func, select
 
 from workbench.demo.seed import seed_demo
@@ -171,18 +171,25 @@ class App:
         self.at_rest()
 
     def three_rows(self) -> None:
-        """Compare's variable table with three rows: the first box of each row gets its value."""
-        for _ in range(2):
-            if self.page.get_by_role("textbox", name=re.compile(r", row 3$")).count():
-                break
-            self.page.get_by_role("button", name="Add a row").click()
-            self.at_rest()
+        """Compare's variable table with three rows: every empty box of a row gets its value.
+        Each step waits for its own result (a new row's boxes, a value kept after Enter), since
+        the app is at rest for a moment between a click and the rerun it starts."""
+
+        def row(number: int) -> Locator:
+            return self.page.get_by_role("textbox", name=re.compile(rf", row {number}$"))
+
+        for number in (2, 3):
+            if not row(number).count():
+                self.page.get_by_role("button", name="Add a row").click()
+                row(number).first.wait_for(timeout=120_000)
+                self.at_rest()
         for number, value in enumerate(ROW_VALUES, start=1):
-            for box in self.page.get_by_role("textbox", name=re.compile(rf", row {number}$")).all():
+            for box in row(number).all():
                 if not box.input_value():
                     box.fill(value)
                     box.press("Enter")
                     self.at_rest()
+                    expect(box).to_have_value(value, timeout=120_000)
 
     def _engine(self):  # type: ignore[no-untyped-def]
         return open_database(self.database_url)

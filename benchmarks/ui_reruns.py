@@ -35,6 +35,7 @@ from summary import machine_load
 from ui_bench_app import DEMO_PROMPT, SCALE_PROMPT, App, prepared_database, running_app
 
 REPEATS = 5
+FAILED_SHOT = "/tmp/ui_reruns_failed.png"
 PAGES = ("Draft", "Compare", "Versions", "Review", "Leaderboard", "Feedback", "Library", "Evaluate")
 TARGETS_S = {  # (demo, scale)
     "star": (0.3, 0.8),
@@ -47,6 +48,7 @@ TARGETS_S = {  # (demo, scale)
     "Compare at rest after last answer": (0.5, 0.5),
 }
 STARS = ("3 out of 5 stars", "4 out of 5 stars")
+TAGS = ("accurate", "too long", "wrong tone", "off-topic", "great example")  # the demo's default list
 AT_REST = (
     "document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 )
@@ -57,11 +59,16 @@ CLICK_CLOCK = """() => { if (!window.__benchClock) { window.__benchClock = true;
 
 def until(app: App, condition_js: str) -> float:
     """Seconds from the last click or key to ``condition_js`` and the app at rest, as the page saw it."""
-    app.page.wait_for_function(
-        f"() => {{ if (({condition_js}) && {AT_REST}) {{ window.__t1 ??= performance.now(); return true; }} return false; }}",
-        polling="raf",
-        timeout=120_000,
-    )
+    try:
+        app.page.wait_for_function(
+            f"() => {{ if (({condition_js}) && {AT_REST}) {{ window.__t1 ??= performance.now(); return true; }} return false; }}",
+            polling="raf",
+            timeout=120_000,
+        )
+    except Exception:
+        app.page.screenshot(path=FAILED_SHOT, full_page=True)
+        print(f"Never came true: {condition_js} (the page: {FAILED_SHOT})")
+        raise
     return app.page.evaluate("() => (window.__t1 - window.__t0) / 1000")
 
 
@@ -82,7 +89,7 @@ def page_switches(app: App) -> list[tuple[str, float, list[float]]]:
     for title in PAGES:
 
         def switch(i: int, title: str = title) -> float:
-            app.open("Home" if app.title() == title else app.title())  # start elsewhere each time
+            app.open("Project")  # start elsewhere each time (a page not in PAGES)
             app.menu(title).click()
             return until(app, f"document.querySelector('h1')?.innerText.trim() === {title!r}")
 
@@ -100,15 +107,20 @@ def compare_at_rest(app: App, prompt: str) -> tuple[str, float, list[float]]:
         before = app.latest_run_id()
         app.page.get_by_role("button", name="Run", exact=True).click()
         shown = f"#{before + 1} · "  # the new run, stored and picked in "Showing run" (nobody else runs)
-        app.page.wait_for_function(
-            "shown => [...document.querySelectorAll('[data-testid=stSelectbox] input')]"
-            ".some(i => i.value.startsWith(shown) && i.value.includes(' 9 answers')) && "
-            "document.querySelectorAll('[data-testid=stFeedback]').length >= 9 && "
-            f"!document.querySelector('[data-testid=stProgress]') && {AT_REST}",
-            arg=shown,
-            polling="raf",
-            timeout=120_000,
-        )
+        try:
+            app.page.wait_for_function(
+                "shown => [...document.querySelectorAll('[data-testid=stSelectbox] input')]"
+                ".some(i => i.value.startsWith(shown) && i.value.includes(' 9 answers')) && "
+                "document.querySelectorAll('[data-testid=stFeedback]').length >= 9 && "
+                f"!document.querySelector('[data-testid=stProgress]') && {AT_REST}",
+                arg=shown,
+                polling="raf",
+                timeout=120_000,
+            )
+        except Exception:
+            app.page.screenshot(path=FAILED_SHOT, full_page=True)
+            print(f"Compare never came to rest with run {shown}9 answers: see {FAILED_SHOT}")
+            raise
         at_rest = time.time()
         return at_rest - app.last_answer_at(before)
 
@@ -128,10 +140,10 @@ def grid_items(app: App) -> list[tuple[str, float, list[float]]]:
     found.append(median_of("star", star))
 
     def tag(i: int) -> float:
-        form.get_by_test_id("stMultiSelect").click()
-        option = app.page.get_by_role("option").first  # a tag not picked yet
-        name = option.inner_text().strip()
-        option.click()
+        form.get_by_test_id("stMultiSelect").locator("input").click()  # not a chip picked before
+        name = TAGS[i % len(TAGS)]  # a tag of the project's list not picked yet, typed as a rater does
+        app.page.keyboard.type(name)
+        app.page.keyboard.press("Enter")
         seconds = until(app, f"document.querySelector('[data-testid=stForm]').innerText.includes({name!r})")
         app.page.keyboard.press("Escape")
         return seconds
@@ -139,8 +151,9 @@ def grid_items(app: App) -> list[tuple[str, float, list[float]]]:
     found.append(median_of("tag", tag))
 
     def save(i: int) -> float:
-        form.get_by_role("radio", name=STARS[i % 2]).click()
-        shown = "★" * (3 + i % 2) + "☆" * (2 - i % 2)
+        other = (i + REPEATS) % 2  # not the stars picked last (a second click on them clears them)
+        form.get_by_role("radio", name=STARS[other]).click()
+        shown = "★" * (3 + other) + "☆" * (2 - other)
         form.get_by_role("button", name=re.compile("Save rating|Update my rating")).click()
         return until(app, text_on_page(f"Saved: {shown}"))
 
