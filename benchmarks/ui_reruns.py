@@ -57,18 +57,23 @@ CLICK_CLOCK = """() => { if (!window.__benchClock) { window.__benchClock = true;
     window.__t0 = performance.now(); window.__t1 = null; }, true); } }"""
 
 
-def until(app: App, condition_js: str) -> float:
-    """Seconds from the last click or key to ``condition_js`` and the app at rest, as the page saw it."""
+def wait_for(app: App, function_js: str, arg: object = None) -> None:
+    """``page.wait_for_function`` checked every frame; when it never comes true, a screenshot
+    and what was waited for."""
     try:
-        app.page.wait_for_function(
-            f"() => {{ if (({condition_js}) && {AT_REST}) {{ window.__t1 ??= performance.now(); return true; }} return false; }}",
-            polling="raf",
-            timeout=120_000,
-        )
+        app.page.wait_for_function(function_js, arg=arg, polling="raf", timeout=120_000)
     except Exception:
         app.page.screenshot(path=FAILED_SHOT, full_page=True)
-        print(f"Never came true: {condition_js} (the page: {FAILED_SHOT})")
+        print(f"Never came true: {function_js} with {arg!r} (the page: {FAILED_SHOT})")
         raise
+
+
+def until(app: App, condition_js: str) -> float:
+    """Seconds from the last click or key to ``condition_js`` and the app at rest, as the page saw it."""
+    wait_for(
+        app,
+        f"() => {{ if (({condition_js}) && {AT_REST}) {{ window.__t1 ??= performance.now(); return true; }} return false; }}",
+    )
     return app.page.evaluate("() => (window.__t1 - window.__t0) / 1000")
 
 
@@ -107,20 +112,14 @@ def compare_at_rest(app: App, prompt: str) -> tuple[str, float, list[float]]:
         before = app.latest_run_id()
         app.page.get_by_role("button", name="Run", exact=True).click()
         shown = f"#{before + 1} · "  # the new run, stored and picked in "Showing run" (nobody else runs)
-        try:
-            app.page.wait_for_function(
-                "shown => [...document.querySelectorAll('[data-testid=stSelectbox] input')]"
-                ".some(i => i.value.startsWith(shown) && i.value.includes(' 9 answers')) && "
-                "document.querySelectorAll('[data-testid=stFeedback]').length >= 9 && "
-                f"!document.querySelector('[data-testid=stProgress]') && {AT_REST}",
-                arg=shown,
-                polling="raf",
-                timeout=120_000,
-            )
-        except Exception:
-            app.page.screenshot(path=FAILED_SHOT, full_page=True)
-            print(f"Compare never came to rest with run {shown}9 answers: see {FAILED_SHOT}")
-            raise
+        wait_for(
+            app,
+            "shown => [...document.querySelectorAll('[data-testid=stSelectbox] input')]"
+            ".some(i => i.value.startsWith(shown) && i.value.includes(' 9 answers')) && "
+            "document.querySelectorAll('[data-testid=stFeedback]').length >= 9 && "
+            f"!document.querySelector('[data-testid=stProgress]') && {AT_REST}",
+            shown,
+        )
         at_rest = time.time()
         return at_rest - app.last_answer_at(before)
 
