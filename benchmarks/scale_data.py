@@ -158,6 +158,15 @@ def seed(engine: Engine, seed: int = 7) -> dict[str, int]:
                         "prompt_id": prompt_id,
                         "name": "nightly",
                         "status": "done",
+                        # what an evaluation stores of what it ran (no versions, models or cases
+                        # snapshotted here: the library and history read only the summary)
+                        "config": {
+                            "prompt_id": prompt_id,
+                            "prompt_name": "nightly",
+                            "versions": [],
+                            "models": [],
+                            "cases": [],
+                        },
                         "summary": {"pass_rate": round(passed_share, 4)},
                         "created_at": created + timedelta(days=30),
                     }

@@ -41,20 +41,20 @@ with shows_errors():
             f"You chose: {pairwise.CHOICE_LABELS[last['choice']]}.",
             icon=":material/lock_open:",
         )
-    pairs = pairwise.pairs_to_judge(engine, project_id=project_id, rater=rater, by=by, seed=blind_seed())
+    queue = pairwise.pairs_queue(engine, project_id=project_id, rater=rater, by=by, seed=blind_seed())
     if not rater:
         st.info(
             "Type your name in the sidebar to vote: every vote records who gave it.", icon=":material/edit:"
         )
-    elif not pairs:
+    elif not queue.first:
         st.success(
             f"No pairs left to judge: you have voted on every pair of {noun} answering the same input "
             f"(to get more, run two {noun} on the same input on the Compare page)."
         )
     else:
-        pair = pairs[0]
+        pair = queue.first[0]
         st.caption(
-            f"{len(pairs)} pairs left · the {noun[:-1]} behind each answer is hidden until you vote · "
+            f"{queue.left} pairs left · the {noun[:-1]} behind each answer is hidden until you vote · "
             "keys: A, B, T (tie), X (both bad)"
         )
         prompt = pair.version_a if by == "model" else pair.version_a.rsplit(" · v", 1)[0]

@@ -162,6 +162,14 @@ def test_pairs_to_judge_exclude_voted_pairs_and_keep_one_dimension_fixed(engine:
     )
 
 
+def test_the_queue_counts_every_pair_and_builds_only_the_first(engine: Engine, bench) -> None:  # type: ignore[no-untyped-def]
+    every = pairwise.pairs_to_judge(engine, project_id=bench.project_id, rater="Dana", by="model", seed="s")
+    queue = pairwise.pairs_queue(engine, project_id=bench.project_id, rater="Dana", by="model", seed="s")
+    assert queue.left == len(every) == 18 and queue.first == every[:1]
+    two = pairwise.pairs_queue(engine, project_id=bench.project_id, rater="Dana", by="version", limit=2)
+    assert two.left == 9 and len(two.first) == 2
+
+
 def test_leaderboard_from_plain_votes() -> None:
     board = pairwise.leaderboard_from_votes([("x", "y", "a")] * 12 + [("x", "y", "b")] * 4)
     assert board["contender"].tolist() == ["x", "y"]

@@ -28,10 +28,10 @@ from workbench.errors import InvalidInput
 from workbench.judging.blind import shuffled
 from workbench.judging.ranking import bradley_terry, elo_scale, wilson_interval
 from workbench.judging.ratings import clean_rater, lock_output, project_of_output, write_with_retries
-from workbench.judging.review import QueueItem, answer_key, model_label
+from workbench.judging.review import QueueItem, answer_key_of, model_label
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import id_of
+from workbench.store.lookup import select_columns
 from workbench.store.tables import (
     PAIRWISE_CHOICES,
     Output,
@@ -153,15 +153,34 @@ class PairToJudge:
 
 @dataclass(frozen=True)
 class _Contender:
-    output: Output
-    model: str
+    """An answer that can be one side of a pair: the columns a pair needs, not the whole row."""
+
+    output_id: int
+    endpoint_name: str
+    model_name: str
+    variables: dict[str, Any]
+    text: str
+    test_case_id: int | None
+    row_index: int
     version: str
     prompt_id: int
+    model: str  # as the leaderboard names it
 
 
 def _contenders(session: Session, project_id: int, only: set[int] | None = None) -> list[_Contender]:
     query = (
-        select(Output, PromptVersion.number, Prompt.name, PromptVersion.prompt_id)
+        select_columns(
+            Output.id,
+            Output.endpoint_name,
+            Output.model_name,
+            Output.variables,
+            Output.text,
+            Output.test_case_id,
+            Output.row_index,
+            PromptVersion.number,
+            Prompt.name,
+            PromptVersion.prompt_id,
+        )
         .join(Run, col(Run.id) == Output.run_id)
         .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
         .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
@@ -170,19 +189,42 @@ def _contenders(session: Session, project_id: int, only: set[int] | None = None)
     )
     if only is not None:
         query = query.where(col(Output.id).in_(only))
-    rows = session.exec(query).all()
     return [
-        _Contender(o, model_label(o.endpoint_name, o.model_name), f"{name} · v{number}", prompt_id)
-        for o, number, name, prompt_id in rows
-        if o.text.strip()
+        _Contender(
+            output_id,
+            endpoint,
+            model,
+            variables or {},
+            text,
+            case_id,
+            row,
+            f"{name} · v{number}",
+            prompt_id,
+            model_label(endpoint, model),
+        )
+        for output_id, endpoint, model, variables, text, case_id, row, number, name, prompt_id in session.exec(
+            query
+        )
+        if text.strip()
     ]
 
 
-def pairs_to_judge(
-    engine: Engine, *, project_id: int, rater: str, by: By = "model", seed: str = ""
-) -> list[PairToJudge]:
+@dataclass(frozen=True)
+class PairQueue:
+    """How many pairs the rater has left, and the first few of them, built in full."""
+
+    left: int
+    first: list[PairToJudge]
+
+
+def pairs_queue(
+    engine: Engine, *, project_id: int, rater: str, by: By = "model", seed: str = "", limit: int | None = 1
+) -> PairQueue:
     """Pairs the rater has not judged yet: two models on one version and input (``by="model"``)
-    or two versions with one model and input (``by="version"``); order and sides from ``seed``."""
+    or two versions with one model and input (``by="version"``); order and sides from ``seed``.
+
+    Every pair is counted, but only the first ``limit`` (all, when ``None``) are built: a big
+    project has tens of thousands of pairs and the page shows one."""
     rater = (rater or "").strip()
     with session_scope(engine) as session:
         contenders = _contenders(session, project_id)
@@ -194,7 +236,26 @@ def pairs_to_judge(
                 )
             ):
                 voted.add(frozenset((a, b)))
-        case_ids = {c.output.test_case_id for c in contenders if c.output.test_case_id}
+        groups: dict[tuple[int, str], dict[tuple[str, str, str, str], _Contender]] = {}
+        for c in contenders:
+            key = (c.prompt_id, json.dumps(c.variables, sort_keys=True))
+            groups.setdefault(key, {}).setdefault(
+                answer_key_of(c.endpoint_name, c.model_name, c.variables, c.text), c
+            )
+        candidates: list[tuple[_Contender, _Contender]] = []
+        for group in groups.values():
+            for x, y in combinations(group.values(), 2):
+                same, differ = (x.version, x.model) if by == "model" else (x.model, x.version)
+                other_same, other_differ = (y.version, y.model) if by == "model" else (y.model, y.version)
+                if same != other_same or differ == other_differ:
+                    continue
+                if frozenset((x.output_id, y.output_id)) in voted:
+                    continue
+                candidates.append((x, y))
+        if seed:
+            candidates = shuffled(seed, ("pairs", project_id, by), candidates)
+        chosen = candidates if limit is None else candidates[:limit]
+        case_ids = {c.test_case_id for pair in chosen for c in pair if c.test_case_id}
         case_names = {
             case_id: name
             for case_id, name in session.exec(
@@ -202,40 +263,35 @@ def pairs_to_judge(
             )
             if case_id is not None  # stored rows always have one
         }
-    groups: dict[tuple[int, str], dict[tuple[str, str, str, str], _Contender]] = {}
-    for c in contenders:
-        key = (c.prompt_id, json.dumps(c.output.variables or {}, sort_keys=True))
-        groups.setdefault(key, {}).setdefault(answer_key(c.output), c)
-    pairs = []
-    for group in groups.values():
-        for x, y in combinations(group.values(), 2):
-            same, differ = (x.version, x.model) if by == "model" else (x.model, x.version)
-            other_same, other_differ = (y.version, y.model) if by == "model" else (y.model, y.version)
-            if same != other_same or differ == other_differ:
-                continue
-            if frozenset((x.output.id, y.output.id)) in voted:
-                continue
-            first, second = shuffled(seed, (x.output.id, y.output.id), [x, y])
-            pairs.append(
-                PairToJudge(
-                    a=_queue_item(first, case_names),
-                    b=_queue_item(second, case_names),
-                    version_a=first.version,
-                    version_b=second.version,
-                )
+    first = []
+    for x, y in chosen:
+        one, other = shuffled(seed, (x.output_id, y.output_id), [x, y])
+        first.append(
+            PairToJudge(
+                a=_queue_item(one, case_names),
+                b=_queue_item(other, case_names),
+                version_a=one.version,
+                version_b=other.version,
             )
-    return shuffled(seed, ("pairs", project_id, by), pairs) if seed else pairs
+        )
+    return PairQueue(left=len(candidates), first=first)
+
+
+def pairs_to_judge(
+    engine: Engine, *, project_id: int, rater: str, by: By = "model", seed: str = ""
+) -> list[PairToJudge]:
+    """Every pair the rater has left, built (``pairs_queue`` with no limit)."""
+    return pairs_queue(engine, project_id=project_id, rater=rater, by=by, seed=seed, limit=None).first
 
 
 def _queue_item(c: _Contender, case_names: dict[int, str]) -> QueueItem:
-    o = c.output
     return QueueItem(
-        output_id=id_of(o),
+        output_id=c.output_id,
         model=c.model,
-        variables=dict(o.variables or {}),
-        text=o.text,
-        test_case=case_names.get(o.test_case_id, "") if o.test_case_id else "",
-        row_index=o.row_index,
+        variables=dict(c.variables),
+        text=c.text,
+        test_case=case_names.get(c.test_case_id, "") if c.test_case_id else "",
+        row_index=c.row_index,
     )
 
 
@@ -255,7 +311,7 @@ def votes_frame(engine: Engine, project_id: int) -> pd.DataFrame:
             )
         )
         ids = {p.output_a_id for p in prefs} | {p.output_b_id for p in prefs}
-        sides = {c.output.id: c for c in _contenders(session, project_id, ids)} if ids else {}
+        sides = {c.output_id: c for c in _contenders(session, project_id, ids)} if ids else {}
     rows = [
         {
             "id": p.id,

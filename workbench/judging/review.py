@@ -70,13 +70,14 @@ class VersionChoice:
         return f"{self.prompt_name} · v{self.number} ({self.outputs} answers)"
 
 
-def _answer_key(endpoint: str, model: str, variables: Any, text: str) -> tuple[str, str, str, str]:
+def answer_key_of(endpoint: str, model: str, variables: Any, text: str) -> tuple[str, str, str, str]:
+    """``answer_key`` from the columns, for callers that read columns rather than rows."""
     return (endpoint, model, json.dumps(variables or {}, sort_keys=True, default=str), text.strip())
 
 
 def answer_key(output: Output) -> tuple[str, str, str, str]:
     """What makes two outputs the same answer to a reader: model, input and text."""
-    return _answer_key(output.endpoint_name, output.model_name, output.variables, output.text)
+    return answer_key_of(output.endpoint_name, output.model_name, output.variables, output.text)
 
 
 def _item(output: Output, case_names: dict[int, str]) -> QueueItem:
@@ -165,7 +166,7 @@ def reviewable_versions(engine: Engine, project_id: int) -> list[VersionChoice]:
     for version_id, name, number, endpoint, model, variables, text in rows:
         if text.strip():
             answers.setdefault((version_id, name, number), set()).add(
-                _answer_key(endpoint, model, variables, text)
+                answer_key_of(endpoint, model, variables, text)
             )
     return [
         VersionChoice(version_id=v, prompt_name=name, number=number, outputs=len(found))
