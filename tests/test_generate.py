@@ -20,7 +20,7 @@ from workbench.exports.finetune import FineTuneOptions, _split
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.pairs import export_pairs
 from workbench.exports.scope import Selection
-from workbench.generate import jobs, review
+from workbench.generate import acceptance, jobs
 from workbench.generate.parsing import Triple, problem_with, quote_found
 from workbench.prompts import versions
 from workbench.runs.runner import run_cells
@@ -62,7 +62,7 @@ def test_cases_come_from_passages_through_the_runner_with_verbatim_quotes(engine
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
         outputs = list(session.exec(select(Output).where(Output.run_id == run_id)))
-        found = review.candidates(session, project_id, "case")
+        found = acceptance.candidates(session, project_id, "case")
     assert run is not None and run.kind == "generate" and run.status == "done"
     assert outputs and all(o.prompt_version_id is None and o.status == "ok" for o in outputs)
     assert len(found) == 3 and all(c.status == "proposed" and c.document == "Sick leave" for c in found)
@@ -76,8 +76,8 @@ def test_an_invented_quote_is_rejected_automatically(engine: Engine, setup) -> N
     project_id, prompt_id, _large, lazy, docs = setup
     generate_cases(engine, project_id, prompt_id, lazy, [docs["Sick leave"]])
     with session_scope(engine) as session:
-        rejected = review.candidates(session, project_id, "case", statuses=("invalid",))
-        assert review.candidates(session, project_id, "case") == []
+        rejected = acceptance.candidates(session, project_id, "case", statuses=("invalid",))
+        assert acceptance.candidates(session, project_id, "case") == []
     assert rejected and all("not in the passage word for word" in c.reason for c in rejected)
     assert problem_with(Triple("Q?", "A", "line one   line\ntwo"), "x line one line two y") is None
 
@@ -87,20 +87,20 @@ def test_repeated_questions_are_merged_and_accepted_cases_join_the_bench(engine:
     generate_cases(engine, project_id, prompt_id, large, [docs["Sick leave"]])
     generate_cases(engine, project_id, prompt_id, large, [docs["Sick leave"]])  # the same questions again
     with session_scope(engine) as session:
-        proposed = review.candidates(session, project_id, "case")
-        merged = review.candidates(session, project_id, "case", statuses=("merged",))
+        proposed = acceptance.candidates(session, project_id, "case")
+        merged = acceptance.candidates(session, project_id, "case", statuses=("merged",))
         assert len(proposed) == 3 and len(merged) == 3
-        review.edit(
+        acceptance.edit(
             session, project_id, proposed[0].id, {"question": "How many sick days do I get?"}, actor="ana"
         )
         with pytest.raises(InvalidInput, match="not in its passage"):
-            review.edit(session, project_id, proposed[1].id, {"quote": "made up words"}, actor="ana")
+            acceptance.edit(session, project_id, proposed[1].id, {"quote": "made up words"}, actor="ana")
     with session_scope(engine) as session:
-        counts = review.review(
+        counts = acceptance.review(
             session, project_id, accept=[c.id for c in proposed[:2]], reject=[proposed[2].id], actor="ana"
         )
         cases = list(session.exec(select(TestCase).where(TestCase.prompt_id == prompt_id)))
-        sources = review.case_sources(session, prompt_id)
+        sources = acceptance.case_sources(session, prompt_id)
     assert counts == {"accepted": 2, "rejected": 1}
     assert cases[0].variables == {"question": "How many sick days do I get?"}
     assert all(c.expected and c.assertions[0]["type"] == "similarity" for c in cases)
@@ -115,8 +115,8 @@ def test_pairs_join_the_finetune_export_with_one_document_per_side(engine: Engin
     )
     with session_scope(engine) as session:
         collected = jobs.collect(session, report.run_id)
-        pairs = review.candidates(session, project_id, "pair")
-        review.review(session, project_id, accept=[p.id for p in pairs], actor="ana")
+        pairs = acceptance.candidates(session, project_id, "pair")
+        acceptance.review(session, project_id, accept=[p.id for p in pairs], actor="ana")
     assert collected.proposed == 18 == len(pairs)
     made = finetune.export_finetune(
         engine,
@@ -208,8 +208,8 @@ def test_accepted_cases_evaluate_with_their_context_traced(engine: Engine, setup
     project_id, prompt_id, large, _lazy, docs = setup
     generate_cases(engine, project_id, prompt_id, large, [docs["Remote work"]])
     with session_scope(engine) as session:
-        proposed = review.candidates(session, project_id, "case")
-        review.review(session, project_id, accept=[c.id for c in proposed], actor="ana")
+        proposed = acceptance.candidates(session, project_id, "case")
+        acceptance.review(session, project_id, accept=[c.id for c in proposed], actor="ana")
     version = versions.latest_version(engine, prompt_id)
     config = snapshot_config(engine, prompt_id=prompt_id, version_ids=[version.id], model_ids=[large])  # type: ignore[union-attr,list-item]
     report = matrix.run_evaluation(engine, config, actor="ana", lookup=lookup)

@@ -90,3 +90,14 @@ def test_importing_workbench_does_not_load_streamlit() -> None:
     code = "import workbench, workbench.cli, sys; assert 'streamlit' not in sys.modules, 'streamlit loaded'"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_no_module_name_is_used_twice() -> None:
+    """A newcomer who finds ``records`` or ``review`` in a traceback knows which file it is.
+    (Migrations are numbered scripts, not modules anyone imports by name.)"""
+    seen: dict[str, list[str]] = {}
+    for path in CORE.rglob("*.py"):
+        if path.name == "__init__.py" or "migrations" in path.parts:
+            continue
+        seen.setdefault(path.stem, []).append(str(path.relative_to(CORE)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}

@@ -17,7 +17,7 @@ from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs import outputs
 from workbench.runs.runner import ModelChoice, RowInput, RunOptions, plan, run_cells
-from workbench.store import cleaning
+from workbench.store import storable_text
 from workbench.store.engine import session_scope
 from workbench.store.tables import AuditEvent, Output, Project
 
@@ -69,10 +69,10 @@ def ten_answers(engine: Engine, project_id: int, version_id: int, model_id: int)
 
 
 def test_clean_text_removes_nul_and_replaces_lone_surrogates() -> None:
-    assert cleaning.clean_text("bad\x00byte") == ("badbyte", 1)
-    assert cleaning.clean_text("half \ud83d emoji") == ("half \ufffd emoji", 1)
-    assert cleaning.clean_text("fine ✓") == ("fine ✓", 0)
-    value, changed = cleaning.clean_json({"k\x00": ["a\x00", {"b": "c\x00"}], "n": 1})
+    assert storable_text.clean_text("bad\x00byte") == ("badbyte", 1)
+    assert storable_text.clean_text("half \ud83d emoji") == ("half \ufffd emoji", 1)
+    assert storable_text.clean_text("fine ✓") == ("fine ✓", 0)
+    value, changed = storable_text.clean_json({"k\x00": ["a\x00", {"b": "c\x00"}], "n": 1})
     assert value == {"k": ["a", {"b": "c"}], "n": 1} and changed == 3
 
 

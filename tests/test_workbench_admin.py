@@ -196,3 +196,30 @@ def test_the_migration_keeps_the_first_admin_and_the_trust_in_existing_keys(stor
     proxy = endpoints.find_endpoint(engine, "Proxy")
     assert proxy is not None and endpoints.key_confirmed(proxy)
     engine.dispose()
+
+
+def test_on_each_backend_a_project_admin_is_refused_global_actions_and_the_sign_in_switch(
+    storage_engine: Engine,
+) -> None:
+    """The core's rules and their audit trail, on SQLite and PostgreSQL alike (the page tests
+    above run the app on SQLite)."""
+    with session_scope(storage_engine) as session:
+        project = project_records.create_project(session, actor="setup", name="Shop replies")
+        access.set_signin(session, enabled=True, actor="setup", first_admin=ADA)
+    with session_scope(storage_engine) as session:
+        access.set_member(session, actor=ADA, project_id=project.id, email=PAT, role="admin")  # type: ignore[arg-type]
+    assert workbench_admins.is_workbench_admin(storage_engine, ADA)
+    assert not workbench_admins.is_workbench_admin(storage_engine, PAT)
+    for action in workbench_admins.GLOBAL_ACTIONS:
+        reason = access.denial_reason(storage_engine, PAT, project.id, action)
+        assert reason is not None and "Only a workbench admin" in reason
+    with (
+        pytest.raises(PermissionDenied, match="Only a workbench admin"),
+        session_scope(storage_engine) as session,
+    ):
+        access.set_signin(session, enabled=False, actor=PAT)
+    assert access.signin_enabled(storage_engine)
+    assert refusals(storage_engine) == [(PAT, "signin.switch")]
+    with session_scope(storage_engine) as session:
+        access.set_signin(session, enabled=False, actor=ADA)
+    assert not access.signin_enabled(storage_engine)

@@ -185,7 +185,7 @@ def _document_ids(engine: Any, project_id: int, titles: str) -> tuple[int, ...]:
 
 def _generate(engine: Any, args: argparse.Namespace) -> int:
     from workbench.evals import naming
-    from workbench.generate import jobs, policy, review
+    from workbench.generate import acceptance, jobs, policy
     from workbench.generate.instructions import PairsInstruction
     from workbench.runs.runner import run_cells
     from workbench.store.engine import session_scope
@@ -220,9 +220,9 @@ def _generate(engine: Any, args: argparse.Namespace) -> int:
     kind = "case" if args.what == "cases" else "pair"
     with session_scope(engine) as session:
         made = jobs.collect(session, report.run_id)
-        proposed = [c.id for c in review.candidates(session, project_id, kind, run_id=report.run_id)]
+        proposed = [c.id for c in acceptance.candidates(session, project_id, kind, run_id=report.run_id)]
         if args.accept and proposed:
-            review.review(
+            acceptance.review(
                 session,
                 project_id,
                 accept=proposed,

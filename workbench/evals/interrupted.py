@@ -1,7 +1,7 @@
 """Work left "running" by a process that stopped: marked interrupted when the workbench starts.
 
 ``mark_interrupted`` is called where storage is opened for work (the app's engine, the CLI): it
-marks the runs of gone processes (``runs.interrupted``), then the evaluations whose owner is gone,
+marks the runs of gone processes (``runs.stopped_runs``), then the evaluations whose owner is gone,
 each with how many answers were saved and how many are missing. Work of a live process (another
 server, a ``workbench eval`` still going) is left alone. An interrupted evaluation can then be
 resumed (``matrix.resume_evaluation`` / ``start_resume``): its saved answers are checked and only
@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from workbench.evals import evaluations
-from workbench.runs import interrupted as interrupted_runs
+from workbench.runs import stopped_runs as interrupted_runs
 from workbench.store.engine import session_scope
 from workbench.store.liveness import owner_gone
 from workbench.store.lookup import id_of

@@ -34,6 +34,7 @@ from workbench.models.providers.registry import env_lookup
 from workbench.runs.plan import Cell, ModelChoice, RowInput, plan
 from workbench.runs.runner import RunHandle, RunListener, RunOptions, run_cells, start_run
 from workbench.store.engine import session_scope
+from workbench.store.lookup import fetch
 from workbench.store.tables import Endpoint, ModelEntry, Output, Prompt, PromptVersion, TestCase
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ def current_models(engine: Engine, config: EvaluationConfig) -> EvaluationConfig
             v.id
             for v in session.exec(select(PromptVersion).where(PromptVersion.prompt_id == config.prompt_id))
         }
-        if session.get(Prompt, config.prompt_id) is None:
-            raise NotFound(f"The prompt '{config.prompt_name}' no longer exists.")
+        fetch(
+            session, Prompt, config.prompt_id, missing=f"The prompt '{config.prompt_name}' no longer exists."
+        )
     missing_versions = [v.label for v in config.versions if v.id not in found]
     if missing_versions:
         raise NotFound(f"Version(s) {', '.join(missing_versions)} of '{config.prompt_name}' no longer exist.")

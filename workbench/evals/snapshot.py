@@ -21,7 +21,7 @@ from workbench.evals.assertions import validate_assertions
 from workbench.models.settings import STORED_SETTINGS, CallSettings
 from workbench.prompts.templates import PromptTemplate, missing_variables
 from workbench.store.engine import session_scope
-from workbench.store.lookup import id_of
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import Endpoint, ModelEntry, Prompt, PromptVersion, TestCase
 
 MAX_VERSIONS, MAX_MODELS = 4, 6
@@ -198,9 +198,7 @@ def snapshot_config(
     model_params = dict(model_params or {})
     _check_limits(version_ids, model_ids, params, model_params)
     with session_scope(engine) as session:
-        prompt = session.get(Prompt, prompt_id)
-        if prompt is None:
-            raise NotFound(f"Prompt {prompt_id} does not exist.")
+        prompt = fetch(session, Prompt, prompt_id)
         versions = [session.get(PromptVersion, vid) for vid in version_ids]
         if any(v is None or v.prompt_id != prompt_id for v in versions):
             raise NotFound("One of the chosen versions is not a version of this prompt.")

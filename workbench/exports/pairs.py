@@ -20,7 +20,7 @@ from workbench.errors import InvalidInput
 from workbench.exports.files import ExportFile, record_export, stamp
 from workbench.exports.key_scrub import Scrubber
 from workbench.exports.scope import Selection
-from workbench.generate.review import Pair, accepted_pairs
+from workbench.generate.acceptance import Pair, accepted_pairs
 from workbench.store.engine import session_scope
 from workbench.store.tables import Project
 

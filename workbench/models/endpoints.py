@@ -21,7 +21,7 @@ from workbench.models.providers.registry import provider_class
 from workbench.models.settings import Range
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import id_of
+from workbench.store.lookup import fetch, id_of
 from workbench.store.tables import Endpoint, ModelEntry
 
 BUILTIN_ENDPOINTS: tuple[dict[str, Any], ...] = (
@@ -126,9 +126,7 @@ def list_endpoints(engine: Engine, include_disabled: bool = True) -> list[Endpoi
 
 def get_endpoint(engine: Engine, endpoint_id: int) -> Endpoint:
     with session_scope(engine) as session:
-        endpoint = session.get(Endpoint, endpoint_id)
-        if endpoint is None:
-            raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+        endpoint = fetch(session, Endpoint, endpoint_id)
         return endpoint
 
 
@@ -204,8 +202,7 @@ def add_model(
     default_in, default_out = default_price(model)
     try:
         with session_scope(engine) as session:
-            if session.get(Endpoint, endpoint_id) is None:
-                raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            fetch(session, Endpoint, endpoint_id)
             entry = ModelEntry(
                 endpoint_id=endpoint_id,
                 model=model,
@@ -335,9 +332,7 @@ def update_endpoint(
     values = _validate_endpoint_values(values)
     try:
         with session_scope(engine) as session:
-            endpoint = session.get(Endpoint, endpoint_id)
-            if endpoint is None:
-                raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+            endpoint = fetch(session, Endpoint, endpoint_id)
             if confirm_key:
                 target = Endpoint(**{**endpoint.model_dump(), **values})
                 values["key_confirmed_for"] = key_target(target)
@@ -360,9 +355,7 @@ def confirm_key(engine: Engine, endpoint_id: int, *, actor: str) -> Endpoint:
     """Record that the endpoint's key may be sent to its current base URL (a workbench admin's
     decision, checked by the caller); audited with the variable and the URL."""
     with session_scope(engine) as session:
-        endpoint = session.get(Endpoint, endpoint_id)
-        if endpoint is None:
-            raise NotFound(f"Endpoint {endpoint_id} does not exist.")
+        endpoint = fetch(session, Endpoint, endpoint_id)
         _apply_edit(
             session,
             endpoint,
@@ -400,9 +393,7 @@ def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) ->
     if "display_name" in values:
         values["display_name"] = str(values["display_name"] or "").strip()
     with session_scope(engine) as session:
-        entry = session.get(ModelEntry, model_id)
-        if entry is None:
-            raise NotFound(f"Model {model_id} does not exist.")
+        entry = fetch(session, ModelEntry, model_id)
         _apply_edit(
             session,
             entry,

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from workbench.config import load_settings
 from workbench.errors import ConfigError
 from workbench.monitor.app_prompt import AppPrompt
-from workbench.monitor.records import Policy, Target, answer_report, feedback_report, model_names
+from workbench.monitor.report_checks import Policy, Target, answer_report, feedback_report, model_names
 from workbench.monitor.reporter import FlushReport, Reporter
 from workbench.monitor.spool import Spool, spool_dir
 from workbench.prompts.releases import resolve_release

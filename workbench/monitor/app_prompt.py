@@ -35,7 +35,7 @@ from workbench.models.gateway import CallRequest, CallResult, ModelTarget, messa
 from workbench.models.providers.interface import KeyLookup
 from workbench.models.providers.registry import env_lookup, provider_class
 from workbench.monitor import caller
-from workbench.monitor.records import Policy, Target, answer_report, feedback_report, model_names
+from workbench.monitor.report_checks import Policy, Target, answer_report, feedback_report, model_names
 from workbench.monitor.reporter import Reporter
 from workbench.prompts.releases import PromptRelease, ReleaseModel
 

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import col
 
 from workbench.errors import NotFound, WorkbenchError
-from workbench.monitor.records import UNKNOWN_POLICY, Policy, protect
+from workbench.monitor.report_checks import UNKNOWN_POLICY, Policy, protect
 from workbench.monitor.spool import Spool
 from workbench.prompts.releases import resolve_release
 from workbench.store.release_tables import ServedAnswer

@@ -29,7 +29,7 @@ from workbench.store.tables import Output, Run, utcnow
 
 # Statuses of a cell that has not finished yet (never stored; outputs are written when done).
 PENDING_STATUSES = ("queued", "running")
-# A run (and its cells that never got an answer) whose process stopped: ``runs.interrupted``.
+# A run (and its cells that never got an answer) whose process stopped: ``runs.stopped_runs``.
 INTERRUPTED = "interrupted"
 LOST_MESSAGE = "Lost: the server stopped before this answer arrived. Run again to get it."
 

@@ -27,8 +27,8 @@ from sqlmodel import Session
 from workbench.errors import ConfigError
 
 # Imported for their side effects: every table on SQLModel.metadata, and the listener that
-# cleans every row's text before it is written (store.cleaning).
-from workbench.store import cleaning, release_tables, tables  # noqa: F401
+# cleans every row's text before it is written (store.storable_text).
+from workbench.store import release_tables, storable_text, tables  # noqa: F401
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from workbench.generate import jobs, review
+from workbench.generate import acceptance, jobs
 from workbench.runs import outputs
 from workbench.store.engine import session_scope
 from workbench.ui.shell import auth, state
@@ -35,7 +35,7 @@ def card(engine: Engine, project_id: int, candidate_id: int, kind: str) -> None:
     with session_scope(engine) as session:
         found = [
             c
-            for c in review.candidates(session, project_id, kind, statuses=review.REVIEWABLE)
+            for c in acceptance.candidates(session, project_id, kind, statuses=acceptance.REVIEWABLE)
             if c.id == candidate_id
         ]
     if not found:
@@ -67,7 +67,7 @@ def card(engine: Engine, project_id: int, candidate_id: int, kind: str) -> None:
 
 
 def _decide(
-    engine: Engine, project_id: int, item: review.CandidateView, typed: dict[str, str], *, accept: bool
+    engine: Engine, project_id: int, item: acceptance.CandidateView, typed: dict[str, str], *, accept: bool
 ) -> None:
     if not auth.allowed("documents.edit", project_id):
         return
@@ -75,8 +75,8 @@ def _decide(
     done = False
     with shows_errors(), session_scope(engine) as session:
         if changes and accept:
-            review.edit(session, project_id, item.id, changes, actor=state.user_name())
-        review.review(
+            acceptance.edit(session, project_id, item.id, changes, actor=state.user_name())
+        acceptance.review(
             session,
             project_id,
             accept=[item.id] if accept else [],
@@ -91,9 +91,9 @@ def _decide(
 def candidates(engine: Engine, project_id: int, kind: str) -> None:
     """The candidates waiting for review, then the ones set aside automatically."""
     with session_scope(engine) as session:
-        waiting = review.candidates(session, project_id, kind)
-        set_aside = review.candidates(session, project_id, kind, statuses=("invalid", "merged"))
-        accepted = review.candidates(session, project_id, kind, statuses=("accepted",))
+        waiting = acceptance.candidates(session, project_id, kind)
+        set_aside = acceptance.candidates(session, project_id, kind, statuses=("invalid", "merged"))
+        accepted = acceptance.candidates(session, project_id, kind, statuses=("accepted",))
     noun = "test cases" if kind == "case" else "pairs"
     st.markdown(f"#### To review: {len(waiting)} {noun}")
     st.caption(
@@ -106,7 +106,7 @@ def candidates(engine: Engine, project_id: int, kind: str) -> None:
         and auth.allowed("documents.edit", project_id)
     ):
         with shows_errors(), session_scope(engine) as session:
-            review.review(
+            acceptance.review(
                 session, project_id, accept=[c.id for c in waiting[:PAGE_SIZE]], actor=state.user_name()
             )
         st.rerun()
