@@ -89,9 +89,10 @@ def test_every_cell_is_stored_with_its_figures(seeded_engine: Engine, fake_serve
     version, project_id = hr
     fake_server.token_delay = 0.005
     large, small = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large", "fake-small"])
-    endpoints.update_model(
-        seeded_engine, large, actor="t", price_input_per_mtok=2.0, price_output_per_mtok=10.0
-    )
+    with session_scope(seeded_engine) as session:
+        endpoints.update_model(
+            session, large, actor="t", price_input_per_mtok=2.0, price_output_per_mtok=10.0
+        )
     cells = plan(
         [version.id],
         [ModelChoice(large, CallSettings(temperature=0.2, max_tokens=300)), ModelChoice(small)],
@@ -210,7 +211,8 @@ def test_a_cell_that_cannot_render_fails_alone_without_a_call(
 def test_a_disabled_model_is_refused_per_cell(seeded_engine: Engine, fake_server: FakeLLMServer, hr) -> None:
     version, project_id = hr
     large, small = add_endpoint(seeded_engine, fake_server, "Fake", ["fake-large", "fake-small"])
-    endpoints.update_model(seeded_engine, small, actor="t", enabled=False)
+    with session_scope(seeded_engine) as session:
+        endpoints.update_model(session, small, actor="t", enabled=False)
     report = run_cells(
         seeded_engine,
         plan([version.id], [ModelChoice(large), ModelChoice(small)], questions(1)),

@@ -151,7 +151,8 @@ def test_a_changed_base_url_holds_the_key_back_until_confirmed(
     assert not verdict.ok and "OPENAI_API_KEY is not sent to" in verdict.message
     assert "workbench admin confirms it in Settings" in verdict.message
     assert fake_server.requests == []  # nothing, and so no key, left the machine
-    confirmed = endpoints.confirm_key(engine, openai.id, actor=ADA)  # type: ignore[arg-type]
+    with session_scope(engine) as session:
+        confirmed = endpoints.confirm_key(session, openai.id, actor=ADA)  # type: ignore[arg-type]
     assert endpoints.key_confirmed(confirmed)
     assert catalog.check_connection(engine, endpoints.endpoint_config(confirmed)).ok
     assert fake_server.requests[-1].headers["authorization"] == f"Bearer {KEY}"

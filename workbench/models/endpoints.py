@@ -351,22 +351,21 @@ def update_endpoint(
         ) from None
 
 
-def confirm_key(engine: Engine, endpoint_id: int, *, actor: str) -> Endpoint:
+def confirm_key(session: Session, endpoint_id: int, *, actor: str) -> Endpoint:
     """Record that the endpoint's key may be sent to its current base URL (a workbench admin's
     decision, checked by the caller); audited with the variable and the URL."""
-    with session_scope(engine) as session:
-        endpoint = fetch(session, Endpoint, endpoint_id)
-        _apply_edit(
-            session,
-            endpoint,
-            {"key_confirmed_for": key_target(endpoint)},
-            actor=actor,
-            action="settings.endpoint.key_confirmed",
-            entity_type="endpoint",
-            detail=f"{endpoint.api_key_env or 'the default key variable'} may be sent to "
-            f"{endpoint.base_url or 'the provider default'}",
-        )
-        return endpoint
+    endpoint = fetch(session, Endpoint, endpoint_id)
+    _apply_edit(
+        session,
+        endpoint,
+        {"key_confirmed_for": key_target(endpoint)},
+        actor=actor,
+        action="settings.endpoint.key_confirmed",
+        entity_type="endpoint",
+        detail=f"{endpoint.api_key_env or 'the default key variable'} may be sent to "
+        f"{endpoint.base_url or 'the provider default'}",
+    )
+    return endpoint
 
 
 def find_endpoint_in(session: Session, name: str) -> Endpoint | None:
@@ -382,7 +381,7 @@ def find_endpoint(engine: Engine, name: str) -> Endpoint | None:
 MODEL_UPDATABLE = ("display_name", "price_input_per_mtok", "price_output_per_mtok", "enabled")
 
 
-def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) -> ModelEntry:
+def update_model(session: Session, model_id: int, *, actor: str, **values: Any) -> ModelEntry:
     """Edit a model's display name, prices or enabled flag; an actual change is audited."""
     _check_updatable(values, MODEL_UPDATABLE, "Models")
     for price in ("price_input_per_mtok", "price_output_per_mtok"):
@@ -392,18 +391,17 @@ def update_model(engine: Engine, model_id: int, *, actor: str, **values: Any) ->
                 raise InvalidInput("A price cannot be negative.", field=price)
     if "display_name" in values:
         values["display_name"] = str(values["display_name"] or "").strip()
-    with session_scope(engine) as session:
-        entry = fetch(session, ModelEntry, model_id)
-        _apply_edit(
-            session,
-            entry,
-            values,
-            actor=actor,
-            action="settings.model.update",
-            entity_type="model",
-            detail=entry.model,
-        )
-        return entry
+    entry = fetch(session, ModelEntry, model_id)
+    _apply_edit(
+        session,
+        entry,
+        values,
+        actor=actor,
+        action="settings.model.update",
+        entity_type="model",
+        detail=entry.model,
+    )
+    return entry
 
 
 def add_models(engine: Engine, *, actor: str, endpoint_id: int, models: list[str]) -> list[ModelEntry]:

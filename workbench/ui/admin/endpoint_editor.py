@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from workbench.models import catalog, endpoints
 from workbench.models.availability import Availability
 from workbench.models.providers.registry import PROVIDERS, key_env_for, provider_class
+from workbench.store.engine import session_scope
 from workbench.store.lookup import id_of
 from workbench.store.tables import Endpoint
 from workbench.ui.shell import auth, model_menu, state
@@ -132,17 +133,18 @@ def _models(engine: Engine, endpoint: Endpoint) -> None:
             "settings.edit"
         ):
             changed = 0
-            for model_id, row in edited.iterrows():
-                values = {
-                    "display_name": "" if pd.isna(row["display_name"]) else str(row["display_name"]),
-                    "price_input_per_mtok": float(row["price_input_per_mtok"] or 0.0),
-                    "price_output_per_mtok": float(row["price_output_per_mtok"] or 0.0),
-                    "enabled": bool(row["enabled"]),
-                }
-                before = {k: getattr(next(m for m in rows if m.id == model_id), k) for k in values}
-                if values != before:
-                    endpoints.update_model(engine, int(model_id), actor=actor(), **values)
-                    changed += 1
+            with session_scope(engine) as session:  # every row of the table, or none
+                for model_id, row in edited.iterrows():
+                    values = {
+                        "display_name": "" if pd.isna(row["display_name"]) else str(row["display_name"]),
+                        "price_input_per_mtok": float(row["price_input_per_mtok"] or 0.0),
+                        "price_output_per_mtok": float(row["price_output_per_mtok"] or 0.0),
+                        "enabled": bool(row["enabled"]),
+                    }
+                    before = {k: getattr(next(m for m in rows if m.id == model_id), k) for k in values}
+                    if values != before:
+                        endpoints.update_model(session, int(model_id), actor=actor(), **values)
+                        changed += 1
             _done(endpoint.id, f"Saved {changed} model{'s' if changed != 1 else ''} of {endpoint.name}.")
     else:
         st.info("No models listed yet: fetch them below, or type a model id.")
@@ -186,7 +188,8 @@ def _key_trust(engine: Engine, endpoint: Endpoint) -> None:
     if st.button(
         f"Confirm: send {env} to {where}", key=f"confirm_key_{endpoint.id}", icon=":material/key:"
     ) and auth.allowed("settings.edit"):
-        endpoints.confirm_key(engine, id_of(endpoint), actor=actor())
+        with session_scope(engine) as session:
+            endpoints.confirm_key(session, id_of(endpoint), actor=actor())
         _done(endpoint.id, f"{endpoint.name}: {env} may now be sent to {where}.")
 
 
