@@ -22,6 +22,7 @@ from workbench.exports.pairs import export_pairs
 from workbench.exports.scope import Selection
 from workbench.generate import acceptance, jobs
 from workbench.generate.parsing import Triple, problem_with, quote_found
+from workbench.projects import project_records
 from workbench.prompts import versions
 from workbench.runs.runner import run_cells
 from workbench.store.engine import session_scope
@@ -70,6 +71,20 @@ def test_cases_come_from_passages_through_the_runner_with_verbatim_quotes(engine
         passages = {c.passage_id: session.get(GenerationCandidate, c.id) for c in found}
     assert all(quote_found(c.quote, c.answer) for c in found)
     assert all(p is not None for p in passages)
+
+
+def test_the_projects_data_policy_decides_where_its_documents_may_go(
+    engine: Engine, setup, fake_server: FakeLLMServer
+) -> None:  # type: ignore[no-untyped-def]
+    project_id, prompt_id, large, _lazy, docs = setup
+    with session_scope(engine) as session:
+        project_records.update_project(session, project_id, actor="admin", sensitivity="restricted")
+    run_id = generate_cases(engine, project_id, prompt_id, large, [docs["Sick leave"]])
+    with session_scope(engine) as session:
+        outputs = list(session.exec(select(Output).where(Output.run_id == run_id)))
+        found = acceptance.candidates(session, project_id, "case")
+    assert outputs and all((o.status, o.error_kind) == ("error", "policy") for o in outputs)
+    assert fake_server.chat_requests() == [] and found == []  # no passage left the machine
 
 
 def test_an_invented_quote_is_rejected_automatically(engine: Engine, setup) -> None:  # type: ignore[no-untyped-def]
