@@ -54,53 +54,97 @@ def ratings_frame(
     prompt_id: int | None = None,
     version_id: int | None = None,
 ) -> pd.DataFrame:
-    """One row per rating, with its tags (a list), model and version; filtered as asked."""
-    query = (
-        select_columns(Rating, Output, PromptVersion.number, Prompt.id, Prompt.name)
-        .join(Output, col(Output.id) == Rating.output_id)
-        .join(Run, col(Run.id) == Output.run_id)
-        .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
-        .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
-        .order_by(col(Rating.id))
+    """One row per rating, with its tags (a list), model and version; filtered as asked. Reads
+    columns, not rows as objects, and the tags through the same filter (not a list of ids): a
+    big project has tens of thousands of ratings."""
+
+    def scoped(query: Any) -> Any:
+        query = (
+            query.join(Output, col(Output.id) == Rating.output_id)
+            .join(Run, col(Run.id) == Output.run_id)
+            .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
+            .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
+        )
+        if project_id is not None:
+            query = query.where(Run.project_id == int(project_id))
+        if prompt_id is not None:
+            query = query.where(Prompt.id == int(prompt_id))
+        if version_id is not None:
+            query = query.where(Output.prompt_version_id == int(version_id))
+        return query
+
+    query = scoped(
+        select_columns(
+            Rating.id,
+            Rating.output_id,
+            Rating.rater,
+            Rating.kind,
+            Rating.value,
+            Rating.score,
+            Rating.comment,
+            Rating.blind,
+            Rating.created_at,
+            Rating.updated_at,
+            Output.endpoint_name,
+            Output.model_name,
+            Output.prompt_version_id,
+            Output.variables,
+            Output.text,
+            PromptVersion.number,
+            Prompt.id,
+            Prompt.name,
+        )
+    ).order_by(col(Rating.id))
+    tag_query = scoped(
+        select(RatingTag.rating_id, RatingTag.tag).join(Rating, col(Rating.id) == RatingTag.rating_id)
     )
-    if project_id is not None:
-        query = query.where(Run.project_id == int(project_id))
-    if prompt_id is not None:
-        query = query.where(Prompt.id == int(prompt_id))
-    if version_id is not None:
-        query = query.where(Output.prompt_version_id == int(version_id))
     with session_scope(engine) as session:
         rows = session.exec(query).all()
-        ids = [r[0].id for r in rows]
         tags: dict[int, list[str]] = {}
-        if ids:
-            for rating_id, tag in session.exec(
-                select(RatingTag.rating_id, RatingTag.tag).where(col(RatingTag.rating_id).in_(ids))
-            ):
-                tags.setdefault(rating_id, []).append(tag)
+        for rating_id, tag in session.exec(tag_query):
+            tags.setdefault(rating_id, []).append(tag)
     records = [
         {
-            "rating_id": rating.id,
-            "output_id": output.id,
-            "rater": rating.rater,
-            "kind": rating.kind,
-            "value": rating.value,
-            "score": rating.score,
-            "comment": rating.comment,
-            "tags": sorted(tags.get(rating.id, [])),
-            "blind": rating.blind,
-            "created_at": rating.created_at,
-            "updated_at": rating.updated_at,
-            "model": model_label(output.endpoint_name, output.model_name),
+            "rating_id": rating_id,
+            "output_id": output_id,
+            "rater": rater,
+            "kind": kind,
+            "value": value,
+            "score": score,
+            "comment": comment,
+            "tags": sorted(tags.get(rating_id, [])),
+            "blind": blind,
+            "created_at": created_at,
+            "updated_at": updated_at,
+            "model": model_label(endpoint, model),
             "prompt_id": pid,
             "prompt": pname,
-            "version_id": output.prompt_version_id,
+            "version_id": version,
             "version_number": number,
             "version": f"{pname} · v{number}",
-            "variables": dict(output.variables or {}),
-            "text": output.text,
+            "variables": dict(variables or {}),
+            "text": text,
         }
-        for rating, output, number, pid, pname in rows
+        for (
+            rating_id,
+            output_id,
+            rater,
+            kind,
+            value,
+            score,
+            comment,
+            blind,
+            created_at,
+            updated_at,
+            endpoint,
+            model,
+            version,
+            variables,
+            text,
+            number,
+            pid,
+            pname,
+        ) in rows
     ]
     return pd.DataFrame(records, columns=RATING_COLUMNS)
 
