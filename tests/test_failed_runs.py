@@ -59,3 +59,15 @@ def test_an_evaluation_whose_every_call_failed_has_no_pass_rate_and_is_left_out(
     assert row["pass_rate"] == good.summary["pass_rate"]  # the failed one is left out, not counted as 0 %
     rates = analytics.pass_rate_by_model(seeded_engine, analytics.Scope())
     assert "Local fake server · fake-500" not in set(rates["model"])
+
+
+def test_a_run_cancelled_before_any_answer_says_so_and_one_with_answers_counts_them() -> None:
+    def shown(answers: int, failed: int) -> str:
+        summary = outputs.RunSummary(
+            id=1, status="cancelled", created_at=None, created_by="", outputs=answers, errors=failed,
+            cost_usd=0.0, models=("m",),
+        )  # fmt: skip
+        return summary.label.split(" · ")[2]
+
+    assert shown(3, 3) == "cancelled before any answer came back"  # cancelled calls are stored as failed
+    assert shown(3, 1) == "3 answers, 1 failed (cancelled)"

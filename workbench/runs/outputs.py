@@ -189,7 +189,9 @@ class RunSummary:
         failed = f", {self.errors} failed" if self.errors else ""
         done = "running…" if self.status == "running" else f"{self.outputs} answers{failed}"
         if self.status == "cancelled":
-            done += " (cancelled)"
+            # Cancelled calls are stored as failed rows: none answered means nothing came back.
+            nothing = self.outputs and self.errors == self.outputs
+            done = "cancelled before any answer came back" if nothing else done + " (cancelled)"
         if self.status == INTERRUPTED:
             done += f", {self.lost} lost (interrupted)" if self.lost else " (interrupted)"
         elif self.status == "failed" or (

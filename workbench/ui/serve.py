@@ -50,20 +50,26 @@ def _wait_listening(port: int, timeout_s: float = 30.0) -> None:
 
 def warm(port: int) -> None:
     """Once the server answers: the engine (migrated, seeded) into the router's cache, the first
-    look at every endpoint, then the modules the pages use. Failures are logged, never raised: the router reports them itself."""
+    look at every endpoint (each is asked whether it answers, as the sidebar asks), then the
+    modules the pages use. Failures are logged, never raised: the router reports them itself."""
     _wait_listening(port)
     # Outside a session, Streamlit's cache says "missing ScriptRunContext": expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-    try:
-        from workbench.ui.shell import model_menu
-        from workbench.ui.shell.resources import get_engine
+    from workbench.ui.shell import model_menu
+    from workbench.ui.shell.resources import get_engine
 
-        # Ask every endpoint whether it answers now (the probes run on their own threads and
-        # import the SDKs there), so the first visitor's sidebar has its ticks instead of
-        # waiting for them and rerunning the whole page when they come.
-        model_menu.endpoint_verdicts(get_engine())
+    try:
+        engine = get_engine()
     except Exception:  # the router shows the same problem to the first visitor, with its fix
         log.warning("warming the database failed", exc_info=True)
+    else:
+        try:
+            # Ask every endpoint whether it answers now (the probes run on their own threads and
+            # import the SDKs there), so the first visitor's sidebar has its ticks instead of
+            # waiting for them and rerunning the whole page when they come.
+            model_menu.endpoint_verdicts(engine)
+        except Exception:
+            log.warning("starting the endpoint checks failed", exc_info=True)
     import workbench
 
     names = [*WARM_MODULES]

@@ -59,7 +59,8 @@ def figures(report: EvaluationReport) -> None:
     if report.evaluation.status == "cancelled" and not summary.get("answered", summary["total"]):
         st.warning(
             "Cancelled before any answer came back, so nothing was checked. This evaluation has no "
-            "pass rate and is left out of the Library and Insights; run it again to get one.",
+            "pass rate and is left out of the Library and Insights; run it again to get one. The Cases "
+            "tab says what happened to each call.",
             icon=":material/cancel:",
         )
         return
