@@ -208,6 +208,7 @@ def test_models_are_named_endpoint_slash_model_or_by_a_unique_model_id(seeded_en
     local = endpoints.find_endpoint(seeded_engine, "Local fake server")
     large = ids[(local.id, "fake-large")]  # type: ignore[union-attr]
     assert selection.model_ids(seeded_engine, ["Local fake server/fake-large"]) == [large]
+    assert selection.model_ids(seeded_engine, ["Local fake server:fake-large"]) == [large]  # issue 14's form
     assert selection.model_ids(seeded_engine, ["fake-large", " Local fake server · fake-large "]) == [large]
     other = endpoints.add_endpoint(
         seeded_engine,
@@ -217,7 +218,10 @@ def test_models_are_named_endpoint_slash_model_or_by_a_unique_model_id(seeded_en
         base_url="http://127.0.0.1:9/v1",
     )
     endpoints.add_models(
-        seeded_engine, actor="t", endpoint_id=other.id, models=["fake-large", "meta-llama/llama-3.1-8b"]
+        seeded_engine,
+        actor="t",
+        endpoint_id=other.id,
+        models=["fake-large", "meta-llama/llama-3.1-8b", "llama3:8b"],
     )  # type: ignore[arg-type]
     with pytest.raises(
         InvalidInput,
@@ -228,6 +232,8 @@ def test_models_are_named_endpoint_slash_model_or_by_a_unique_model_id(seeded_en
         seeded_engine, ["meta-llama/llama-3.1-8b", "Router/meta-llama/llama-3.1-8b"]
     )
     assert len(slashed) == 1
+    colon = selection.model_ids(seeded_engine, ["llama3:8b", "Router:llama3:8b", "Router/llama3:8b"])
+    assert len(colon) == 1
     with pytest.raises(NotFound, match="No enabled model 'gpt-5'"):
         selection.model_ids(seeded_engine, ["gpt-5"])
 

@@ -33,7 +33,7 @@ optionally write JUnit XML and JSON reports, and exit with:
   2  the bench could not run: bad arguments, unknown prompt, version, label or model, a
      missing API key, the project's data policy blocked the send, or no call returned an answer
 
-Models: ENDPOINT/MODEL with the endpoint's name as in Settings and the model id, e.g.
+Models: ENDPOINT/MODEL (or ENDPOINT:MODEL) with the endpoint's name as in Settings and the model id, e.g.
 "Local fake server/fake-large" or "OpenAI/gpt-4o-mini"; or the bare model id when only one
 enabled endpoint lists it ("fake-large"). Separate several with commas or repeat --models.
 API keys come from the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, or the variable an

@@ -31,7 +31,7 @@ does better there is saved, labelled 'candidate' (production never moves). Exits
   2  it could not run: bad arguments, unknown prompt, version, label or model, a ceiling below
      what the bench needs, a missing API key, or the project's data policy blocked the send
 
-Models: ENDPOINT/MODEL with the endpoint's name as in Settings and the model id, e.g.
+Models: ENDPOINT/MODEL (or ENDPOINT:MODEL) with the endpoint's name as in Settings and the model id, e.g.
 "Local fake server/fake-large", or the bare model id when only one enabled endpoint lists it.
 --budget is the most model calls the run may make; --dry-run prints the estimate and stops.
 """

@@ -1,11 +1,11 @@
 """Naming what to evaluate in plain text (the CLI): a prompt, its versions or labels, models.
 
-A model is written as ``ENDPOINT/MODEL``, the endpoint's name as in Settings and the model id
-(``Local fake server/fake-large``, ``OpenAI/gpt-4o-mini``), or as the bare model id when only
+A model is written as ``ENDPOINT/MODEL`` (or ``ENDPOINT:MODEL``), the endpoint's name as in
+Settings and the model id (``Local fake server/fake-large``, ``OpenAI:gpt-4o-mini``), or as the bare model id when only
 one enabled endpoint lists it (``fake-large``). The label the pages show
 (``Local fake server · fake-large``, or a model's display name) works too. Only the text before
-the first ``/`` is tried as an endpoint name, so model ids that contain slashes
-(``meta-llama/llama-3.1-8b``) still work on their own.
+the first ``/`` (or ``:``) is tried as an endpoint name, so model ids that contain slashes or
+colons (``meta-llama/llama-3.1-8b``, ``llama3:8b``) still work on their own.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def _enabled(engine: Engine) -> list[tuple[ModelEntry, Endpoint]]:
 
 def _model(name: str, enabled: list[tuple[ModelEntry, Endpoint]]) -> tuple[ModelEntry, Endpoint]:
     text = name.strip()
-    endpoint, _, model = text.partition("/")
-    exact = [(m, e) for m, e in enabled if (e.name == endpoint.strip() and m.model == model.strip())]
+    splits = {(endpoint.strip(), model.strip()) for endpoint, _, model in (text.partition(s) for s in "/:")}
+    exact = [(m, e) for m, e in enabled if (e.name, m.model) in splits]  # ENDPOINT/MODEL or ENDPOINT:MODEL
     labelled = [(m, e) for m, e in enabled if model_label(m, e) == text]
     bare = [(m, e) for m, e in enabled if m.model == text]
     for found in (exact, labelled, bare):
