@@ -50,6 +50,10 @@ def test_fast_typing_with_tab_keeps_every_character_and_a_reload_keeps_the_rows(
     for label, value in [*zip(first, row1, strict=True), *zip(second, row2, strict=True)]:
         expect(page.get_by_label(label, exact=True)).to_have_value(value)
     assert_no_errors(page)
+    # Run is enabled only once the app itself holds a value in every box: the last Enter has
+    # reached it (the boxes show what was typed before the app has it).
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled()
+    wait_idle(page)
 
     page.reload()
     open_page(page, running_app, "compare")
