@@ -235,9 +235,7 @@ def running_app(database_url: str) -> Iterator[App]:
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(APP),
+            "workbench.ui.serve",  # as `make run` starts it: warmed up after the server answers
             "--server.headless",
             "true",
             "--server.port",

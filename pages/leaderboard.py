@@ -5,6 +5,7 @@ from typing import Literal
 import streamlit as st
 
 from workbench.judging import feedback, pairwise
+from workbench.ui.rating import kept_reads
 from workbench.ui.rating.charts import leaderboard_chart, leaderboard_columns, score_chart, score_columns
 from workbench.ui.rating.rating_control import blind_seed
 from workbench.ui.shell import auth, state
@@ -41,7 +42,7 @@ with shows_errors():
             f"You chose: {pairwise.CHOICE_LABELS[last['choice']]}.",
             icon=":material/lock_open:",
         )
-    queue = pairwise.pairs_queue(engine, project_id=project_id, rater=rater, by=by, seed=blind_seed())
+    queue = kept_reads.pairs_queue(project_id, rater, by, blind_seed())
     if not rater:
         st.info(
             "Type your name in the sidebar to vote: every vote records who gave it.", icon=":material/edit:"
@@ -117,7 +118,7 @@ with shows_errors():
         explain([BRADLEY_TERRY, WIN_RATE, TOO_FEW])
 
     st.subheader(f"Ranking of {noun} by ratings")
-    rated = feedback.ratings_frame(engine, project_id=project_id)
+    rated = kept_reads.scores_frame(project_id)
     summary = feedback.score_summary(rated, by)
     if summary.empty:
         st.info("No ratings yet: rate answers on the Review page.")

@@ -8,8 +8,9 @@ from sqlmodel import Session, select
 
 from tests.conftest import page_path, sqlite_engine_for
 from tests.test_review_page import open_review
+from workbench.judging import ratings
 from workbench.projects import project_records
-from workbench.store.tables import PairwisePreference
+from workbench.store.tables import Output, PairwisePreference
 
 
 def open_page(app, page: str, name: str = "Dana"):  # type: ignore[no-untyped-def]
@@ -94,3 +95,39 @@ def test_the_feedback_page_shows_agreement_and_edits_tags(app, app_env: Path) ->
     hr = project_records.find_project(engine, "HR handbook assistant")
     engine.dispose()
     assert "cites the handbook" in hr.tags  # type: ignore[union-attr]
+
+
+def ratings_counted(at) -> int:  # type: ignore[no-untyped-def]
+    caption = next(c.value for c in at.caption if c.value.startswith("From ") and " ratings of" in c.value)
+    return int(caption.split()[1])
+
+
+def test_the_leaderboard_reads_again_what_another_process_wrote(app, app_env: Path) -> None:  # type: ignore[no-untyped-def]
+    """The page keeps its pairs and ratings between reruns (a big project takes seconds to read),
+    but a rating, a changed score or a new answer stored by anyone shows on the next rerun."""
+    at = open_page(app, "pages/leaderboard.py")
+    left, rated = pairs_left(at), ratings_counted(at)
+    engine = sqlite_engine_for(app_env)
+    with Session(engine) as session:
+        voted = session.exec(select(PairwisePreference)).first()  # an answer the page ranks
+        assert voted is not None
+        answer = session.get(Output, voted.output_a_id)
+        assert answer is not None
+        twin = Output.model_validate(
+            answer.model_dump(exclude={"id"}) | {"model_name": "fake-new", "text": "Another answer."}
+        )
+        session.add(twin)
+        session.commit()
+        answer_id = answer.id
+    at.run()
+    assert pairs_left(at) > left, "a new model's answer to a shown input makes new pairs"
+    ratings.rate_output(engine, output_id=answer_id, rater="Someone else", value=5)  # type: ignore[arg-type]
+    at.run()
+    assert ratings_counted(at) == rated + 1
+    before = at.dataframe[-1].value.set_index("model")["mean_score"].to_dict()
+    ratings.rate_output(engine, output_id=answer_id, rater="Someone else", value=1)  # type: ignore[arg-type]
+    at.run()
+    after = at.dataframe[-1].value.set_index("model")["mean_score"].to_dict()
+    engine.dispose()
+    assert ratings_counted(at) == rated + 1
+    assert after != before, "a changed score is read again"

@@ -22,6 +22,7 @@ def test_warming_starts_a_probe_for_every_enabled_endpoint(
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
     monkeypatch.setattr(serve, "WARM_MODULES", ())
     monkeypatch.setattr(serve.pkgutil, "walk_packages", lambda *args, **kwargs: [])
+    monkeypatch.setattr(serve.gc, "freeze", lambda: None)  # not this test process's objects
     model_menu.board.clear()
     with socket.socket() as listener:  # the server "answers"
         listener.bind(("127.0.0.1", 0))

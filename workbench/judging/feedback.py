@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from workbench.judging.agreement import cohen_kappa, krippendorff_alpha, reliability_matrix, verdict
-from workbench.judging.ranking import mean_interval
+from workbench.judging.ranking import mean_interval_from
 from workbench.judging.review import model_label
 from workbench.store.engine import session_scope
 from workbench.store.lookup import select_columns
@@ -47,6 +47,23 @@ RATING_COLUMNS = [
 ]
 
 
+def _scoped(query: Any, project_id: int | None, prompt_id: int | None, version_id: int | None) -> Any:
+    """``query`` on ratings joined to their answer, run, version and prompt, filtered as asked."""
+    query = (
+        query.join(Output, col(Output.id) == Rating.output_id)
+        .join(Run, col(Run.id) == Output.run_id)
+        .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
+        .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
+    )
+    if project_id is not None:
+        query = query.where(Run.project_id == int(project_id))
+    if prompt_id is not None:
+        query = query.where(Prompt.id == int(prompt_id))
+    if version_id is not None:
+        query = query.where(Output.prompt_version_id == int(version_id))
+    return query
+
+
 def ratings_frame(
     engine: Engine,
     *,
@@ -57,23 +74,7 @@ def ratings_frame(
     """One row per rating, with its tags (a list), model and version; filtered as asked. Reads
     columns, not rows as objects, and the tags through the same filter (not a list of ids): a
     big project has tens of thousands of ratings."""
-
-    def scoped(query: Any) -> Any:
-        query = (
-            query.join(Output, col(Output.id) == Rating.output_id)
-            .join(Run, col(Run.id) == Output.run_id)
-            .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
-            .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
-        )
-        if project_id is not None:
-            query = query.where(Run.project_id == int(project_id))
-        if prompt_id is not None:
-            query = query.where(Prompt.id == int(prompt_id))
-        if version_id is not None:
-            query = query.where(Output.prompt_version_id == int(version_id))
-        return query
-
-    query = scoped(
+    query = _scoped(
         select_columns(
             Rating.id,
             Rating.output_id,
@@ -93,10 +94,16 @@ def ratings_frame(
             PromptVersion.number,
             Prompt.id,
             Prompt.name,
-        )
+        ),
+        project_id,
+        prompt_id,
+        version_id,
     ).order_by(col(Rating.id))
-    tag_query = scoped(
-        select(RatingTag.rating_id, RatingTag.tag).join(Rating, col(Rating.id) == RatingTag.rating_id)
+    tag_query = _scoped(
+        select(RatingTag.rating_id, RatingTag.tag).join(Rating, col(Rating.id) == RatingTag.rating_id),
+        project_id,
+        prompt_id,
+        version_id,
     )
     with session_scope(engine) as session:
         rows = session.exec(query).all()
@@ -149,6 +156,54 @@ def ratings_frame(
     return pd.DataFrame(records, columns=RATING_COLUMNS)
 
 
+def ratings_stamp(engine: Engine, project_id: int) -> tuple[int, int | None, Any]:
+    """What ``scores_frame`` depends on, read in milliseconds: how many ratings the project has,
+    the newest and the last changed (a changed score sets ``updated_at``)."""
+    with session_scope(engine) as session:
+        count, newest, changed = session.exec(
+            _scoped(
+                select(func.count(col(Rating.id)), func.max(Rating.id), func.max(Rating.updated_at)),
+                project_id,
+                None,
+                None,
+            )
+        ).one()
+    return int(count), newest, changed
+
+
+SCORE_COLUMNS = ["rating_id", "rater", "score", "model", "version"]
+
+
+def scores_frame(engine: Engine, *, project_id: int) -> pd.DataFrame:
+    """``ratings_frame``'s columns that rankings need (who, score, model, version), without the
+    answers, comments and tags: the Leaderboard ranks a big project's 200,000 ratings, and
+    reading each answer's text for that is most of the time."""
+    query = _scoped(
+        select_columns(
+            Rating.id, Rating.rater, Rating.score, Output.endpoint_name, Output.model_name,
+            Prompt.name, PromptVersion.number,
+        ),
+        project_id,
+        None,
+        None,
+    ).order_by(col(Rating.id))  # fmt: skip
+    with session_scope(engine) as session:
+        rows = session.exec(query).all()
+    columns: list[list[Any]] = [[] for _ in SCORE_COLUMNS]
+    rating_ids, raters, scores, models, versions = columns
+    labels: dict[tuple[str, str], str] = {}
+    for rating_id, rater, score, endpoint, model, name, number in rows:
+        rating_ids.append(rating_id)
+        raters.append(rater)
+        scores.append(score)
+        models.append(
+            labels.get((endpoint, model))
+            or labels.setdefault((endpoint, model), model_label(endpoint, model))
+        )
+        versions.append(f"{name} · v{number}")
+    return pd.DataFrame(dict(zip(SCORE_COLUMNS, columns, strict=True)))
+
+
 def _by(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
@@ -159,24 +214,22 @@ def score_summary(frame: pd.DataFrame, by: str | Sequence[str] = "model") -> pd.
     columns = [*keys, "ratings", "raters", "mean_score", "ci_low", "ci_high", "too_few"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for group, part in frame.groupby(keys, sort=False):
-        values = tuple(group) if isinstance(group, tuple) else (group,)
-        mean, low, high = mean_interval(part["score"].astype(float).tolist())
-        low = None if low is None else max(low, SCORE_RANGE[0])
-        high = None if high is None else min(high, SCORE_RANGE[1])
-        rows.append(
-            {
-                **dict(zip(keys, values, strict=True)),
-                "ratings": len(part),
-                "raters": part["rater"].nunique(),
-                "mean_score": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "too_few": len(part) < MIN_RATINGS,
-            }
-        )
-    result = pd.DataFrame(rows, columns=columns)
+    # Whole columns at once: a big project ranks 10,000 versions, too many for a loop per group.
+    grouped = frame.assign(score=frame["score"].astype(float)).groupby(keys, sort=False)
+    result = grouped.agg(
+        ratings=("score", "size"),
+        raters=("rater", "nunique"),
+        mean_score=("score", "mean"),
+        sd=("score", "std"),
+    ).reset_index()
+    intervals = [
+        mean_interval_from(mean, sd, n)
+        for mean, sd, n in zip(result["mean_score"], result["sd"], result["ratings"], strict=True)
+    ]
+    result["ci_low"] = [None if low is None else max(low, SCORE_RANGE[0]) for low, _ in intervals]
+    result["ci_high"] = [None if high is None else min(high, SCORE_RANGE[1]) for _, high in intervals]
+    result["too_few"] = result["ratings"] < MIN_RATINGS
+    result = result[columns]
     return result.sort_values(["mean_score", "ratings"], ascending=[False, False], ignore_index=True)
 
 

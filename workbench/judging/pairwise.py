@@ -15,23 +15,23 @@ win for either side (they are still counted apart). A figure resting on fewer th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, Text, cast, func, or_
 from sqlmodel import Session, col, select
 
 from workbench.errors import InvalidInput
 from workbench.judging.blind import shuffled
 from workbench.judging.ranking import bradley_terry, elo_scale, wilson_interval
 from workbench.judging.ratings import clean_rater, lock_output, project_of_output, write_with_retries
-from workbench.judging.review import QueueItem, answer_key_of, model_label
+from workbench.judging.review import QueueItem, model_label
 from workbench.store import audit
 from workbench.store.engine import session_scope
-from workbench.store.lookup import select_columns
+from workbench.store.lookup import select_columns, without_index
 from workbench.store.tables import (
     PAIRWISE_CHOICES,
     Output,
@@ -159,6 +159,7 @@ class _Contender:
     endpoint_name: str
     model_name: str
     variables: dict[str, Any]
+    variables_key: str  # the variables as JSON with sorted keys: answers to one input share it
     text: str
     test_case_id: int | None
     row_index: int
@@ -168,12 +169,15 @@ class _Contender:
 
 
 def _contenders(session: Session, project_id: int, only: set[int] | None = None) -> list[_Contender]:
+    """The project's answers with text, read as plain rows: a big project has 20,000 of them, and
+    building ORM rows and decoding the same variables JSON for each was most of the Leaderboard's
+    time. Each distinct variables text is decoded once."""
     query = (
         select_columns(
             Output.id,
             Output.endpoint_name,
             Output.model_name,
-            Output.variables,
+            cast(Output.variables, Text),
             Output.text,
             Output.test_case_id,
             Output.row_index,
@@ -184,29 +188,41 @@ def _contenders(session: Session, project_id: int, only: set[int] | None = None)
         .join(Run, col(Run.id) == Output.run_id)
         .join(PromptVersion, col(PromptVersion.id) == Output.prompt_version_id)
         .join(Prompt, col(Prompt.id) == PromptVersion.prompt_id)
-        .where(Run.project_id == project_id, Output.status == "ok")
+        .where(Run.project_id == project_id, without_index(col(Output.status)) == "ok")
         .order_by(col(Output.created_at), col(Output.id))
     )
     if only is not None:
         query = query.where(col(Output.id).in_(only))
-    return [
-        _Contender(
-            output_id,
-            endpoint,
-            model,
-            variables or {},
-            text,
-            case_id,
-            row,
-            f"{name} · v{number}",
-            prompt_id,
-            model_label(endpoint, model),
-        )
-        for output_id, endpoint, model, variables, text, case_id, row, number, name, prompt_id in session.exec(
-            query
-        )
-        if text.strip()
-    ]
+    decoded: dict[str | None, tuple[dict[str, Any], str]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    found = []
+    for (
+        output_id,
+        endpoint,
+        model,
+        raw,
+        text,
+        case_id,
+        row,
+        number,
+        name,
+        prompt_id,
+    ) in session.connection().execute(query):
+        if not text.strip():
+            continue
+        if raw not in decoded:
+            variables = (json.loads(raw) if raw else None) or {}
+            decoded[raw] = (variables, json.dumps(variables, sort_keys=True, default=str))
+        if (endpoint, model) not in labels:
+            labels[endpoint, model] = model_label(endpoint, model)
+        variables, key = decoded[raw]
+        found.append(
+            _Contender(
+                output_id, endpoint, model, variables, key, text, case_id, row,
+                f"{name} · v{number}", prompt_id, labels[endpoint, model],
+            )
+        )  # fmt: skip
+    return found
 
 
 @dataclass(frozen=True)
@@ -217,17 +233,63 @@ class PairQueue:
     first: list[PairToJudge]
 
 
-def pairs_queue(
-    engine: Engine, *, project_id: int, rater: str, by: By = "model", seed: str = "", limit: int | None = 1
-) -> PairQueue:
-    """Pairs the rater has not judged yet: two models on one version and input (``by="model"``)
-    or two versions with one model and input (``by="version"``); order and sides from ``seed``.
+Pair = tuple[_Contender, _Contender]
 
-    Every pair is counted, but only the first ``limit`` (all, when ``None``) are built: a big
-    project has tens of thousands of pairs and the page shows one."""
-    rater = (rater or "").strip()
+
+def answers_stamp(engine: Engine, project_id: int) -> tuple[int, int | None]:
+    """What ``pair_pool`` depends on, read in milliseconds: the count and the newest id of the
+    project's answers that succeeded (answers are never edited once they have). A page keeps a
+    pool while this stays the same."""
+    with session_scope(engine) as session:
+        count, newest = session.exec(
+            select(func.count(col(Output.id)), func.max(Output.id))
+            .join(Run, col(Run.id) == Output.run_id)
+            .where(Run.project_id == project_id, without_index(col(Output.status)) == "ok")
+        ).one()
+    return int(count), newest
+
+
+def pair_pool(engine: Engine, *, project_id: int, by: By = "model", seed: str = "") -> tuple[Pair, ...]:
+    """Every pair that can be judged: two models on one version and input (``by="model"``) or two
+    versions with one model and input (``by="version"``), in ``seed``'s order; whoever voted."""
     with session_scope(engine) as session:
         contenders = _contenders(session, project_id)
+    # Answers to one input share their variables, so within a group an answer is the same
+    # answer (``answer_key``) when its model and text are.
+    groups: dict[tuple[int, str], dict[tuple[str, str, str], _Contender]] = {}
+    for c in contenders:
+        groups.setdefault((c.prompt_id, c.variables_key), {}).setdefault(
+            (c.endpoint_name, c.model_name, c.text.strip()), c
+        )
+    pairs: list[Pair] = []
+    for group in groups.values():
+        for x, y in combinations(group.values(), 2):
+            same, differ = (x.version, x.model) if by == "model" else (x.model, x.version)
+            other_same, other_differ = (y.version, y.model) if by == "model" else (y.model, y.version)
+            if same == other_same and differ != other_differ:
+                pairs.append((x, y))
+    return tuple(shuffled(seed, ("pairs", project_id, by), pairs) if seed else pairs)
+
+
+def pairs_queue(
+    engine: Engine,
+    *,
+    project_id: int,
+    rater: str,
+    by: By = "model",
+    seed: str = "",
+    limit: int | None = 1,
+    pool: Sequence[Pair] | None = None,
+) -> PairQueue:
+    """The pairs of ``pair_pool`` the rater has not judged yet; sides from ``seed``.
+
+    Every pair is counted, but only the first ``limit`` (all, when ``None``) are built: a big
+    project has tens of thousands of pairs and the page shows one. A page passes the ``pool``
+    it keeps (``answers_stamp`` says when it is stale): building it is most of the time."""
+    rater = (rater or "").strip()
+    if pool is None:
+        pool = pair_pool(engine, project_id=project_id, by=by, seed=seed)
+    with session_scope(engine) as session:
         voted = set()
         if rater:
             for a, b in session.exec(
@@ -236,24 +298,7 @@ def pairs_queue(
                 )
             ):
                 voted.add(frozenset((a, b)))
-        groups: dict[tuple[int, str], dict[tuple[str, str, str, str], _Contender]] = {}
-        for c in contenders:
-            key = (c.prompt_id, json.dumps(c.variables, sort_keys=True))
-            groups.setdefault(key, {}).setdefault(
-                answer_key_of(c.endpoint_name, c.model_name, c.variables, c.text), c
-            )
-        candidates: list[tuple[_Contender, _Contender]] = []
-        for group in groups.values():
-            for x, y in combinations(group.values(), 2):
-                same, differ = (x.version, x.model) if by == "model" else (x.model, x.version)
-                other_same, other_differ = (y.version, y.model) if by == "model" else (y.model, y.version)
-                if same != other_same or differ == other_differ:
-                    continue
-                if frozenset((x.output_id, y.output_id)) in voted:
-                    continue
-                candidates.append((x, y))
-        if seed:
-            candidates = shuffled(seed, ("pairs", project_id, by), candidates)
+        candidates = [pair for pair in pool if frozenset((pair[0].output_id, pair[1].output_id)) not in voted]
         chosen = candidates if limit is None else candidates[:limit]
         case_ids = {c.test_case_id for pair in chosen for c in pair if c.test_case_id}
         case_names = {

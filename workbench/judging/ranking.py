@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -126,9 +127,22 @@ def mean_interval(
     n = len(values)
     if n == 0:
         return (None, None, None)
+    sd = float(np.std(values, ddof=1)) if n > 1 else 0.0
     mean = float(np.mean(values))
+    return (mean, *mean_interval_from(mean, sd, n, confidence))
+
+
+@lru_cache(maxsize=4096)
+def _t_for(probability: float, df: int) -> float:
+    return t_quantile(probability, df)
+
+
+def mean_interval_from(
+    mean: float, sd: float, n: int, confidence: float = CONFIDENCE
+) -> tuple[float | None, float | None]:
+    """``mean_interval``'s (low, high) from a group's mean, standard deviation (n - 1) and size, which
+    a database or pandas adds up for many groups at once; ``None`` with fewer than two values."""
     if n < 2:
-        return (mean, None, None)
-    sd = float(np.std(values, ddof=1))
-    half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
-    return (mean, mean - half, mean + half)
+        return (None, None)
+    half = _t_for(0.5 + confidence / 2.0, int(n) - 1) * float(sd) / math.sqrt(n)
+    return (float(mean) - half, float(mean) + half)
