@@ -27,6 +27,7 @@ class LiveSnapshot:
     cancel_requested: bool
     error: str | None
     cells: tuple[CellView, ...]
+    version: int = 0  # ``LiveRun.wait_for_change`` takes it
 
     @property
     def progress(self) -> float:
@@ -39,6 +40,8 @@ class LiveRun(RunListener):
     def __init__(self, cells: Sequence[Cell], titles: Sequence[str]) -> None:
         self.titles = tuple(titles)  # one per column
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a follower wakes at once, not at its next poll
+        self._version = 0  # bumped by every change
         self._cells: dict[str, CellView] = {
             c.key: CellView(
                 key=c.key,
@@ -69,9 +72,15 @@ class LiveRun(RunListener):
             self._cancel.set()
 
     # ---- listener (runner thread) -------------------------------------------------------
+    def _touch(self) -> None:
+        """Called with the lock held, after a change."""
+        self._version += 1
+        self._changed.notify_all()
+
     def _bump(self, key: str, **changes: object) -> None:
         view = self._cells[key]
         self._cells[key] = replace(view, revision=view.revision + 1, **changes)  # type: ignore[arg-type]
+        self._touch()
 
     def cell_started(self, cell: Cell) -> None:
         with self._lock:
@@ -90,13 +99,25 @@ class LiveRun(RunListener):
                 output, key=cell.key, column=cell.column, title=view.title, revision=view.revision + 1
             )
             self._done += 1
+            self._touch()
 
     def run_finished(self, status: str, error: str | None) -> None:
         with self._lock:
             self._finished = True
             self._error = error
+            self._touch()
 
     # ---- readers (any thread) -----------------------------------------------------------
+    def wait_for_change(self, since: int, timeout_s: float) -> None:
+        """Until something changed after ``snapshot().version == since``, or ``timeout_s``."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._version != since, timeout=timeout_s)
+
+    def wait_until_finished(self, timeout_s: float) -> None:
+        """Until the runner said the run is over, or ``timeout_s``."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._finished, timeout=timeout_s)
+
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
             return LiveSnapshot(
@@ -107,4 +128,5 @@ class LiveRun(RunListener):
                 cancel_requested=bool(self._cancel and self._cancel.is_set()),
                 error=self._error,
                 cells=tuple(self._cells.values()),
+                version=self._version,
             )

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from workbench.errors import WorkbenchError
 from workbench.models import endpoints
 from workbench.models.providers.registry import provider_class
 from workbench.models.settings import CallSettings
@@ -20,13 +21,16 @@ from workbench.prompts.label_history import LabelMoveRow, LabelState
 from workbench.prompts.releases import ReleaseModel
 from workbench.store.engine import session_scope
 from workbench.ui.shell import auth, state
-from workbench.ui.shell.call_settings_inputs import call_settings_inputs
-from workbench.ui.shell.page import rerun_fragment
+from workbench.ui.shell.call_settings_inputs import call_settings_inputs, settings_in_state
+from workbench.ui.shell.page import literal, rerun_fragment
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 LABEL_FLASH = "versions_label_flash"
 PROMPT_KEY = "w_versions_prompt"  # the Versions page's prompt picker
 MOVE_LABEL, MOVE_TARGET = "versions_move_label", "versions_move_target"
+MOVE_NOTE, NEW_LABEL = "versions_move_note", "versions_new_label"
+MOVE_PROBLEM = "versions_move_problem"  # ("warning" | "error", text) of the last refused move
+NEW_LABEL_CHOICE = "New label…"
 ASKED_MOVE = "versions_asked_move"  # (prompt id, version id, label) another page asked to move
 CALLER_CHOOSES_TEXT = "The caller chooses (the application names a model)"
 
@@ -59,14 +63,68 @@ def release_models(engine: Engine) -> dict[ReleaseModel, str]:
     }
 
 
+def _chosen_name() -> str:
+    name = str(st.session_state.get(MOVE_LABEL) or "")
+    return str(st.session_state.get(NEW_LABEL) or "") if name == NEW_LABEL_CHOICE else name
+
+
+def _defaults(engine: Engine, labels: Sequence[LabelState], name: str, target: int) -> CallSettings:
+    """The settings a move starts from: the label's own when it stays on its version, else the
+    version's."""
+    current = next((lb for lb in labels if lb.name == name), None)
+    if current is not None and current.version_id == target:
+        return CallSettings.from_dict(current.settings_values)
+    return CallSettings.from_dict(versions.get_version(engine, target).params)
+
+
+def _move_label(
+    engine: Engine, project_id: int, prompt_id: int, labels_of: dict[int, str], model: ReleaseModel | None
+) -> None:
+    """Move label's callback. It runs before the fragment's next run, so that run draws the
+    moved label at once (one run, not a run that writes and then another that shows it). It
+    reads what the inputs hold now; a refusal or an error is shown by the next run."""
+    name, target = _chosen_name(), st.session_state.get(MOVE_TARGET)
+    refusal = auth.why_not("label.move", project_id, engine=engine)
+    if refusal or target is None:
+        st.session_state[MOVE_PROBLEM] = ("warning", refusal or "Pick the version to point the label at.")
+        return
+    model = st.session_state.get(f"versions_move_model_{name}", model)
+    try:
+        settings = settings_in_state(
+            _defaults(engine, label_history.label_states(engine, prompt_id), name, target),
+            f"versions_move_settings_{target}_{name}",
+        )
+        with session_scope(engine) as session:
+            label_history.move_label(
+                session,
+                version_id=target,
+                name=name,
+                actor=state.user_name(),
+                note=str(st.session_state.get(MOVE_NOTE) or ""),
+                model=model,
+                settings=settings,
+            )
+    except WorkbenchError as exc:
+        st.session_state[MOVE_PROBLEM] = ("error", str(exc))
+        return
+    st.session_state[MOVE_NOTE] = ""  # a reason belongs to one move, not the next
+    on = CALLER_CHOOSES_TEXT.lower() if model is None else model.label
+    st.session_state[LABEL_FLASH] = f"'{name}' now points at {labels_of.get(target, target)} on {on}."
+
+
 def _move(
-    engine: Engine, project_id: int, ids: list[int], labels: Sequence[LabelState], label_of: Callable
+    engine: Engine,
+    project_id: int,
+    prompt_id: int,
+    ids: list[int],
+    labels: Sequence[LabelState],
+    label_of: Callable[[int], str],
 ) -> None:
     st.markdown("**Move a label**")
     known = sorted({lb.name for lb in labels} | {"production", "staging"})
-    name = st.selectbox("Label", [*known, "New label…"], key=MOVE_LABEL)
-    if name == "New label…":
-        name = st.text_input("New label name", key="versions_new_label", placeholder="e.g. canary")
+    name = st.selectbox("Label", [*known, NEW_LABEL_CHOICE], key=MOVE_LABEL)
+    if name == NEW_LABEL_CHOICE:
+        name = st.text_input("New label name", key=NEW_LABEL, placeholder="e.g. canary")
     target = st.selectbox("Point it at", ids, format_func=label_of, key=MOVE_TARGET)
     current = next((lb for lb in labels if lb.name == name), None)
     models = release_models(engine)
@@ -82,33 +140,24 @@ def _move(
         help="The model applications call through get_prompt(...).complete(). Moving or rolling back "
         "the label moves the model with the version.",
     )
-    same_version = current is not None and current.version_id == target
-    defaults = CallSettings.from_dict(
-        current.settings_values if same_version and current else versions.get_version(engine, target).params
-    )
-    settings = call_settings_inputs(
-        defaults,
+    call_settings_inputs(
+        _defaults(engine, labels, name, target),
         f"versions_move_settings_{target}_{name}",
         provider=provider_class(models[model]) if model in models else None,
     )
-    note = st.text_input("Why (optional)", key="versions_move_note")
-    if st.button("Move label", key="versions_move", icon=":material/label:") and auth.allowed(
-        "label.move", project_id
-    ):
-        with session_scope(engine) as session:
-            label_history.move_label(
-                session,
-                version_id=target,
-                name=name,
-                actor=state.user_name(),
-                note=note,
-                model=model,
-                settings=settings,
-            )
-        del st.session_state["versions_move_note"]  # a reason belongs to one move, not the next
-        on = CALLER_CHOOSES_TEXT.lower() if model is None else model.label
-        st.session_state[LABEL_FLASH] = f"'{name}' now points at {label_of(target)} on {on}."
-        rerun_fragment()
+    st.text_input("Why (optional)", key=MOVE_NOTE)
+    problem = st.session_state.pop(MOVE_PROBLEM, None)
+    if problem is not None:
+        kind, text = problem
+        show = st.warning if kind == "warning" else st.error
+        show(literal(text), icon=":material/lock:" if kind == "warning" else ":material/warning:")
+    st.button(
+        "Move label",
+        key="versions_move",
+        icon=":material/label:",
+        on_click=_move_label,
+        args=(engine, project_id, prompt_id, {i: label_of(i) for i in ids}, model),
+    )
 
 
 def _roll_back(engine: Engine, project_id: int, prompt_id: int, labels: Sequence[LabelState]) -> None:
@@ -161,7 +210,7 @@ def label_panels(
         )
     move, back = st.columns(2, gap="large")
     with move, st.container(border=True):
-        _move(engine, project_id, ids, labels, label_of)
+        _move(engine, project_id, prompt_id, ids, labels, label_of)
     with back, st.container(border=True):
         _roll_back(engine, project_id, prompt_id, labels)
 

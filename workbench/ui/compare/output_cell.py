@@ -23,7 +23,8 @@ from workbench.ui.shell.page import literal
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 CellExtra = Callable[[CellView], None]
-POLL_S = 0.15
+POLL_S = 0.15  # the longest wait between looks: a click (Cancel) is handled by the next look
+REDRAW_S = 0.15  # streamed words are drawn at most this often; the run's end at once
 TEXT_HEIGHT = 260
 LONG_TEXT = 400  # characters
 
@@ -172,7 +173,9 @@ def render_grid(views: Sequence[CellView], columns: int, extra: CellExtra | None
 def follow(
     live: LiveRun, columns: int, extra: CellExtra | None = None, *, show_cells: bool = True
 ) -> LiveSnapshot:
-    """Redraw changed cells until the run is over; the progress bar shows answers done.
+    """Redraw changed cells until the run is over; the progress bar shows answers done. It wakes
+    at the first change, draws streamed words at most every ``REDRAW_S``, and the run's end
+    at once (the page's final figures are drawn then).
 
     ``show_cells=False`` shows the progress only (blind rating: which column streams fastest,
     and in which order, would give the models away)."""
@@ -189,6 +192,8 @@ def follow(
                 shown[view.key] = view.revision
         if snap.finished:
             break
-        time.sleep(POLL_S)
+        drawn = time.monotonic()
+        live.wait_for_change(snap.version, POLL_S)
+        live.wait_until_finished(REDRAW_S - (time.monotonic() - drawn))
     progress.empty()
     return snap

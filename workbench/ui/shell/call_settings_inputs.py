@@ -79,6 +79,18 @@ def call_settings_inputs(
             help="'A JSON object' switches on the provider's JSON mode where it has one.",
             key=f"{key}_format",
         )
+    return _entered(defaults, temperature, top_p, max_tokens, seed, stop, response_format)
+
+
+def _entered(
+    defaults: CallSettings,
+    temperature: float | None,
+    top_p: float | None,
+    max_tokens: float | None,
+    seed: float | None,
+    stop: str,
+    response_format: str,
+) -> CallSettings:
     return CallSettings.from_dict(
         {
             "temperature": temperature,
@@ -89,4 +101,23 @@ def call_settings_inputs(
             "response_format": response_format,
             "system_override": defaults.system_override,
         }
+    )
+
+
+def settings_in_state(defaults: CallSettings, key: str) -> CallSettings:
+    """What ``call_settings_inputs(defaults, key)`` holds now, read from session state: for a
+    button's callback, which runs before the inputs are drawn again. An input not drawn yet
+    counts as its default."""
+
+    def value(name: str, default: Any) -> Any:
+        return st.session_state.get(f"{key}_{name}", default)
+
+    return _entered(
+        defaults,
+        value("temperature", defaults.temperature),
+        value("top_p", defaults.top_p),
+        value("max_tokens", defaults.max_tokens),
+        value("seed", defaults.seed),
+        value("stop", " | ".join(defaults.stop)),
+        value("format", defaults.response_format),
     )
