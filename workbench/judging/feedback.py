@@ -191,15 +191,11 @@ def scores_frame(engine: Engine, *, project_id: int) -> pd.DataFrame:
         rows = session.exec(query).all()
     columns: list[list[Any]] = [[] for _ in SCORE_COLUMNS]
     rating_ids, raters, scores, models, versions = columns
-    labels: dict[tuple[str, str], str] = {}
     for rating_id, rater, score, endpoint, model, name, number in rows:
         rating_ids.append(rating_id)
         raters.append(rater)
         scores.append(score)
-        models.append(
-            labels.get((endpoint, model))
-            or labels.setdefault((endpoint, model), model_label(endpoint, model))
-        )
+        models.append(model_label(endpoint, model))
         versions.append(f"{name} · v{number}")
     return pd.DataFrame(dict(zip(SCORE_COLUMNS, columns, strict=True)))
 

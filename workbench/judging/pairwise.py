@@ -194,7 +194,6 @@ def _contenders(session: Session, project_id: int, only: set[int] | None = None)
     if only is not None:
         query = query.where(col(Output.id).in_(only))
     decoded: dict[str | None, tuple[dict[str, Any], str]] = {}
-    labels: dict[tuple[str, str], str] = {}
     found = []
     for (
         output_id,
@@ -213,13 +212,11 @@ def _contenders(session: Session, project_id: int, only: set[int] | None = None)
         if raw not in decoded:
             variables = (json.loads(raw) if raw else None) or {}
             decoded[raw] = (variables, json.dumps(variables, sort_keys=True, default=str))
-        if (endpoint, model) not in labels:
-            labels[endpoint, model] = model_label(endpoint, model)
         variables, key = decoded[raw]
         found.append(
             _Contender(
                 output_id, endpoint, model, variables, key, text, case_id, row,
-                f"{name} · v{number}", prompt_id, labels[endpoint, model],
+                f"{name} · v{number}", prompt_id, model_label(endpoint, model),
             )
         )  # fmt: skip
     return found
