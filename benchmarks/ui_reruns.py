@@ -160,9 +160,9 @@ def grid_items(app: App) -> list[tuple[str, float, list[float]]]:
 
     def vote(i: int) -> float:
         labels = ("A is better", "B is better")
-        panel = app.page.get_by_test_id("stExpander").filter(has_text="Which answer is better?").first
+        panel = app.page.get_by_test_id("stPopoverBody")
         if not panel.get_by_role("button", name=labels[0]).is_visible():
-            panel.locator("summary").click()
+            app.page.get_by_role("button", name=re.compile("Which answer is better?")).first.click()
         panel.get_by_role("button", name=labels[i % 2]).click()
         return until(app, text_on_page(f"Vote recorded: {labels[i % 2]}"))
 

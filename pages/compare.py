@@ -6,7 +6,7 @@ from workbench.runs import outputs
 from workbench.ui.compare.grid_ratings import rated_grid, rating_options
 from workbench.ui.compare.inputs import pick_models, pick_version
 from workbench.ui.compare.output_cell import follow
-from workbench.ui.compare.run_button import RUN_ERROR, RUN_PICK, run_controls
+from workbench.ui.compare.run_button import RUN_ERROR, pick_run, run_controls
 from workbench.ui.compare.run_summary import summary
 from workbench.ui.compare.variable_table import variable_rows
 from workbench.ui.shell import state
@@ -34,31 +34,46 @@ with shows_errors():
         help="Same model, settings and rendered prompt as an earlier answer: show that answer again "
         "instead of paying for a new one. Marked 'cache hit' in the grid.",
     )
-    live, busy = run_controls(engine, project_id, version, choices, rows, use_cache=use_cache)
+    controls = run_controls(engine, project_id, version, choices, rows, use_cache=use_cache)
 
     runs = outputs.list_runs(engine, prompt_version_id=version.id)
     if not runs:
         st.caption("No runs of this version yet: the answers appear here, side by side.")
         st.stop()
     st.subheader("Answers")
-    labels = {r.id: r.label for r in runs}
-    if st.session_state.get(RUN_PICK) not in labels:
-        st.session_state[RUN_PICK] = runs[0].id
-    run_id = st.selectbox("Showing run", list(labels), format_func=labels.__getitem__, key=RUN_PICK)
+    picker = st.empty()
+    run_id = pick_run(picker, runs)
+    live = controls.live
+    following = controls.busy and live is not None and live.run_id == run_id
     kind, blind = rating_options()
-    if busy and live is not None and live.run_id == run_id:
+    problem = st.empty()
+    drawn = None
+    if following and live is not None:
+        waiting = st.empty()
         if blind:
-            st.caption(
+            waiting.caption(
                 "Blind rating: the answers appear, shuffled and unnamed, once every call has finished."
             )
-        snapshot = follow(live, columns=len(live.titles), show_cells=not blind)
+        snapshot, drawn = follow(live, columns=len(live.titles), show_cells=not blind)
+        waiting.empty()
         st.session_state[RUN_ERROR] = snapshot.error
-        st.rerun()  # redraw from the database: final figures, run list and summary
+        # Finished in place rather than rerun: the answers on screen stay; Run, the run's
+        # figures, its rating controls and the summary are drawn now.
+        controls.settle()
+        run_id = pick_run(picker, outputs.list_runs(engine, prompt_version_id=version.id), after_run=True)
     if st.session_state.get(RUN_ERROR):
-        st.error(st.session_state[RUN_ERROR], icon=":material/error:")
+        problem.error(st.session_state[RUN_ERROR], icon=":material/error:")
     titles, cells = outputs.stored_grid(engine, run_id)
     rated_grid(
-        engine, project_id, run_id, cells, len(titles), kind=kind, blind=blind, rater=state.user_name()
+        engine,
+        project_id,
+        run_id,
+        cells,
+        len(titles),
+        kind=kind,
+        blind=blind,
+        rater=state.user_name(),
+        drawn=drawn,
     )
     if not blind:  # per-model figures would name the models
         summary(cells, titles)

@@ -154,4 +154,5 @@ def test_a_failed_answer_offers_no_rating(app, db: Engine) -> None:
     assert sorted(o.status for o in outs) == ["error", "ok"]
     ok = next(o for o in outs if o.status == "ok")
     assert {f.key for f in at.feedback} == {f"compare_{ok.id}_score"}
-    assert not any("Which answer is better" in e.label for e in at.expander)  # one answer: no pair
+    panels = [b.proto.popover.label for b in at.get("popover")]
+    assert not any("Which answer is better" in label for label in panels)  # one answer: no pair

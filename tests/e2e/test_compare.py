@@ -115,8 +115,8 @@ def test_three_models_stream_side_by_side_with_their_figures(page: Page, app: Ru
     finally:
         app.fake.token_delay = 0.01
     assert_no_errors(page)
-    for name in models:
-        expect(page.get_by_text(name).last).to_be_visible()
+    for name in models:  # each answer keeps its model's name once the run is over
+        expect(page.get_by_test_id("stColumn").get_by_text(name, exact=True).first).to_be_visible()
     expect(page.get_by_text("Thanks for your question").first).to_be_visible()
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     expect(page.get_by_text("By model")).to_be_visible()

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from workbench.judging import pairwise, ratings
 from workbench.runs.outputs import CellView
-from workbench.ui.compare.output_cell import render_grid
+from workbench.ui.compare.output_cell import Grid
 from workbench.ui.rating.rating_control import blind_cells, rating_cell, remember
 from workbench.ui.shell import auth
 from workbench.ui.shell.nav import page_script
@@ -121,7 +121,8 @@ def pair_vote(engine: Engine, row_key: str, views: Sequence[CellView], rater: st
     names = {v.output_id: v.title for v in sorted(views, key=lambda v: v.column)}
     if len(names) < 2:
         return
-    with st.expander("Which answer is better? Vote for the leaderboard", icon=":material/compare_arrows:"):
+    # A popover, not an expander: its contents are drawn in the browser only once opened.
+    with st.popover("Which answer is better? Vote for the leaderboard", icon=":material/compare_arrows:"):
         ids = list(names)
         a, b = ids[0], ids[1]
         if len(ids) > 2:
@@ -152,10 +153,17 @@ def rated_grid(
     kind: str,
     blind: bool,
     rater: str,
+    drawn: Grid | None = None,
 ) -> None:
     """The stored run's grid, row by row, each finished answer with its rating control. The
     rater's ratings and the project's tags are read once for the whole grid; each control is a
-    fragment, so rating an answer reruns that cell only."""
+    fragment, so rating an answer reruns that cell only.
+
+    ``drawn``: the grid a followed run streamed into, completed in place when the stored run
+    fits it (not when blind: those rows are shuffled, and nothing was shown while they ran)."""
+    if drawn is not None and (blind or not drawn.holds(views)):
+        drawn.area.empty()
+        drawn = None
     rows: dict[int, list[CellView]] = {}
     for view in views:
         rows.setdefault(view.row_index, []).append(view)
@@ -182,12 +190,15 @@ def rated_grid(
                     rerun_page=hidden,  # a rating may reveal the row's model names
                 )
 
-        render_grid(shown, columns, extra)
-        if hidden:
-            st.caption(
-                ":material/visibility_off: Blind: model names are hidden and the order is shuffled until "
-                "you have rated every answer in this row."
-            )
-        elif reveal:
-            st.caption(f":material/lock_open: Revealed: {safe_markdown(reveal)}.")
-        pair_vote(engine, row_key, [v for v in shown if rateable(v)], rater, hidden)
+        grid = drawn or Grid(shown, columns)
+        for view in shown:
+            grid.show(view, extra)
+        with grid.under_rows[index].container():
+            if hidden:
+                st.caption(
+                    ":material/visibility_off: Blind: model names are hidden and the order is shuffled "
+                    "until you have rated every answer in this row."
+                )
+            elif reveal:
+                st.caption(f":material/lock_open: Revealed: {safe_markdown(reveal)}.")
+            pair_vote(engine, row_key, [v for v in shown if rateable(v)], rater, hidden)

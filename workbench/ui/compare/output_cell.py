@@ -1,15 +1,16 @@
 """The output grid: rows of variable values × model columns, one bordered cell per answer.
 
-``render_cell`` draws one ``CellView`` and takes an optional ``extra`` callback that draws more
-controls under a finished output (the ratings capability adds its stars there). ``follow``
-polls a ``LiveRun`` and redraws only the cells that changed, so every answer streams into its
-place while the others do the same.
+``Grid`` lays out bordered cells and draws one ``CellView`` in each, with an optional ``extra``
+callback that draws more controls under a finished output (the ratings capability adds its
+stars there). ``follow`` polls a ``LiveRun`` and redraws only the cells that changed, so every
+answer streams into its place while the others do the same.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -98,46 +99,43 @@ def params_line(params: Mapping[str, Any]) -> str:
     return CallSettings.from_dict(params).summary()
 
 
-def render_cell(view: CellView, extra: CellExtra | None = None) -> None:
-    """One answer in a bordered box: title, status, text, figures, then ``extra(view)``."""
-    with st.container(border=True):
-        badge = BADGES.get(view.status, view.status)
-        if view.cache_hit:
-            badge += " :blue-badge[:material/recycling: cache hit]"
-        st.markdown(f"**{safe_markdown(view.title)}** {badge}")
-        st.caption(params_line(view.params) or " ")
-        if len(view.text) > LONG_TEXT:  # long answers scroll, so a row's cells stay side by side
-            with st.container(height=TEXT_HEIGHT, border=False):
-                st.markdown(safe_markdown(view.text))
-        elif view.text:
+def cell_body(view: CellView) -> None:
+    """What a cell says about its answer: title, status, text, figures."""
+    badge = BADGES.get(view.status, view.status)
+    if view.cache_hit:
+        badge += " :blue-badge[:material/recycling: cache hit]"
+    st.markdown(f"**{safe_markdown(view.title)}** {badge}")
+    st.caption(params_line(view.params) or " ")
+    if len(view.text) > LONG_TEXT:  # long answers scroll, so a row's cells stay side by side
+        with st.container(height=TEXT_HEIGHT, border=False):
             st.markdown(safe_markdown(view.text))
-        elif view.status == "queued":
-            st.caption("Waiting for a free slot…")
-        elif view.status == "running":
-            st.caption("Waiting for the first words…")
-        # Below the text and never clipped: what went wrong and what to do about it.
-        if view.status == "error":
-            st.error(literal(view.error_message or "Failed."), icon=":material/error:")
-        elif view.status == "incomplete":
-            st.warning(
-                literal(view.error_message or "The answer was cut off; the partial text is kept."),
-                icon=":material/content_cut:",
-            )
-        elif view.status == "interrupted":
-            st.warning(
-                literal(view.error_message or "Lost when the server stopped."), icon=":material/power_off:"
-            )
-        elif view.status == "cancelled":
-            st.info(safe_markdown(view.error_message or "Cancelled."), icon=":material/stop_circle:")
-        elif view.error_message:  # an answer kept with a note (e.g. characters no database holds)
-            st.caption(f":material/info: {literal(view.error_message)}")
-        st.caption(figures(view) or " ")
-        if view.passages:  # a rating or a failure can be traced to the context the model had
-            st.caption("Context: " + " · ".join(context_source(i, p) for i, p in enumerate(view.passages, 1)))
-        if view.cache_hit:
-            st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")
-        if extra is not None and view.finished and view.output_id is not None:
-            extra(view)
+    elif view.text:
+        st.markdown(safe_markdown(view.text))
+    elif view.status == "queued":
+        st.caption("Waiting for a free slot…")
+    elif view.status == "running":
+        st.caption("Waiting for the first words…")
+    # Below the text and never clipped: what went wrong and what to do about it.
+    if view.status == "error":
+        st.error(literal(view.error_message or "Failed."), icon=":material/error:")
+    elif view.status == "incomplete":
+        st.warning(
+            literal(view.error_message or "The answer was cut off; the partial text is kept."),
+            icon=":material/content_cut:",
+        )
+    elif view.status == "interrupted":
+        st.warning(
+            literal(view.error_message or "Lost when the server stopped."), icon=":material/power_off:"
+        )
+    elif view.status == "cancelled":
+        st.info(safe_markdown(view.error_message or "Cancelled."), icon=":material/stop_circle:")
+    elif view.error_message:  # an answer kept with a note (e.g. characters no database holds)
+        st.caption(f":material/info: {literal(view.error_message)}")
+    st.caption(figures(view) or " ")
+    if view.passages:  # a rating or a failure can be traced to the context the model had
+        st.caption("Context: " + " · ".join(context_source(i, p) for i, p in enumerate(view.passages, 1)))
+    if view.cache_hit:
+        st.caption("Reused an identical earlier answer: no new cost; figures are from that call.")
 
 
 def row_caption(index: int, variables: Mapping[str, Any]) -> str:
@@ -146,54 +144,68 @@ def row_caption(index: int, variables: Mapping[str, Any]) -> str:
 
 
 class Grid:
-    """Placeholders laid out once (rows × columns), then filled and refilled by cell key."""
+    """Rows × columns of bordered cells laid out once. Each cell's answer and the controls under
+    it are placeholders filled by cell key, and each row keeps a place under it (its vote).
+
+    A run followed to its end thus gets its rating controls added in place: the answers already
+    on screen are neither drawn nor sent to the browser again (``show`` redraws an answer only
+    when it changed), which is most of what the page would otherwise redraw at that moment."""
 
     def __init__(self, views: Sequence[CellView], columns: int) -> None:
-        self.slots: dict[str, Any] = {}
+        self.bodies: dict[str, Any] = {}
+        self.controls: dict[str, Any] = {}
+        self.under_rows: dict[int, Any] = {}
+        self.drawn: dict[str, CellView] = {}
+        self.area = st.empty()
         rows: dict[int, list[CellView]] = {}
         for view in views:
             rows.setdefault(view.row_index, []).append(view)
-        for index in sorted(rows):
-            st.markdown(row_caption(index, rows[index][0].variables))
-            cols = st.columns(max(columns, 1))
-            for view in sorted(rows[index], key=lambda v: v.column):
-                self.slots[view.key] = cols[view.column % len(cols)].empty()
+        with self.area.container():
+            for index in sorted(rows):
+                st.markdown(row_caption(index, rows[index][0].variables))
+                cols = st.columns(max(columns, 1))
+                for view in sorted(rows[index], key=lambda v: v.column):
+                    box = cols[view.column % len(cols)].container(border=True)
+                    self.bodies[view.key] = box.empty()
+                    self.controls[view.key] = box.empty()
+                self.under_rows[index] = st.empty()
+
+    def holds(self, views: Sequence[CellView]) -> bool:
+        """Whether every one of ``views`` has its place here (a stored run laid out as it ran)."""
+        return bool(views) and {v.key for v in views} == set(self.bodies)
 
     def show(self, view: CellView, extra: CellExtra | None = None) -> None:
-        with self.slots[view.key].container():
-            render_cell(view, extra)
+        """The answer (unless the same one is on screen already), then ``extra(view)`` under it
+        once the answer is final."""
+        same = replace(view, revision=0)
+        if self.drawn.get(view.key) != same:
+            with self.bodies[view.key].container():
+                cell_body(view)
+            self.drawn[view.key] = same
+        if extra is not None and view.finished and view.output_id is not None:
+            with self.controls[view.key].container():
+                extra(view)
 
 
-def render_grid(views: Sequence[CellView], columns: int, extra: CellExtra | None = None) -> None:
-    grid = Grid(views, columns)
-    for view in views:
-        grid.show(view, extra)
-
-
-def follow(
-    live: LiveRun, columns: int, extra: CellExtra | None = None, *, show_cells: bool = True
-) -> LiveSnapshot:
+def follow(live: LiveRun, columns: int, *, show_cells: bool = True) -> tuple[LiveSnapshot, Grid]:
     """Redraw changed cells until the run is over; the progress bar shows answers done. It wakes
     at the first change, draws streamed words at most every ``REDRAW_S``, and the run's end
-    at once (the page's final figures are drawn then).
+    at once. Returns the last snapshot and the grid, which the page completes in place.
 
     ``show_cells=False`` shows the progress only (blind rating: which column streams fastest,
     and in which order, would give the models away)."""
     progress = st.empty()
     snap = live.snapshot()
     grid = Grid(snap.cells if show_cells else [], columns)
-    shown: dict[str, int] = {}
     while True:
         snap = live.snapshot()
         progress.progress(snap.progress, text=f"{snap.done} of {snap.total} answers")
         for view in snap.cells if show_cells else ():
-            if shown.get(view.key) != view.revision:
-                grid.show(view, extra)
-                shown[view.key] = view.revision
+            grid.show(view)
         if snap.finished:
             break
         drawn = time.monotonic()
         live.wait_for_change(snap.version, POLL_S)
         live.wait_until_finished(REDRAW_S - (time.monotonic() - drawn))
     progress.empty()
-    return snap
+    return snap, grid

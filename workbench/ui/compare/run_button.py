@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.runs.live import LiveRun
+from workbench.runs.outputs import RunSummary
 from workbench.runs.plan import ModelChoice
 from workbench.runs.runner import RowInput, RunOptions, plan, start_run
 from workbench.store.tables import PromptVersion
@@ -27,7 +29,10 @@ from workbench.ui.shell.key_lookup import lookup_key
 from workbench.ui.shell.page import literal
 
 LIVE = "compare_live"  # the LiveRun being followed (plain data and a cancel flag, no rows)
+RUN = "compare_run"
+RUN_WHILE_BUSY = "compare_run_busy"  # the disabled Run shown while a run streams (see ``settle``)
 RUN_PICK = "compare_run_pick"
+RUN_PICK_AFTER_RUN = "compare_run_pick_after_run"
 RUN_ERROR = "compare_run_error"
 PENDING = "compare_pending"  # the inputs Run was clicked for, while the policy check waits
 GATE = "compare_gate"
@@ -45,6 +50,39 @@ def _signature(
     return json.dumps([version.id, models, rows, cache], sort_keys=True, default=str)
 
 
+@dataclass
+class RunControls:
+    """Run and Cancel as drawn, and the run they started or follow."""
+
+    live: LiveRun | None
+    busy: bool
+    run_slot: Any
+    cancel_slot: Any
+    run_key_drawn: bool  # Run under its usual key was drawn in this script run (not found busy)
+
+    def settle(self) -> None:
+        """After the followed run ended within this script run: Cancel goes, Run can be clicked.
+
+        The page finishes a followed run in place instead of rerunning (a rerun redraws every
+        element of the page in the browser). A run that found the page busy drew Run disabled
+        under another key, so the enabled one can be drawn now without a duplicate key."""
+        self.cancel_slot.empty()
+        if not self.run_key_drawn:
+            _run_button(self.run_slot, busy=False, disabled=False)
+
+
+def _run_button(slot: Any, *, busy: bool, disabled: bool) -> bool:
+    return bool(
+        slot.button(
+            "Run",
+            type="primary",
+            icon=":material/play_arrow:",
+            disabled=disabled,
+            key=RUN_WHILE_BUSY if busy else RUN,
+        )
+    )
+
+
 def _start(engine: Engine, project_id: int, cells: list, titles: list[str], *, use_cache: bool) -> LiveRun:
     live = LiveRun(cells, titles)
     options = RunOptions(project_id=project_id, actor=state.user_name(), use_cache=use_cache)
@@ -55,6 +93,33 @@ def _start(engine: Engine, project_id: int, cells: list, titles: list[str], *, u
     return live
 
 
+def _picked_after_run() -> None:
+    st.session_state[RUN_PICK] = st.session_state[RUN_PICK_AFTER_RUN]
+
+
+def pick_run(slot: Any, runs: Sequence[RunSummary], *, after_run: bool = False) -> int:
+    """ "Showing run" in ``slot``; the run picked.
+
+    ``after_run``: drawn again, with the finished run's figures, in the script run that followed
+    it (see ``RunControls.settle``). That copy has a key of its own (a key is drawn once per
+    script run) and hands a choice made in it to the usual one. The usual one is always drawn
+    first, so the browser holds the run just started even if this script run is interrupted."""
+    labels = {r.id: r.label for r in runs}
+    if after_run:
+        st.session_state[RUN_PICK_AFTER_RUN] = st.session_state[RUN_PICK]
+    elif st.session_state.get(RUN_PICK) not in labels:
+        st.session_state[RUN_PICK] = runs[0].id
+    return int(
+        slot.selectbox(
+            "Showing run",
+            list(labels),
+            format_func=labels.__getitem__,
+            key=RUN_PICK_AFTER_RUN if after_run else RUN_PICK,
+            on_change=_picked_after_run if after_run else None,
+        )
+    )
+
+
 def run_controls(
     engine: Engine,
     project_id: int,
@@ -63,8 +128,8 @@ def run_controls(
     rows: list[dict[str, Any]],
     *,
     use_cache: bool,
-) -> tuple[LiveRun | None, bool]:
-    """Run / Cancel and the policy check; returns the followed run and whether it is busy."""
+) -> RunControls:
+    """Run / Cancel and the policy check; a run starts in the background, followed by the page."""
     live: LiveRun | None = st.session_state.get(LIVE)
     busy = live is not None and not live.snapshot().finished
     problem = None
@@ -78,14 +143,9 @@ def run_controls(
     # starts by itself once they change.
     signature = _signature(version, choices, rows, use_cache) + rules_of(engine, project_id)
     left, right = st.columns([1, 5], vertical_alignment="center")
-    cancel_slot = right.empty()
-    clicked = left.button(
-        "Run",
-        type="primary",
-        icon=":material/play_arrow:",
-        disabled=busy or problem is not None,
-        key="compare_run",
-    )
+    run_slot, cancel_slot = left.empty(), right.empty()
+    run_key_drawn = not busy
+    clicked = _run_button(run_slot, busy=busy, disabled=busy or problem is not None)
     if clicked and auth.allowed("run.start", project_id):
         st.session_state[PENDING] = signature
         st.session_state.pop(BLOCKED, None)
@@ -113,4 +173,4 @@ def run_controls(
         right.caption(problem)
     elif busy and cancel_slot.button("Cancel", icon=":material/stop:", key="compare_cancel"):
         live.cancel()  # type: ignore[union-attr]
-    return live, busy
+    return RunControls(live, busy, run_slot, cancel_slot, run_key_drawn=run_key_drawn)

@@ -1,11 +1,12 @@
-"""Under the grid: a small table and chart of each model's speed, tokens and cost in the run."""
+"""Under the grid: each model's speed, tokens and cost in the run, in one table whose time
+column is drawn as bars (a plotly chart beside it cost the browser more than the rest of the
+summary, for the same comparison)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from workbench.runs.outputs import CellView, column_summary
@@ -18,31 +19,25 @@ def summary(cells: Sequence[CellView], titles: Sequence[str]) -> None:
         return
     st.subheader("By model")
     frame = pd.DataFrame(rows)
+    slowest = frame["Avg time (s)"].max()
     shown = frame.assign(
-        **{
-            c: [f"{v:.2f}" if pd.notna(v) else "—" for v in frame[c]]
-            for c in ("Avg time (s)", "Avg first token (s)")
-        },
+        **{"Avg first token (s)": [f"{v:.2f}" if pd.notna(v) else "—" for v in frame["Avg first token (s)"]]},
         # The sum of the amounts the cells show, so a model's total is exactly its cells' sum.
         **{"Cost ($)": [total_shown([v for v in cells if v.column == i]) for i in range(len(rows))]},
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
-    timed = frame.dropna(subset=["Avg time (s)"])
-    if not timed.empty:
-        chart = px.bar(
-            timed,
-            x="Avg time (s)",
-            y="Model",
-            orientation="h",
-            text="Avg time (s)",
-            hover_data=["Avg first token (s)", "Tokens out", "Cost ($)"],
-            height=110 + 40 * len(timed),
-        )
-        chart.update_layout(
-            title={"text": "Average time per answer (s)", "font": {"size": 14}},
-            margin={"l": 0, "r": 10, "t": 40, "b": 0},
-            xaxis_title=None,
-            yaxis_title=None,
-        )
-        chart.update_yaxes(autorange="reversed")  # same order as the table and the grid
-        st.plotly_chart(chart, width="stretch", config={"displayModeBar": False})
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Avg time (s)": st.column_config.ProgressColumn(
+                "Avg time (s)",
+                help="Average seconds per complete answer in this run: a shorter bar is a faster model. "
+                "Failed calls and reused answers are left out; empty when none was timed.",
+                min_value=0.0,
+                max_value=float(slowest) if pd.notna(slowest) and slowest > 0 else 1.0,
+                format="%.2f s",
+            )
+        },
+    )
+    st.caption("The bars compare the models' average time per answer: the shortest bar is the fastest model.")
