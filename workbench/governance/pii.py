@@ -17,6 +17,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 Message = dict[str, str]
 
@@ -252,6 +253,21 @@ DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
 
 def scan(text: str, names: Iterable[str] = ()) -> list[Finding]:
     """Every finding in ``text``, in order, without overlaps."""
+    found = _kept_scan(text, tuple(names)) if len(text) <= KEPT_SCAN_CHARS else _scan(text, tuple(names))
+    return list(found)
+
+
+KEPT_SCAN_CHARS = 20_000  # longer texts (a document's context) are scanned anew rather than kept
+
+
+@lru_cache(maxsize=1024)
+def _kept_scan(text: str, names: tuple[str, ...]) -> tuple[Finding, ...]:
+    """Kept per text: a run checks the same system prompt before every call, and the data policy
+    checks every message once before the run starts and again at each call."""
+    return _scan(text, names)
+
+
+def _scan(text: str, names: tuple[str, ...]) -> tuple[Finding, ...]:
     candidates = [f for detector in DETECTORS for f in detector(text)] + find_names(text, names)
     priority = {
         kind: i for i, kind in enumerate(["EMAIL", "IBAN", "CARD", "SSN", "NINO", "IP", "PHONE", "NAME"])
@@ -260,7 +276,7 @@ def scan(text: str, names: Iterable[str] = ()) -> list[Finding]:
     for finding in sorted(candidates, key=lambda f: (priority[f.kind], -(f.end - f.start), f.start)):
         if all(finding.end <= c.start or finding.start >= c.end for c in chosen):
             chosen.append(finding)
-    return sorted(chosen, key=lambda f: f.start)
+    return tuple(sorted(chosen, key=lambda f: f.start))
 
 
 def normalise(kind: str, value: str) -> str:

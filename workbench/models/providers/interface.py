@@ -7,8 +7,10 @@ timing, cost, cache, persistence) belongs to the runner, so adapters stay small 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
+import ssl
 import sys
 import threading
 from abc import ABC, abstractmethod
@@ -121,6 +123,7 @@ class Provider(ABC):
         monitoring) does not count it."""
         if cls.sdk_module is not None:
             importlib.import_module(cls.sdk_module)
+            shared_tls_context()
 
     def preload(self) -> None:
         """Start importing the SDK in the background now that a call to it is coming: it then
@@ -182,6 +185,17 @@ class Provider(ABC):
 
 # A variable's name as messages write it (OPENAI_API_KEY, COMPAT_TEST_TOKEN_KEY): never cut.
 _VARIABLE_NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+
+
+@functools.cache
+def shared_tls_context() -> ssl.SSLContext:
+    """The TLS settings httpx2 builds for a client by default (the system's CA store, or
+    SSL_CERT_FILE / SSL_CERT_DIR), built once per process and given to every SDK client: building
+    them reads the CA store (25–35 ms here), which each client of each endpoint would do again,
+    inside its first call."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
 
 
 def redact(text: str, secret: str | None) -> str:

@@ -11,7 +11,14 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from workbench.errors import AuthError, BadResponse, StreamInterrupted
-from workbench.models.providers.interface import ChatRequest, Completion, Provider, StreamEvent, TextDelta
+from workbench.models.providers.interface import (
+    ChatRequest,
+    Completion,
+    Provider,
+    StreamEvent,
+    TextDelta,
+    shared_tls_context,
+)
 from workbench.models.providers.sdk_errors import translate
 
 if TYPE_CHECKING:
@@ -58,6 +65,7 @@ class OpenAIProvider(Provider):
                 base_url=self.config.base_url or self.default_base_url,
                 timeout=httpx2.Timeout(self.config.timeout_s, connect=min(5.0, self.config.timeout_s)),
                 max_retries=self.config.max_retries,
+                http_client=openai.DefaultAsyncHttpxClient(verify=shared_tls_context()),
             )
             self._client_instance = client
         return client
