@@ -49,9 +49,6 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-from jsonschema import SchemaError
-from jsonschema.validators import validator_for
-
 from workbench.aio import run_sync
 from workbench.errors import InvalidInput
 from workbench.evals.checks import (
@@ -116,6 +113,9 @@ class AssertionType:
 def _check_schema(value: Any) -> None:
     if not isinstance(value, dict):
         raise ValueError('must be a JSON object (a JSON Schema such as {"type": "object"})')
+    from jsonschema import SchemaError  # only benches with a schema check pay for the import
+    from jsonschema.validators import validator_for
+
     try:
         validator_for(value).check_schema(value)
     except SchemaError as exc:

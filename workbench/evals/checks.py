@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from jsonschema.validators import validator_for
-
 from workbench.evals.metrics import METRIC_NAMES, METRICS, quote, strip_code_fence
 
 
@@ -130,6 +128,8 @@ def check_json_schema(spec: Mapping[str, Any], answer: Answer) -> Verdict:
     data, error = _parse_json(spec, answer)
     if error:
         return Verdict(False, 0.0, error)
+    from jsonschema.validators import validator_for  # only benches with a schema check pay for it
+
     schema = spec["schema"]
     errors = sorted(validator_for(schema)(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if not errors:
