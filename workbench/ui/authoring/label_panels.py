@@ -22,7 +22,7 @@ from workbench.prompts.releases import ReleaseModel
 from workbench.store.engine import session_scope
 from workbench.ui.shell import auth, state
 from workbench.ui.shell.call_settings_inputs import call_settings_inputs, settings_in_state
-from workbench.ui.shell.page import literal, rerun_fragment
+from workbench.ui.shell.page import literal
 from workbench.ui.shell.safe_markdown import safe_markdown
 
 LABEL_FLASH = "versions_label_flash"
@@ -30,6 +30,7 @@ PROMPT_KEY = "w_versions_prompt"  # the Versions page's prompt picker
 MOVE_LABEL, MOVE_TARGET = "versions_move_label", "versions_move_target"
 MOVE_NOTE, NEW_LABEL = "versions_move_note", "versions_new_label"
 MOVE_PROBLEM = "versions_move_problem"  # ("warning" | "error", text) of the last refused move
+BACK_PROBLEM = "versions_back_problem"  # why the last Roll back was refused
 NEW_LABEL_CHOICE = "New label…"
 ASKED_MOVE = "versions_asked_move"  # (prompt id, version id, label) another page asked to move
 CALLER_CHOOSES_TEXT = "The caller chooses (the application names a model)"
@@ -173,25 +174,55 @@ def _roll_back(engine: Engine, project_id: int, prompt_id: int, labels: Sequence
         return
     ids = list(choices)
     default = ids.index(current.previous_release_id) if current.previous_release_id in ids else 0
-    to = st.selectbox(
+    to_key = f"versions_back_to_{chosen}_{current.release_id}"
+    st.selectbox(
         "Back to",
         ids,
         index=default,
         format_func=choices.__getitem__,
-        key=f"versions_back_to_{chosen}_{current.release_id}",
+        key=to_key,
         help="The releases this label served before, most recent first: the version with its model and settings.",
     )
-    if st.button(f"Roll {chosen} back", key="versions_back", icon=":material/undo:") and auth.allowed(
-        "label.move", project_id
-    ):
+    problem = st.session_state.pop(BACK_PROBLEM, None)
+    if problem is not None:
+        st.warning(literal(problem), icon=":material/lock:")
+    st.button(
+        f"Roll {chosen} back",
+        key="versions_back",
+        icon=":material/undo:",
+        on_click=_roll_back_label,
+        args=(
+            engine,
+            project_id,
+            prompt_id,
+            chosen,
+            f"versions_back_to_{chosen}_{current.release_id}",
+            choices,
+        ),
+    )
+
+
+def _roll_back_label(
+    engine: Engine, project_id: int, prompt_id: int, name: str, to_key: str, choices: dict[int, str]
+) -> None:
+    """Roll back's callback: like Move label's, it writes before the fragment's next run, which
+    then shows the label rolled back (or why not)."""
+    refusal = auth.why_not("label.move", project_id, engine=engine)
+    if refusal:
+        st.session_state[BACK_PROBLEM] = refusal
+        return
+    to = int(st.session_state[to_key])
+    try:
         with session_scope(engine) as session:
             label_history.roll_back(
-                session, prompt_id=prompt_id, name=chosen, to_release_id=to, actor=state.user_name()
+                session, prompt_id=prompt_id, name=name, to_release_id=to, actor=state.user_name()
             )
-        st.session_state[LABEL_FLASH] = (
-            f"'{chosen}' rolled back to {choices[to]}; no version or release was changed."
-        )
-        rerun_fragment()
+    except WorkbenchError as exc:
+        st.session_state[BACK_PROBLEM] = str(exc)
+        return
+    st.session_state[LABEL_FLASH] = (
+        f"'{name}' rolled back to {choices[to]}; no version or release was changed."
+    )
 
 
 def label_panels(
