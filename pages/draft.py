@@ -65,7 +65,9 @@ with edit:
         height=230,
         placeholder="e.g. Reply to a customer asking why order #{{ order_id }} is late. Status: {{ status }}.",
     )
-    st.caption("The preview and the checklist update when you click outside a box or press Ctrl+Enter.")
+    st.caption(
+        "The preview and the checklist update when you pause typing, click outside a box or press Ctrl+Enter."
+    )
     with st.expander(
         "Context from documents", icon=":material/plagiarism:", expanded=draft_state.has_retrieval()
     ):
@@ -112,6 +114,7 @@ with edit:
             save(system, user, note)
     draft_keeping.keep(project_id)  # after every change: a reload or another page loses nothing
     draft_keeping.status_line(status, engine, project_id)
+    draft_state.keep_while_typing()  # ... including text still being typed
 
 with st.expander(
     "Build from parts: role, task, context, audience, format, rules, example", icon=":material/construction:"

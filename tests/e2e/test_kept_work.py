@@ -62,6 +62,33 @@ def test_a_reload_in_the_middle_of_a_draft_restores_the_text_until_discarded(
     assert_no_errors(page)
 
 
+def test_text_still_being_typed_survives_a_reload(page: Page, running_app: RunningApp) -> None:
+    """No click outside the box: the cursor is still in it when the tab reloads. The text reaches
+    the server once typing pauses, so the private draft holds it."""
+    open_page(page, running_app, "draft")
+    box = user_message(page)
+    expect(box).to_be_visible()
+    saved = box.input_value()
+    assert saved
+    box.click()
+    box.press("Control+End")
+    half = len(ADDED) // 2
+    page.keyboard.type(ADDED[:half])
+    expect(unsaved_note(page)).to_be_visible()  # kept after the pause, with the cursor in the box
+    page.keyboard.type(ADDED[half:])  # typing on while that rerun may still be drawing: nothing is lost
+    expect(box).to_have_value(saved + ADDED)
+    assert box.evaluate("element => element === document.activeElement")
+    wait_idle(page)
+
+    page.reload()
+    open_page(page, running_app, "draft")
+    expect(user_message(page)).to_have_value(saved + ADDED)
+    expect(unsaved_note(page)).to_be_visible()
+    page.get_by_role("button", name="Discard changes").click()  # leave the draft as the other tests expect it
+    expect(user_message(page)).to_have_value(saved)
+    wait_idle(page)
+
+
 def test_the_raters_name_survives_a_reload(page: Page, running_app: RunningApp) -> None:
     open_page(page, running_app, "compare")
     name_box = page.get_by_test_id("stSidebar").get_by_label("Your name", exact=True)

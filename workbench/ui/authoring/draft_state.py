@@ -17,7 +17,7 @@ import streamlit as st
 from workbench.documents.context import settings_of, with_settings
 from workbench.models.settings import CallSettings
 from workbench.store.tables import PromptVersion
-from workbench.ui.shell import state
+from workbench.ui.shell import state, typing_commit
 
 SYSTEM = "draft_system"
 USER = "draft_user"
@@ -129,6 +129,14 @@ def bound(widget: Any, label: str, store_key: str, **kwargs: Any) -> str:
     value = widget(label, key=key, **kwargs)
     st.session_state[store_key] = value
     return str(value or "")
+
+
+def keep_while_typing() -> None:
+    """The draft's boxes reach the server (and so the private draft) when typing pauses, so a
+    reload with the cursor still in a box does not lose what was typed."""
+    typing_commit.commit_while_typing(
+        [_widget_key(k) for k in (SYSTEM, USER, NAME, NOTE)], key_prefixes=[VAR_PREFIX]
+    )
 
 
 def values() -> dict[str, str]:
