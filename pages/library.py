@@ -6,6 +6,7 @@ import streamlit as st
 from workbench.insights import library
 from workbench.store.lookup import id_of
 from workbench.ui.library.library_view import open_in_draft_button, visible_ids, visible_projects
+from workbench.ui.rating.charts import rating_text
 from workbench.ui.shell.meanings import PASS_RATE, explain
 from workbench.ui.shell.nav import spec
 from workbench.ui.shell.page import header, shows_errors
@@ -80,7 +81,9 @@ with shows_errors():
         st.stop()
 
     st.dataframe(
-        frame.drop(columns=["prompt_id", "project_id", "latest_version_id"]),
+        frame.drop(columns=["prompt_id", "project_id", "latest_version_id"]).assign(
+            average_rating=rating_text(frame["average_rating"], digits=2)
+        ),
         hide_index=True,
         width="stretch",
         key="library_table",
@@ -104,7 +107,7 @@ with shows_errors():
             "description": st.column_config.TextColumn("Description", width="medium"),
             "latest_version": st.column_config.NumberColumn("Latest", format="v%d", width="small"),
             "labels": "Labels",
-            "average_rating": st.column_config.NumberColumn("Avg rating", format="%.2f ★"),
+            "average_rating": st.column_config.TextColumn("Avg rating"),
             "ratings": st.column_config.NumberColumn("Ratings", width="small"),
             "pass_rate": st.column_config.ProgressColumn(
                 "Pass rate",

@@ -29,6 +29,9 @@ def test_lists_every_prompt_with_its_figures(app, app_db: Engine) -> None:
     ]  # fmt: skip
     assert table.loc["HR policy answer", "pass_rate"] == 0.6667
     assert table.loc["HR policy answer", "ratings"] == 30
+    ratings = list(table["average_rating"])  # words, never a blank the table would draw as None
+    assert table.loc["HR policy answer", "average_rating"].endswith(" ★")
+    assert all(v == "not rated" or v.endswith(" ★") for v in ratings) and "not rated" in ratings
     assert "3 prompts · no filter" in at.caption[1].value
 
 

@@ -45,7 +45,7 @@ def test_history_lists_versions_with_who_note_labels_and_ratings(app, app_db: En
     assert list(table["Version"]) == ["v2", "v1"]
     assert list(table["Saved by"]) == ["demo", "demo"]
     assert list(table["Labels"]) == ["production, staging", ""]
-    assert list(table["Average rating"]) == [4.5, 1.0] and list(table["Ratings"]) == [2, 1]
+    assert list(table["Average rating"]) == ["4.5 ★", "1.0 ★"] and list(table["Ratings"]) == [2, 1]
     assert table["Change note"][1].startswith("First draft")
     assert at.get("plotly_chart")
 

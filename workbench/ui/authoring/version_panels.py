@@ -19,7 +19,7 @@ from workbench.insights.version_history import VersionRow
 from workbench.judging import feedback
 from workbench.prompts import label_history
 from workbench.ui.authoring.label_panels import label_history_table, label_panels
-from workbench.ui.rating.charts import score_columns
+from workbench.ui.rating.charts import rating_text, score_columns
 from workbench.ui.shell.page import shows_errors
 
 
@@ -30,7 +30,7 @@ def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) ->
         {
             "Version": [f"v{r.number}" for r in rows],
             "Labels": [", ".join(r.labels) for r in rows],
-            "Average rating": pd.array([r.average_rating for r in rows], dtype="Float64"),
+            "Average rating": rating_text(r.average_rating for r in rows),
             "Ratings": [r.ratings for r in rows],
             "Tags given": [r.tags for r in rows],
             "Saved by": [r.author or "—" for r in rows],
@@ -44,7 +44,7 @@ def history_table(engine: Engine, prompt_id: int, rows: Sequence[VersionRow]) ->
         width="stretch",
         column_config={
             "When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-            "Average rating": st.column_config.NumberColumn(format="%.1f ★", help="Average score out of 5"),
+            "Average rating": st.column_config.TextColumn(help="Average score out of 5"),
             "Change note": st.column_config.TextColumn(width="large"),
         },
     )

@@ -6,6 +6,7 @@ too few comparisons or ratings are drawn grey: people look at bars before they r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -109,6 +110,12 @@ def tag_chart(counts: pd.DataFrame, by: str) -> go.Figure:
         legend_title_text="Tag",
     )
     return figure
+
+
+def rating_text(averages: Iterable[float | None], digits: int = 1) -> list[str]:
+    """Average ratings as a table shows them, "4.5 ★" or "not rated": a table draws a missing
+    number as the word None."""
+    return ["not rated" if pd.isna(v) else f"{v:.{digits}f} ★" for v in averages]
 
 
 def score_columns() -> dict[str, Any]:
