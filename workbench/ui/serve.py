@@ -56,7 +56,7 @@ def warm(port: int) -> None:
     _wait_listening(port)
     # Outside a session, Streamlit's cache says "missing ScriptRunContext": expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-    from workbench.ui.shell import model_menu
+    from workbench.ui.shell import local_models, model_menu
     from workbench.ui.shell.resources import get_engine
 
     try:
@@ -67,7 +67,9 @@ def warm(port: int) -> None:
         try:
             # Ask every endpoint whether it answers now (the probes run on their own threads and
             # import the SDKs there), so the first visitor's sidebar has its ticks instead of
-            # waiting for them and rerunning the whole page when they come.
+            # waiting for them and rerunning the whole page when they come. The demo's offline
+            # models are served first, or their endpoint would be found unreachable for now.
+            local_models.serve_demo_models(engine)
             model_menu.endpoint_verdicts(engine)
         except Exception:
             log.warning("starting the endpoint checks failed", exc_info=True)

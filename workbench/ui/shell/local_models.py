@@ -53,9 +53,18 @@ def _serve(host: str, port: int) -> object | None:
 
 def ensure(engine: Engine) -> None:
     """Once per session: serve the demo endpoint here when it points at a free local port."""
-    if st.session_state.get(CHECKED) or not load_settings().local_models:
+    if st.session_state.get(CHECKED):
         return
     st.session_state[CHECKED] = True
+    serve_demo_models(engine)
+
+
+def serve_demo_models(engine: Engine) -> None:
+    """Serve the demo endpoint here when it points at a free local port (no session needed: the
+    server's warm-up calls it before it first asks the endpoints whether they answer, so the
+    demo's endpoint is never reported unreachable for the moments before a first visitor)."""
+    if not load_settings().local_models:
+        return
     endpoint = endpoints.find_endpoint(engine, DEMO_ENDPOINT)
     if endpoint is None or not endpoint.enabled or not endpoint.base_url:
         return
