@@ -47,14 +47,14 @@ with shows_errors():
     following = controls.busy and live is not None and live.run_id == run_id
     kind, blind = rating_options()
     problem = st.empty()
-    drawn = None
+    streamed = None
     if following and live is not None:
         waiting = st.empty()
         if blind:
             waiting.caption(
                 "Blind rating: the answers appear, shuffled and unnamed, once every call has finished."
             )
-        snapshot, drawn = follow(live, columns=len(live.titles), show_cells=not blind)
+        snapshot, streamed = follow(live, columns=len(live.titles), show_cells=not blind)
         waiting.empty()
         st.session_state[RUN_ERROR] = snapshot.error
         # Finished in place rather than rerun: the answers on screen stay; Run, the run's
@@ -73,7 +73,7 @@ with shows_errors():
         kind=kind,
         blind=blind,
         rater=state.user_name(),
-        drawn=drawn,
+        streamed=streamed,
     )
     if not blind:  # per-model figures would name the models
         summary(cells, titles)

@@ -260,7 +260,7 @@ def scan(text: str, names: Iterable[str] = ()) -> list[Finding]:
 KEPT_SCAN_CHARS = 20_000  # longer texts (a document's context) are scanned anew rather than kept
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _kept_scan(text: str, names: tuple[str, ...]) -> tuple[Finding, ...]:
     """Kept per text: a run checks the same system prompt before every call, and the data policy
     checks every message once before the run starts and again at each call."""

@@ -70,6 +70,9 @@ def warm(port: int) -> None:
             # waiting for them and rerunning the whole page when they come. The demo's offline
             # models are served first, or their endpoint would be found unreachable for now.
             local_models.serve_demo_models(engine)
+        except Exception:
+            log.warning("serving the demo's offline models failed", exc_info=True)
+        try:
             model_menu.endpoint_verdicts(engine)
         except Exception:
             log.warning("starting the endpoint checks failed", exc_info=True)

@@ -192,7 +192,8 @@ def shared_tls_context() -> ssl.SSLContext:
     """The TLS settings httpx2 builds for a client by default (the system's CA store, or
     SSL_CERT_FILE / SSL_CERT_DIR), built once per process and given to every SDK client: building
     them reads the CA store (25–35 ms here), which each client of each endpoint would do again,
-    inside its first call."""
+    inside its first call. Only for HTTP/1.1 clients (the SDKs' default): an HTTP/2 client sets
+    its protocols on the context it is given."""
     import httpx2
 
     return httpx2.create_ssl_context()

@@ -30,7 +30,7 @@ PROMPT_KEY = "w_versions_prompt"  # the Versions page's prompt picker
 MOVE_LABEL, MOVE_TARGET = "versions_move_label", "versions_move_target"
 MOVE_NOTE, NEW_LABEL = "versions_move_note", "versions_new_label"
 MOVE_PROBLEM = "versions_move_problem"  # ("warning" | "error", text) of the last refused move
-BACK_PROBLEM = "versions_back_problem"  # why the last Roll back was refused
+BACK_PROBLEM = "versions_back_problem"  # ("warning" | "error", text) of the last refused roll back
 NEW_LABEL_CHOICE = "New label…"
 ASKED_MOVE = "versions_asked_move"  # (prompt id, version id, label) another page asked to move
 CALLER_CHOOSES_TEXT = "The caller chooses (the application names a model)"
@@ -113,6 +113,15 @@ def _move_label(
     st.session_state[LABEL_FLASH] = f"'{name}' now points at {labels_of.get(target, target)} on {on}."
 
 
+def _show_problem(key: str) -> None:
+    """What the last click's callback kept: a refusal (a warning) or an error."""
+    problem = st.session_state.pop(key, None)
+    if problem is not None:
+        kind, text = problem
+        show = st.warning if kind == "warning" else st.error
+        show(literal(text), icon=":material/lock:" if kind == "warning" else ":material/warning:")
+
+
 def _move(
     engine: Engine,
     project_id: int,
@@ -147,11 +156,7 @@ def _move(
         provider=provider_class(models[model]) if model in models else None,
     )
     st.text_input("Why (optional)", key=MOVE_NOTE)
-    problem = st.session_state.pop(MOVE_PROBLEM, None)
-    if problem is not None:
-        kind, text = problem
-        show = st.warning if kind == "warning" else st.error
-        show(literal(text), icon=":material/lock:" if kind == "warning" else ":material/warning:")
+    _show_problem(MOVE_PROBLEM)
     st.button(
         "Move label",
         key="versions_move",
@@ -183,9 +188,7 @@ def _roll_back(engine: Engine, project_id: int, prompt_id: int, labels: Sequence
         key=to_key,
         help="The releases this label served before, most recent first: the version with its model and settings.",
     )
-    problem = st.session_state.pop(BACK_PROBLEM, None)
-    if problem is not None:
-        st.warning(literal(problem), icon=":material/lock:")
+    _show_problem(BACK_PROBLEM)
     st.button(
         f"Roll {chosen} back",
         key="versions_back",
@@ -209,7 +212,7 @@ def _roll_back_label(
     then shows the label rolled back (or why not)."""
     refusal = auth.why_not("label.move", project_id, engine=engine)
     if refusal:
-        st.session_state[BACK_PROBLEM] = refusal
+        st.session_state[BACK_PROBLEM] = ("warning", refusal)
         return
     to = int(st.session_state[to_key])
     try:
@@ -218,7 +221,7 @@ def _roll_back_label(
                 session, prompt_id=prompt_id, name=name, to_release_id=to, actor=state.user_name()
             )
     except WorkbenchError as exc:
-        st.session_state[BACK_PROBLEM] = str(exc)
+        st.session_state[BACK_PROBLEM] = ("error", str(exc))
         return
     st.session_state[LABEL_FLASH] = (
         f"'{name}' rolled back to {choices[to]}; no version or release was changed."

@@ -153,17 +153,17 @@ def rated_grid(
     kind: str,
     blind: bool,
     rater: str,
-    drawn: Grid | None = None,
+    streamed: Grid | None = None,
 ) -> None:
     """The stored run's grid, row by row, each finished answer with its rating control. The
     rater's ratings and the project's tags are read once for the whole grid; each control is a
     fragment, so rating an answer reruns that cell only.
 
-    ``drawn``: the grid a followed run streamed into, completed in place when the stored run
+    ``streamed``: the grid a followed run streamed into, completed in place when the stored run
     fits it (not when blind: those rows are shuffled, and nothing was shown while they ran)."""
-    if drawn is not None and (blind or not drawn.holds(views)):
-        drawn.area.empty()
-        drawn = None
+    if streamed is not None and (blind or not streamed.holds(views)):
+        streamed.area.empty()
+        streamed = None
     rows: dict[int, list[CellView]] = {}
     for view in views:
         rows.setdefault(view.row_index, []).append(view)
@@ -190,7 +190,7 @@ def rated_grid(
                     rerun_page=hidden,  # a rating may reveal the row's model names
                 )
 
-        grid = drawn or Grid(shown, columns)
+        grid = streamed or Grid(shown, columns)
         for view in shown:
             grid.show(view, extra)
         with grid.under_rows[index].container():

@@ -59,6 +59,7 @@ class RunControls:
     run_slot: Any
     cancel_slot: Any
     run_key_drawn: bool  # Run under its usual key was drawn in this script run (not found busy)
+    problem: str | None  # why Run cannot start (models or rows), shown beside it
 
     def settle(self) -> None:
         """After the followed run ended within this script run: Cancel goes, Run can be clicked.
@@ -68,7 +69,7 @@ class RunControls:
         under another key, so the enabled one can be drawn now without a duplicate key."""
         self.cancel_slot.empty()
         if not self.run_key_drawn:
-            _run_button(self.run_slot, busy=False, disabled=False)
+            _run_button(self.run_slot, busy=False, disabled=self.problem is not None)
 
 
 def _run_button(slot: Any, *, busy: bool, disabled: bool) -> bool:
@@ -169,8 +170,8 @@ def run_controls(
         elif st.button("Don't run", key="compare_pending_drop", icon=":material/close:"):
             st.session_state.pop(PENDING, None)
             st.rerun()
+    if busy and cancel_slot.button("Cancel", icon=":material/stop:", key="compare_cancel"):
+        live.cancel()  # type: ignore[union-attr]
     if problem:
         right.caption(problem)
-    elif busy and cancel_slot.button("Cancel", icon=":material/stop:", key="compare_cancel"):
-        live.cancel()  # type: ignore[union-attr]
-    return RunControls(live, busy, run_slot, cancel_slot, run_key_drawn=run_key_drawn)
+    return RunControls(live, busy, run_slot, cancel_slot, run_key_drawn=run_key_drawn, problem=problem)

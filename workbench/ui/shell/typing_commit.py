@@ -34,6 +34,7 @@ _SCRIPT = """<script>
   };
   document.addEventListener("input", (event) => {
     const box = event.target;
+    if (event.isComposing) return;  // a character still being composed (an input method)
     if (!(box instanceof Element) || !box.matches(window.__wbCommitSelector)) return;
     if (pending && pending !== box) commit();
     pending = box;
