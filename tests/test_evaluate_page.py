@@ -312,3 +312,52 @@ def test_a_blocked_evaluation_never_starts_by_itself_when_the_rules_change(
     assert any("nothing will be sent by itself" in c.value for c in at.caption)
     run(at)  # asked again, it runs under the new rules
     assert evaluations.list_evaluations(db, hr_prompt(db))
+
+
+def test_the_choices_come_back_in_a_new_session_of_the_same_browser(app_env: Path, db: Engine) -> None:
+    """A reload is a new session of the same browser: Evaluate's models, judge, calls at once and
+    target pass rate come back as this person left them, and Compare's chosen models too."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import page_path
+    from workbench.ui.shell.identity import BROWSER_ID
+    from workbench.ui.shell.nav import APP_SCRIPT
+
+    hr, prompt_id = project_records.find_project(db, "HR handbook assistant"), hr_prompt(db)
+    first = cases.list_cases(db, prompt_id)[0]
+    with session_scope(db) as session:
+        cases.update_case(
+            session, first.id, actor="t", assertions=[{"type": "llm_judge", "rubric": "Gives the PTO days."}]
+        )  # type: ignore[arg-type]
+
+    def browser_session(page: str) -> Any:
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
+        at.session_state[BROWSER_ID] = "browser-of-eve-0123456789"  # AppTest has no cookies
+        at.run()
+        at.selectbox(key="sidebar_project").set_value(hr.id).run()  # type: ignore[union-attr]
+        at.switch_page(page_path(page)).run()
+        assert not at.exception
+        return at
+
+    models, judge = [model(db, "fake-lazy"), model(db, "fake-large")], model(db, "fake-small")
+    at = browser_session(PAGE)
+    at.multiselect(key=f"evaluate_{prompt_id}_models").set_value(models).run()
+    at.selectbox(key=f"evaluate_judge_{prompt_id}").set_value(judge).run()
+    at.number_input(key="evaluate_concurrency").set_value(4).run()
+    at.slider(key="evaluate_target").set_value(70).run()
+    compare = browser_session("pages/compare.py")
+    compare.multiselect(key="compare_models").set_value(
+        [model(db, "fake-small"), model(db, "fake-large")]
+    ).run()
+    assert not at.exception and not compare.exception
+
+    again = browser_session(PAGE)
+    assert again.multiselect(key=f"evaluate_{prompt_id}_models").value == models
+    assert again.selectbox(key=f"evaluate_judge_{prompt_id}").value == judge
+    assert again.number_input(key="evaluate_concurrency").value == 4
+    assert again.slider(key="evaluate_target").value == 70
+    compare_again = browser_session("pages/compare.py")
+    assert compare_again.multiselect(key="compare_models").value == [
+        model(db, "fake-small"),
+        model(db, "fake-large"),
+    ]
