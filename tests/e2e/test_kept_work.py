@@ -4,11 +4,14 @@ the browser (a cookie) across reloads."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from playwright.sync_api import Locator, Page
 
 from tests.e2e.conftest import RunningApp, assert_no_errors, open_page, set_name, wait_idle
 from tests.e2e.waiting import expect, wait_until
-from workbench.ui.shell.identity import NAME_COOKIE
+from workbench.store import personal_drafts
+from workbench.ui.shell.identity import BROWSER_COOKIE, NAME_COOKIE
 
 ADDED = " Typed just before a reload, never saved: «Zwölf»."
 
@@ -78,6 +81,17 @@ def test_text_still_being_typed_survives_a_reload(page: Page, running_app: Runni
     page.keyboard.type(ADDED[half:])  # typing on while that rerun may still be drawing: nothing is lost
     expect(box).to_have_value(saved + ADDED)
     assert box.evaluate("element => element === document.activeElement")
+    owner = next(c["value"] for c in page.context.cookies() if c["name"] == BROWSER_COOKIE)
+
+    def kept_on_the_server() -> None:  # once typing has paused, with the cursor still in the box
+        engine = running_app.engine()
+        try:
+            drafts = personal_drafts.read_prefix(engine, f"browser:{unquote(owner)}", "draft/prompt/")
+        finally:
+            engine.dispose()
+        assert any(d.get("user") == saved + ADDED for d in drafts.values()), drafts
+
+    wait_until(page, kept_on_the_server)
     wait_idle(page)
 
     page.reload()
