@@ -5,14 +5,22 @@ page when they arrive)."""
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 
 from workbench.models import endpoints
 from workbench.ui import serve
-from workbench.ui.shell import model_menu
+from workbench.ui.shell import model_menu, resources
 from workbench.ui.shell.resources import get_engine
+
+
+def _no_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up's imports are this test process's already; the first page is not awaited."""
+    monkeypatch.setattr(serve, "_import_all", lambda names: None)
+    monkeypatch.setattr(serve, "FIRST_PAGE_WAIT_S", 0.0)
+    monkeypatch.setattr(serve.gc, "freeze", lambda: None)  # not this test process's objects
 
 
 def test_warming_starts_a_probe_for_every_enabled_endpoint(
@@ -20,9 +28,7 @@ def test_warming_starts_a_probe_for_every_enabled_endpoint(
 ) -> None:
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
-    monkeypatch.setattr(serve, "WARM_MODULES", ())
-    monkeypatch.setattr(serve.pkgutil, "walk_packages", lambda *args, **kwargs: [])
-    monkeypatch.setattr(serve.gc, "freeze", lambda: None)  # not this test process's objects
+    _no_imports(monkeypatch)
     model_menu.board.clear()
     with socket.socket() as listener:  # the server "answers"
         listener.bind(("127.0.0.1", 0))
@@ -44,9 +50,7 @@ def test_the_demo_models_are_served_before_the_endpoints_are_asked(
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
     monkeypatch.setenv("WORKBENCH_LOCAL_MODELS", "1")
-    monkeypatch.setattr(serve, "WARM_MODULES", ())
-    monkeypatch.setattr(serve.pkgutil, "walk_packages", lambda *args, **kwargs: [])
-    monkeypatch.setattr(serve.gc, "freeze", lambda: None)
+    _no_imports(monkeypatch)
     engine = get_engine()  # migrated and seeded, as the warm-up finds it
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -67,3 +71,40 @@ def test_the_demo_models_are_served_before_the_endpoints_are_asked(
         if served is not None:
             served.stop()  # type: ignore[attr-defined]
         local_models._serve.clear()
+
+
+def test_the_other_pages_modules_wait_until_the_first_page_is_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One Python thread runs at a time: warming every page's modules while the first visitor's
+    page is being drawn made that page seconds later. The first page's imports come first; the
+    rest waits for the router to say a page was drawn."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
+    monkeypatch.setenv("WORKBENCH_LOCAL_MODELS", "0")
+    monkeypatch.setattr(serve.gc, "freeze", lambda: None)
+    drawn = threading.Event()
+    monkeypatch.setattr(resources, "FIRST_PAGE_DRAWN", drawn)
+    imported: list[list[str]] = []
+    first_batch = threading.Event()
+
+    def record(names: list[str] | tuple[str, ...]) -> None:
+        imported.append(list(names))
+        first_batch.set()
+
+    monkeypatch.setattr(serve, "_import_all", record)
+    model_menu.board.clear()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        warming = threading.Thread(target=serve.warm, args=(listener.getsockname()[1],))
+        warming.start()
+        assert first_batch.wait(60)
+        warming.join(0.5)  # a warm-up that does not wait would finish now
+        assert warming.is_alive() and imported == [list(serve.FIRST_PAGE_MODULES)]
+        drawn.set()
+        warming.join(60)
+    assert not warming.is_alive()
+    assert (
+        len(imported) == 2 and "plotly.express" in imported[1] and "workbench.exports.backup" in imported[1]
+    )

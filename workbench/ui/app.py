@@ -9,7 +9,7 @@ import streamlit as st
 from workbench.errors import WorkbenchError
 from workbench.ui.shell import auth, identity, kept, local_models, sidebar
 from workbench.ui.shell.nav import PAGES
-from workbench.ui.shell.resources import get_engine
+from workbench.ui.shell.resources import FIRST_PAGE_DRAWN, get_engine
 
 st.set_page_config(page_title="Prompt Workbench", page_icon=":material/science:", layout="wide")
 
@@ -37,3 +37,4 @@ try:
     navigation.run()
 finally:  # also when the page stops or reruns itself
     kept.keep_workspace()
+    FIRST_PAGE_DRAWN.set()

@@ -4,9 +4,12 @@
 visitor pays for everything: migrating and seeding the database, and importing SQLModel, pandas,
 plotly and every page's widgets (most of the first page's seconds). This launcher starts the same
 server (``streamlit run workbench/ui/app.py`` with any options given) and, as soon as it answers,
-does that work in a background thread: the engine is built through the very cache the router
-uses (so the first visitor waits for it instead of doing it twice), then the modules the pages
-import are loaded. ``make run`` and ``workbench ui`` use it::
+does that work in a background thread, in the order the first page needs it: the engine is built
+through the very cache the router uses (so the first visitor waits for it instead of doing it
+twice), the endpoints are asked whether they answer, and the first page's own imports are loaded.
+The rest (every other page's modules) waits until the first visitor's page has been drawn: this
+process runs one Python thread at a time, so warming pages nobody opened yet would only slow the
+one being drawn. ``make run`` and ``workbench ui`` use it::
 
     python -m workbench.ui.serve --server.port 8501
 """
@@ -25,8 +28,13 @@ import time
 
 log = logging.getLogger(__name__)
 
-# Imported by the pages and their widgets; loading them before the first visitor is the point.
-WARM_MODULES = ("pandas", "plotly.graph_objects", "plotly.express", "numpy")
+# What the first page (the router, the sidebar and Home) imports beyond the engine's modules:
+# its table goes through pandas and Arrow.
+FIRST_PAGE_MODULES = ("pandas", "pyarrow", "streamlit.dataframe_util", "workbench.projects.overview")
+# Imported by the other pages and their widgets, once the first page is drawn.
+WARM_MODULES = ("plotly.graph_objects", "plotly.express", "numpy")
+# The rest of the warm-up waits this long at most for the first visitor's page.
+FIRST_PAGE_WAIT_S = 20.0
 SKIP = ("workbench.store.migrations", "workbench.__main__", "workbench.ui.serve", "workbench.ui.app")
 
 
@@ -49,10 +57,19 @@ def _wait_listening(port: int, timeout_s: float = 30.0) -> None:
             time.sleep(0.05)
 
 
+def _import_all(names: list[str] | tuple[str, ...]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            log.warning("warming %s failed", name, exc_info=True)
+
+
 def warm(port: int) -> None:
     """Once the server answers: the engine (migrated, seeded) into the router's cache, the first
-    look at every endpoint (each is asked whether it answers, as the sidebar asks), then the
-    modules the pages use. Failures are logged, never raised: the router reports them itself."""
+    look at every endpoint (each is asked whether it answers, as the sidebar asks), the first
+    page's imports; once the first page is drawn (or after ``FIRST_PAGE_WAIT_S``), the modules
+    the other pages use. Failures are logged, never raised: the router reports them itself."""
     _wait_listening(port)
     # Outside a session, Streamlit's cache says "missing ScriptRunContext": expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
@@ -76,17 +93,21 @@ def warm(port: int) -> None:
             model_menu.endpoint_verdicts(engine)
         except Exception:
             log.warning("starting the endpoint checks failed", exc_info=True)
+    _import_all(FIRST_PAGE_MODULES)
     import workbench
+    from workbench.ui.shell.resources import FIRST_PAGE_DRAWN
 
-    names = [*WARM_MODULES]
-    names += [
-        m.name for m in pkgutil.walk_packages(workbench.__path__, "workbench.") if not m.name.startswith(SKIP)
-    ]
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            log.warning("warming %s failed", name, exc_info=True)
+    FIRST_PAGE_DRAWN.wait(FIRST_PAGE_WAIT_S)
+    _import_all(
+        [
+            *WARM_MODULES,
+            *(
+                m.name
+                for m in pkgutil.walk_packages(workbench.__path__, "workbench.")
+                if not m.name.startswith(SKIP)
+            ),
+        ]
+    )
     # What is loaded now stays for the server's life: out of the garbage collector's scans, whose
     # full passes would otherwise walk every module object again (tens of milliseconds each, on
     # the thread that sends a run's results).

@@ -7,6 +7,8 @@ server left "running" are marked interrupted.
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -14,6 +16,10 @@ from workbench.config import load_settings
 from workbench.demo.seed import seed_demo
 from workbench.evals.interrupted import mark_interrupted
 from workbench.store.engine import database_url, open_database
+
+# Set when the router has drawn a page for the first time in this process: the launcher's warm-up
+# (``workbench.ui.serve``) holds its less urgent imports until then.
+FIRST_PAGE_DRAWN = threading.Event()
 
 
 @st.cache_resource(show_spinner="Opening the database…")
