@@ -16,12 +16,17 @@ RUN_HOST := localhost
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# uv installs the same packages as pip (same versions, the same PyPI) in seconds instead of a
-# minute; it is itself installed by pip, and when it cannot be had pip does the install.
-# --compile-bytecode: the first start does not compile what pip would have compiled.
-PIP_INSTALL = ($(PY) -m pip install --quiet --disable-pip-version-check uv \
+# uv resolves and installs from PyPI in seconds where pip takes a minute; it is itself installed
+# by pip (a wheel only). uv does not read pip's configuration, so where pip is pointed at another
+# index (PIP_INDEX_URL, PIP_NO_INDEX: a mirror, no internet) pip does the install, as it does
+# whenever uv cannot be had or fails. --compile-bytecode: the first start does not compile what
+# pip would have compiled.
+USE_UV := $(if $(PIP_INDEX_URL)$(PIP_NO_INDEX),,yes)
+PIP_INSTALL = $(if $(USE_UV),($(PY) -m pip install --quiet --disable-pip-version-check --only-binary=:all: uv \
 	  && $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '$(1)') \
-	|| $(PY) -m pip install --quiet --disable-pip-version-check -e '$(1)'
+	|| (echo "uv could not install; pip installs instead." \
+	  && $(PY) -m pip install --quiet --disable-pip-version-check -e '$(1)'),\
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '$(1)')
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(call PIP_INSTALL,.)

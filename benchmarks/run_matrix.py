@@ -13,11 +13,18 @@ the runner's listener sees it) and the whole ``run_cells`` call. Targets (issue 
 phase within 1.15 × the limit at concurrency 16 and 64; the default settings' whole run under
 2.5 s. The settings run interleaved (default, 16, 64, default, ...) after a short warm-up, five
 rounds, and the median is judged (every run is printed).
+
+Beside them, for information (not judged), 150 streamed calls from a bare client at 16 and 64
+at once, interleaved with the rest: httpx2's ``AsyncClient`` and nothing else (no SDK, no
+runner, no database), all to the same fake server's OpenAI route. That is what this machine and
+this server allow any Python client; the part of the runner's distance from the limit that the
+bare client shows too is not the runner's.
 Usage: ``python benchmarks/run_matrix.py`` (exits 1 when a target is missed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import socket
 import subprocess
@@ -180,6 +187,50 @@ def measure(
     return Result(len(cells), concurrency, wall, report.count("ok"), clock.seconds)
 
 
+BARE_BODY = {
+    "model": "fake-large",
+    "stream": True,
+    "messages": [
+        {"role": "system", "content": "Full-time employees receive 25 days of paid time off per year."},
+        {"role": "user", "content": "Question 1: How much paid time off do I get?"},
+    ],
+}
+
+
+def bare_client(server: Server, concurrency: int, calls: int = ROWS * len(KINDS)) -> Result:
+    """``calls`` streamed chat completions from httpx2 alone, ``concurrency`` at once; the
+    request phase is the first request sent to the last answer read."""
+    import httpx2  # the SDKs' own HTTP client
+
+    async def one(client: httpx2.AsyncClient, gate: asyncio.Semaphore) -> bool:
+        """One call; ``True`` when its whole answer came back."""
+        async with (
+            gate,
+            client.stream(
+                "POST",
+                f"{server.url}/v1/chat/completions",
+                json=BARE_BODY,
+                headers={"Authorization": "Bearer x"},
+            ) as response,
+        ):
+            async for _ in response.aiter_lines():
+                pass
+            return response.status_code == 200
+
+    async def job() -> Result:
+        gate = asyncio.Semaphore(concurrency)
+        limits = httpx2.Limits(max_connections=concurrency)
+        async with httpx2.AsyncClient(timeout=30, limits=limits) as client:
+            began = time.perf_counter()
+            answered = await asyncio.gather(
+                *(one(client, gate) for _ in range(calls)), return_exceptions=True
+            )
+            seconds = time.perf_counter() - began
+        return Result(calls, concurrency, seconds, sum(a is True for a in answered), seconds)
+
+    return asyncio.run(job())
+
+
 def median_result(results: list[Result]) -> Result:
     """The run with the median whole time, carrying the median request phase."""
     middle = sorted(results, key=lambda r: r.wall_s)[len(results) // 2]
@@ -195,26 +246,33 @@ def main() -> int:
         "concurrency 16": (16, 16),
         "concurrency 64": (64, 64),
     }
+    bare = {"bare client at 16": 16, "bare client at 64": 64}
     machine_load("before")
     with tempfile.TemporaryDirectory() as tmp, fake_server() as server:
         engine = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
         measure(engine, server, 8, 8, "warm-up", rows=2)  # loads the SDKs' lazily imported modules
 
         def run(label: str, round_number: int) -> Result:
-            result = measure(engine, server, *settings[label], f"{label} {round_number}")
+            if label in bare:
+                result = bare_client(server, bare[label])
+            else:
+                result = measure(engine, server, *settings[label], f"{label} {round_number}")
             print(result.line(f"  {label}, round {round_number + 1}"), flush=True)
             return result
 
-        runs = interleaved(list(settings), ROUNDS, run)
+        runs = interleaved([*settings, *bare], ROUNDS, run)
         engine.dispose()
     machine_load("after")
-    medians = {label: median_result(results) for label, results in runs.items()}
+    medians = {label: median_result(results) for label, results in runs.items() if label not in bare}
     default, *concurrent = medians.values()
-    failed = any(r.ok != r.calls for results in runs.values() for r in results)
+    failed = any(r.ok != r.calls for label, results in runs.items() if label not in bare for r in results)
     if failed:
         print("MISSED: some calls failed", flush=True)
     for label, result in medians.items():
         print(result.line(f"{label}, median of {ROUNDS}"), flush=True)
+    for label in bare:  # information: not judged
+        result = median_result(runs[label])
+        print(result.line(f"{label} (httpx2 alone, for comparison), median of {ROUNDS}"), flush=True)
     figures = [record("default settings, whole run", default.wall_s, DEFAULT_WHOLE_RUN_S)]
     for result in concurrent:
         figures.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -73,38 +74,51 @@ def test_the_demo_models_are_served_before_the_endpoints_are_asked(
         local_models._serve.clear()
 
 
+class _RecordedEvent:
+    """Stands for ``FIRST_PAGE_DRAWN``: notes in ``steps`` when the warm-up waits on it."""
+
+    def __init__(self, steps: list[str]) -> None:
+        self.steps = steps
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.steps.append("wait for the first page")
+        return True
+
+
 def test_the_other_pages_modules_wait_until_the_first_page_is_drawn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One Python thread runs at a time: warming every page's modules while the first visitor's
-    page is being drawn made that page seconds later. The first page's imports come first; the
-    rest waits for the router to say a page was drawn."""
+    page was being drawn made that page seconds later. The first page's imports come first; the
+    rest only after waiting for the router to say its first run ended."""
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
     monkeypatch.setenv("WORKBENCH_LOCAL_MODELS", "0")
     monkeypatch.setattr(serve.gc, "freeze", lambda: None)
-    drawn = threading.Event()
-    monkeypatch.setattr(resources, "FIRST_PAGE_DRAWN", drawn)
-    imported: list[list[str]] = []
-    first_batch = threading.Event()
+    steps: list[str] = []
+    monkeypatch.setattr(resources, "FIRST_PAGE_DRAWN", _RecordedEvent(steps))
+    batches: list[list[str]] = []
 
-    def record(names: list[str] | tuple[str, ...]) -> None:
-        imported.append(list(names))
-        first_batch.set()
+    def record(names: Sequence[str]) -> None:
+        steps.append(f"import batch {len(batches) + 1}")
+        batches.append(list(names))
 
     monkeypatch.setattr(serve, "_import_all", record)
     model_menu.board.clear()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        warming = threading.Thread(target=serve.warm, args=(listener.getsockname()[1],))
-        warming.start()
-        assert first_batch.wait(60)
-        warming.join(0.5)  # a warm-up that does not wait would finish now
-        assert warming.is_alive() and imported == [list(serve.FIRST_PAGE_MODULES)]
-        drawn.set()
-        warming.join(60)
-    assert not warming.is_alive()
-    assert (
-        len(imported) == 2 and "plotly.express" in imported[1] and "workbench.exports.backup" in imported[1]
-    )
+        serve.warm(listener.getsockname()[1])
+    assert steps == ["import batch 1", "wait for the first page", "import batch 2"]
+    assert batches[0] == list(serve.FIRST_PAGE_MODULES)
+    assert "plotly.express" in batches[1] and "workbench.exports.backup" in batches[1]
+
+
+def test_the_router_says_when_its_first_run_ended(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up's wait ends when the router's run does, also when that run only showed the
+    sign-in screen or an error."""
+    drawn = threading.Event()
+    monkeypatch.setattr(resources, "FIRST_PAGE_DRAWN", drawn)
+    at = app()
+    assert not at.exception
+    assert drawn.is_set()

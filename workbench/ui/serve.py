@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ def _wait_listening(port: int, timeout_s: float = 30.0) -> None:
             time.sleep(0.05)
 
 
-def _import_all(names: list[str] | tuple[str, ...]) -> None:
+def _import_all(names: Sequence[str]) -> None:
+    """Import each module; one that fails is logged and skipped (its page reports it itself)."""
     for name in names:
         try:
             importlib.import_module(name)

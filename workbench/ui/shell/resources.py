@@ -2,7 +2,8 @@
 
 The engine is shared by every session (SQLAlchemy engines are thread-safe); it is migrated to
 head, on first start seeded with the demo content, and the runs and evaluations a stopped
-server left "running" are marked interrupted.
+server left "running" are marked interrupted. ``FIRST_PAGE_DRAWN`` tells the launcher's
+warm-up when the first visitor's page is done.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from workbench.demo.seed import seed_demo
 from workbench.evals.interrupted import mark_interrupted
 from workbench.store.engine import database_url, open_database
 
-# Set when the router has drawn a page for the first time in this process: the launcher's warm-up
-# (``workbench.ui.serve``) holds its less urgent imports until then.
+# Set when the router's first run in this process has ended (however it ended: a page drawn, the
+# sign-in screen, an error shown): the launcher's warm-up (``workbench.ui.serve``) holds the
+# imports the first page does not need until then, so they do not slow that page down.
 FIRST_PAGE_DRAWN = threading.Event()
 
 
