@@ -75,6 +75,7 @@ class Result:
     wall_s: float
     ok: int
     request_phase_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time during the run (all threads)
 
     @property
     def limit_s(self) -> float:
@@ -86,6 +87,8 @@ class Result:
 
     def line(self, label: str) -> str:
         phase = f" request_phase={self.request_phase_s:.2f}s" if self.request_phase_s else ""
+        if self.cpu_s:
+            phase += f" cpu={self.cpu_s:.2f}s ({1000 * self.cpu_s / self.calls:.1f} ms per call)"
         return (
             f"{label}: calls={self.calls} concurrency={self.concurrency} wall={self.wall_s:.2f}s{phase} "
             f"physical_limit={self.limit_s:.2f}s ratio={self.ratio:.2f}"
@@ -174,7 +177,7 @@ def measure(
     values = [RowInput({"n": i, "question": "How much paid time off do I get?"}) for i in range(rows)]
     cells = plan([version_id], choices, values)
     clock = PhaseClock()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     report = run_cells(
         engine,
         cells,
@@ -182,9 +185,9 @@ def measure(
         lookup=lambda name: "bench-key-0123456789" if name == KEY_ENV else None,
         listener=clock,
     )
-    wall = time.perf_counter() - began
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     concurrency = min(overall, per_endpoint * len(choices))
-    return Result(len(cells), concurrency, wall, report.count("ok"), clock.seconds)
+    return Result(len(cells), concurrency, wall, report.count("ok"), clock.seconds, cpu)
 
 
 BARE_BODY = {
@@ -221,20 +224,24 @@ def bare_client(server: Server, concurrency: int, calls: int = ROWS * len(KINDS)
         gate = asyncio.Semaphore(concurrency)
         limits = httpx2.Limits(max_connections=concurrency)
         async with httpx2.AsyncClient(timeout=30, limits=limits) as client:
-            began = time.perf_counter()
+            began, cpu_began = time.perf_counter(), time.process_time()
             answered = await asyncio.gather(
                 *(one(client, gate) for _ in range(calls)), return_exceptions=True
             )
-            seconds = time.perf_counter() - began
-        return Result(calls, concurrency, seconds, sum(a is True for a in answered), seconds)
+            seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+        return Result(calls, concurrency, seconds, sum(a is True for a in answered), seconds, cpu)
 
     return asyncio.run(job())
 
 
 def median_result(results: list[Result]) -> Result:
-    """The run with the median whole time, carrying the median request phase."""
+    """The run with the median whole time, carrying the median request phase and CPU time."""
     middle = sorted(results, key=lambda r: r.wall_s)[len(results) // 2]
-    return replace(middle, request_phase_s=median([r.request_phase_s for r in results]))
+    return replace(
+        middle,
+        request_phase_s=median([r.request_phase_s for r in results]),
+        cpu_s=median([r.cpu_s for r in results]),
+    )
 
 
 def main() -> int:
