@@ -73,9 +73,10 @@ FAKE_PORT ?= 8787
 fake:
 	$(PYTHON) -m tests.fakes.server --port $(FAKE_PORT)
 
-# Every benchmark in benchmarks/, one after the other, then one summary table (BENCH=name... picks some).
-bench: install-test
-	$(PY) scripts/bench.py $(BENCH)
+# Every benchmark in benchmarks/, one after the other, then one summary table (BENCH=name... picks some);
+# with a throwaway PostgreSQL, so the benchmarks that have a PostgreSQL leg run it.
+bench: install-test system-deps
+	scripts/with_postgres.sh $(PY) scripts/bench.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-results

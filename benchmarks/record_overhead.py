@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from summary import machine_load
+from summary import machine_load, record
 
 from workbench.models import endpoints
 from workbench.monitor import api
@@ -148,6 +148,7 @@ def main() -> int:
         rows = len(served_frame(prompt.engine, prompt_id=prompt.prompt_id))  # type: ignore[arg-type]
         print(f"Answers in the database: {rows:,} of {start:,} reported.")
         api.forget(prompt.engine)  # type: ignore[arg-type]
+    record("time added per answer recorded, p99 (paced)", paced, TARGET_MS, unit="ms")
     verdict = "met" if paced < TARGET_MS else "MISSED"
     print(
         f"Result: p99 {paced:.3f} ms added per answer (paced) against the {TARGET_MS:.0f} ms target: {verdict}."

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from summary import machine_load
+from summary import machine_load, record
 from ui_bench_app import DEMO_PROMPT, SCALE_PROMPT, App, prepared_database, running_app
 
 REPEATS = 5
@@ -245,11 +245,17 @@ def target_of(name: str, scale: bool) -> float:
 
 
 def report(kind: str, rows: list[tuple[str, float, list[float]]]) -> bool:
+    """Print every item; for the summary table, each item and the slowest page switch."""
     met = True
     print(f"  {'item':<40} {'median':>9} {'target':>8} {'ratio':>6}   all 5 (ms)")
+    switches = [row for row in rows if row[0].startswith("page switch")]
+    slowest = max(switches, key=lambda row: row[1]) if switches else None
     for name, median, times in rows:
         target = target_of(name, kind == "scale")
         met &= median <= target
+        if not name.startswith("page switch") or (slowest and name == slowest[0]):
+            label = f"{name} (slowest page switch)" if name.startswith("page switch") else name
+            record(f"{label}, {kind} database", median * 1000, target * 1000, unit="ms")
         spread = " ".join(f"{t * 1000:.0f}" for t in times)
         print(f"  {name:<40} {median * 1000:7.0f}ms {target * 1000:6.0f}ms {median / target:6.2f}   {spread}")
     return met
