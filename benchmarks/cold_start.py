@@ -2,7 +2,8 @@
 
 The server is started the way ``make run`` starts it (``python -m workbench.ui.serve``) on an
 installed checkout; timed from spawn: ``/_stcore/health`` answering ``ok``, then the home page
-fully rendered in Debian's Chromium (its title shown and the app's script state back at rest).
+fully rendered in Debian's Chromium (its title shown, the app's script state back at rest, and
+no placeholder left where the browser was still loading an element's code).
 Three figures, each the median of five interleaved starts:
 
 - fresh: an empty data folder, so the first start also migrates the database and seeds the demo;
@@ -97,6 +98,9 @@ def start(home: Path, browser: object, script: Path | None = None) -> tuple[floa
         expect(page.get_by_test_id("stApp")).to_have_attribute(
             "data-test-script-state", "notRunning", timeout=60_000
         )
+        # Elements whose code the browser loads on first use (metrics, tables, page links) show
+        # a grey placeholder until it has come: the page is drawn when none is left.
+        expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=60_000)
         rendered = time.perf_counter() - began
         page.close()
         return health, rendered

@@ -21,6 +21,7 @@ def _no_imports(monkeypatch: pytest.MonkeyPatch) -> None:
     """The warm-up's imports are this test process's already; the first page is not awaited."""
     monkeypatch.setattr(serve, "_import_all", lambda names: None)
     monkeypatch.setattr(serve, "FIRST_PAGE_WAIT_S", 0.0)
+    monkeypatch.setattr(serve, "AFTER_FIRST_PAGE_S", 0.0)
     monkeypatch.setattr(serve.gc, "freeze", lambda: None)  # not this test process's objects
 
 
@@ -95,6 +96,7 @@ def test_the_other_pages_modules_wait_until_the_first_page_is_drawn(
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
     monkeypatch.setenv("WORKBENCH_LOCAL_MODELS", "0")
     monkeypatch.setattr(serve.gc, "freeze", lambda: None)
+    monkeypatch.setattr(serve, "AFTER_FIRST_PAGE_S", 0.0)
     steps: list[str] = []
     monkeypatch.setattr(resources, "FIRST_PAGE_DRAWN", _RecordedEvent(steps))
     batches: list[list[str]] = []

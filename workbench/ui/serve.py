@@ -7,9 +7,9 @@ server (``streamlit run workbench/ui/app.py`` with any options given) and, as so
 does that work in a background thread, in the order the first page needs it: the engine is built
 through the very cache the router uses (so the first visitor waits for it instead of doing it
 twice), the endpoints are asked whether they answer, and the first page's own imports are loaded.
-The rest (every other page's modules) waits until the first visitor's page has been drawn: this
-process runs one Python thread at a time, so warming pages nobody opened yet would only slow the
-one being drawn. ``make run`` and ``workbench ui`` use it::
+The rest (every other page's modules) waits until the first visitor's page has been drawn and
+the browser has fetched its elements' code: this process runs one Python thread at a time, so
+warming pages nobody opened yet would only slow the one being drawn. ``make run`` and ``workbench ui`` use it::
 
     python -m workbench.ui.serve --server.port 8501
 """
@@ -36,6 +36,11 @@ FIRST_PAGE_MODULES = ("pandas", "pyarrow", "streamlit.dataframe_util", "workbenc
 WARM_MODULES = ("plotly.graph_objects", "plotly.express", "numpy")
 # The rest of the warm-up waits this long at most for the first visitor's page.
 FIRST_PAGE_WAIT_S = 20.0
+# And this long after the router's run: the browser is then still fetching from this server the
+# code of the page's elements (metrics, tables, page links), whose placeholders stay grey while
+# the warm-up's imports hold the interpreter (measured: the second start's first page drawn 1 s
+# later without this pause).
+AFTER_FIRST_PAGE_S = 3.0
 SKIP = ("workbench.store.migrations", "workbench.__main__", "workbench.ui.serve", "workbench.ui.app")
 
 
@@ -100,6 +105,7 @@ def warm(port: int) -> None:
     from workbench.ui.shell.resources import FIRST_PAGE_DRAWN
 
     FIRST_PAGE_DRAWN.wait(FIRST_PAGE_WAIT_S)
+    time.sleep(AFTER_FIRST_PAGE_S)
     _import_all(
         [
             *WARM_MODULES,
