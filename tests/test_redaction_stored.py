@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 from openpyxl import load_workbook
@@ -78,7 +79,9 @@ def test_a_redacted_runs_rows_and_exports_hold_no_raw_personal_data(
     csv = csv_xlsx.export_table(storage_engine, everything, "csv", actor="t", scrub=Scrubber()).data
     saved = backup.export_backup(storage_engine, actor="t", scrub=Scrubber()).data
     for data in (csv, saved):
-        assert EMAIL.encode() not in data and b"7946" not in data
+        # The phone's middle and last groups, with or without separators; not "7946" alone, which
+        # a stored latency such as 17.79467999949702 can hold by chance.
+        assert EMAIL.encode() not in data and not re.search(rb"7946\D{0,3}0958", data)
 
 
 def rated_answer(engine: Engine, sensitivity: str) -> None:
