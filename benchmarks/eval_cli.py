@@ -32,7 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from run_matrix import KEY_ENV, KINDS, ROOT, Result, Server, fake_server  # the same server and figures
+from run_matrix import (  # the same server and figures
+    KEY_ENV,
+    KINDS,
+    QUESTION,
+    ROOT,
+    SYSTEM,
+    Result,
+    Server,
+    fake_server,
+)
 from summary import interleaved, machine_load, median, record
 
 from workbench.evals import cases
@@ -77,7 +86,7 @@ def setup(database: str, server: Server, cases_count: int = CASES, *, mixed: boo
         versions.save_version(
             session,
             prompt_id=prompt.id,  # type: ignore[arg-type]
-            system_template="Full-time employees receive 25 days of paid time off per year.",
+            system_template=SYSTEM,
             user_template="Question {{ n }}: {{ question }}",
             author="bench",
         )
@@ -88,7 +97,7 @@ def setup(database: str, server: Server, cases_count: int = CASES, *, mixed: boo
                 prompt_id=prompt.id,  # type: ignore[arg-type]
                 actor="bench",
                 name=f"Case {n + 1}",
-                variables={"n": str(n), "question": "How much paid time off do I get?"},
+                variables={"n": str(n), "question": QUESTION},
                 expected="25 days of paid time off per year.",
                 assertions=[{"type": "contains", "value": "25 days"}, {"type": "length", "max": 60}],
             )

@@ -66,6 +66,8 @@ DEFAULT_WHOLE_RUN_S = 2.5
 LATENCY_S = 0.2
 KINDS = (("openai", "fake-large"), ("anthropic", "fake-small"), ("openai_compatible", "fake-lazy"))
 KEY_ENV = "BENCH_FAKE_KEY"
+SYSTEM = "Full-time employees receive 25 days of paid time off per year."
+QUESTION = "How much paid time off do I get?"
 
 
 @dataclass
@@ -149,7 +151,7 @@ def setup(engine: Engine, server: Server, per_endpoint: int, tag: str) -> tuple[
         version = versions.save_version(
             session,
             prompt_id=prompt.id,  # type: ignore[arg-type]
-            system_template="Full-time employees receive 25 days of paid time off per year.",
+            system_template=SYSTEM,
             user_template="Question {{ n }}: {{ question }}",
             author="bench",
         )
@@ -174,7 +176,7 @@ def measure(
     engine: Engine, server: Server, per_endpoint: int, overall: int, tag: str, rows: int = ROWS
 ) -> Result:
     project_id, version_id, choices = setup(engine, server, per_endpoint, tag)
-    values = [RowInput({"n": i, "question": "How much paid time off do I get?"}) for i in range(rows)]
+    values = [RowInput({"n": i, "question": QUESTION}) for i in range(rows)]
     cells = plan([version_id], choices, values)
     clock = PhaseClock()
     began, cpu_began = time.perf_counter(), time.process_time()
@@ -194,8 +196,8 @@ BARE_BODY = {
     "model": "fake-large",
     "stream": True,
     "messages": [
-        {"role": "system", "content": "Full-time employees receive 25 days of paid time off per year."},
-        {"role": "user", "content": "Question 1: How much paid time off do I get?"},
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Question 1: {QUESTION}"},
     ],
 }
 

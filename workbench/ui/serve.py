@@ -9,7 +9,8 @@ through the very cache the router uses (so the first visitor waits for it instea
 twice), the endpoints are asked whether they answer, and the first page's own imports are loaded.
 The rest (every other page's modules) waits until the first visitor's page has been drawn and
 the browser has fetched its elements' code: this process runs one Python thread at a time, so
-warming pages nobody opened yet would only slow the one being drawn. ``make run`` and ``workbench ui`` use it::
+warming pages nobody opened yet would only slow the one being drawn. ``make run`` and
+``workbench ui`` use it::
 
     python -m workbench.ui.serve --server.port 8501
 """
