@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import streamlit as st
+from streamlit import file_util
 
 from workbench.errors import InvalidInput
 
@@ -90,15 +91,12 @@ def forget_key(name: str) -> bool:
 
 
 def secrets_file() -> Path:
-    """The project's ``.streamlit/secrets.toml`` (the first file Streamlit reads secrets from)."""
+    """The project's ``.streamlit/secrets.toml``: Streamlit reads it after the user's own
+    ``~/.streamlit/secrets.toml``, so a key written here wins, and the launcher keeps it watched."""
     override = os.environ.get(SECRETS_FILE_ENV)
     if override:
         return Path(override)
-    try:
-        files = st.get_option("secrets.files")
-        return Path(files[0])
-    except Exception:
-        return Path.cwd() / ".streamlit" / "secrets.toml"
+    return Path(file_util.get_project_streamlit_file_path("secrets.toml"))
 
 
 def write_to_secrets_file(name: str, value: str) -> Path:
