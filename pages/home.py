@@ -1,6 +1,7 @@
 """Home: the active project's use case, its prompts, and how far the work has got."""
 
-import pandas as pd
+from datetime import datetime
+
 import streamlit as st
 
 from workbench.projects import overview, project_records
@@ -8,7 +9,9 @@ from workbench.ui.shell import state
 from workbench.ui.shell.nav import PAGES, spec
 from workbench.ui.shell.page import header, shows_errors
 from workbench.ui.shell.resources import get_engine
-from workbench.ui.shell.safe_markdown import safe_markdown
+from workbench.ui.shell.safe_markdown import markdown_table, safe_markdown
+
+RECENT_PROMPTS = 12  # the rest are one click away, in the Library
 
 header("Prompt Workbench", spec("pages/home.py").explanation)
 engine = get_engine()
@@ -46,25 +49,30 @@ with shows_errors():
 
     st.subheader("Prompts")
     if summary.prompts:
-        table = pd.DataFrame(
-            [
-                {
-                    "Prompt": p.name,
-                    "Latest version": p.latest_number,
-                    "Labels": ", ".join(f"{k} → v{v}" for k, v in sorted(p.labels.items())) or "—",
-                    "Bench cases": p.test_cases,
-                    "Last change": p.latest_at,
-                    "What it does": p.description,
-                }
-                for p in summary.prompts
-            ]
+        recent = sorted(summary.prompts, key=lambda p: p.latest_at or datetime.min, reverse=True)
+        st.markdown(
+            markdown_table(
+                [
+                    {
+                        "Prompt": p.name,
+                        "Latest version": f"v{p.latest_number}" if p.latest_number else "—",
+                        "Labels": ", ".join(f"{k} → v{v}" for k, v in sorted(p.labels.items())) or "—",
+                        "Bench cases": p.test_cases,
+                        "Last change": f"{p.latest_at.day} {p.latest_at:%b %Y, %H:%M}"
+                        if p.latest_at
+                        else "—",
+                        "What it does": p.description or "—",
+                    }
+                    for p in recent[:RECENT_PROMPTS]
+                ]
+            )
         )
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={"Last change": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
-        )
+        if len(recent) > RECENT_PROMPTS:
+            st.page_link(
+                str(spec("pages/library.py").script),
+                label=f"The {RECENT_PROMPTS} changed last are shown: all {len(recent)} are in the Library",
+                icon=":material/library_books:",
+            )
     else:
         st.info("This project has no prompts yet.")
 

@@ -40,6 +40,31 @@ def test_home_renders_the_active_project_without_errors(app) -> None:
     assert at.caption[0].value == PAGES[0].explanation
     assert any("Customer service replies" in s.value for s in at.subheader)
     assert at.sidebar.selectbox[0].label == "Project"
+    table = next(m.value for m in at.markdown if m.value.startswith("| Prompt |"))
+    assert "| Latest version | Labels | Bench cases | Last change | What it does |" in table
+    assert len(table.splitlines()) >= 3  # the header, its rule and at least one of the seeded prompts
+
+
+def test_home_lists_the_prompts_changed_last_and_leads_to_the_rest(app, app_db: Engine) -> None:
+    from workbench.projects import project_records
+    from workbench.prompts import versions
+    from workbench.store.engine import session_scope
+
+    with session_scope(app_db) as session:
+        project_id = project_records.create_project(session, actor="t", name="Many prompts").id
+    for n in range(15):  # one transaction each: each version gets its own time
+        with session_scope(app_db) as session:
+            prompt = versions.create_prompt(session, project_id=project_id, name=f"Prompt {n:02d}", actor="t")
+            versions.save_version(
+                session, prompt_id=prompt.id, system_template=f"System {n}", user_template="Hi", author="t"
+            )
+    at = app()
+    at.sidebar.selectbox[0].set_value(project_id).run()
+    table = next(m.value for m in at.markdown if m.value.startswith("| Prompt |"))
+    listed = [line.split(" | ")[0].removeprefix("| ") for line in table.splitlines()[2:]]
+    assert listed == [f"Prompt {n:02d}" for n in range(14, 2, -1)]  # the 12 saved last, latest first
+    assert at.get("page_link")[0].proto.label.startswith("The 12 changed last are shown: all 15")
+    assert not at.exception
 
 
 def test_sidebar_ticks_only_endpoints_that_answer_and_asks_the_name(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.ui.shell.safe_markdown import safe_markdown
+from workbench.ui.shell.safe_markdown import markdown_table, safe_markdown
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,16 @@ def test_formatting_and_code_are_kept() -> None:
 
 def test_a_fence_left_open_keeps_the_rest_as_code() -> None:
     assert safe_markdown("a [b]\n~~~\n[c](d)") == "a \\[b\\]\n~~~\n[c](d)"
+
+
+def test_a_markdown_table_keeps_each_value_in_its_cell_and_safe() -> None:
+    rows = [
+        {"Prompt": "Refunds | returns", "What it does": "Line one\nline two ![x](http://h/leak)"},
+        {"Prompt": "Long", "What it does": "word " * 50},
+    ]
+    table = markdown_table(rows, longest_cell=40).split("\n")
+    assert table[0] == "| Prompt | What it does |"
+    assert table[1] == "| --- | --- |"
+    assert table[2] == "| Refunds \\| returns | Line one line two !\\[x\\](http\\://h/leak) |"
+    assert len(table) == 4 and table[3].endswith("word… |") and len(table[3]) < 60
+    assert markdown_table([]) == ""

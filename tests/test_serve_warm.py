@@ -124,3 +124,45 @@ def test_the_router_says_when_its_first_run_ended(app, monkeypatch: pytest.Monke
     at = app()
     assert not at.exception
     assert drawn.is_set()
+
+
+def test_only_secrets_files_that_exist_are_watched_besides_the_projects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamlit retries a missing secrets file five times, 0.1 s apart, before the server listens;
+    the project's file is kept either way (Settings writes keys there)."""
+    home, project = tmp_path / "home", tmp_path / "project"
+    (home / ".streamlit").mkdir(parents=True)
+    (project / "app").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(project)
+    script = str(project / "app" / "app.py")
+    assert serve.secrets_files(script) == [str(project / ".streamlit" / "secrets.toml")]
+    (home / ".streamlit" / "secrets.toml").write_text("")
+    (project / "app" / ".streamlit").mkdir()
+    (project / "app" / ".streamlit" / "secrets.toml").write_text("")
+    assert serve.secrets_files(script) == [
+        str(home / ".streamlit" / "secrets.toml"),
+        str(project / ".streamlit" / "secrets.toml"),
+        str(project / "app" / ".streamlit" / "secrets.toml"),
+    ]
+
+
+def test_the_first_page_needs_neither_pandas_nor_numpy_nor_plotly_express() -> None:
+    """What the router, the sidebar and Home import (and what seeding imports) leaves out the
+    heavy analysis libraries, so a first visitor does not wait for them (they load once the
+    first page is drawn). A fresh interpreter, since this one has them all."""
+    import subprocess
+    import sys
+
+    shell = ["auth", "identity", "kept", "local_models", "sidebar", "nav", "resources", "page", "state"]
+    first_page = [f"workbench.ui.shell.{name}" for name in shell] + [
+        *serve.FIRST_PAGE_MODULES,
+        "workbench.demo.seed",
+        "workbench.projects.project_records",
+    ]
+    code = f"import sys\nfor m in {first_page!r}: __import__(m)\n" + (
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'plotly.express') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

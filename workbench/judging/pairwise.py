@@ -18,9 +18,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from sqlalchemy import Engine, Text, cast, func, or_
 from sqlmodel import Session, col, select
 
@@ -41,6 +40,9 @@ from workbench.store.tables import (
     Run,
     TestCase,
 )
+
+if TYPE_CHECKING:  # pandas loads with the first frame: seeding and the first page go without it
+    import pandas as pd
 
 By = Literal["model", "version"]
 CHOICE_LABELS = {"a": "A is better", "b": "B is better", "tie": "Tie", "both_bad": "Both bad"}
@@ -370,6 +372,8 @@ def votes_frame(engine: Engine, project_id: int) -> pd.DataFrame:
         if p.output_a_id in sides and p.output_b_id in sides
     ]
     columns = ["id", "rater", "choice", "blind", "created_at", "model_a", "model_b", "version_a", "version_b"]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -406,6 +410,8 @@ def leaderboard_from_votes(
                 "too_few": comparisons < min_comparisons,
             }
         )
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS)
     return frame.sort_values(["bt_rating", "comparisons"], ascending=[False, False], ignore_index=True)
 

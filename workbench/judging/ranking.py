@@ -19,8 +19,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
 from statistics import NormalDist
 
-import numpy as np
-
 CONFIDENCE = 0.95
 ELO_BASE = 1000.0  # the reference contender (strength 1) on the familiar Elo-like scale
 ELO_SCALE = 400.0  # +400 points = 10:1 odds of winning
@@ -55,6 +53,8 @@ def bradley_terry(
     size = len(names)
     if size == 0:
         return {}
+    import numpy as np  # here, not at the top: seeding and the first page import this module
+
     played = np.zeros((size, size))
     wins = np.zeros(size)
     for i, j, score in triples:
@@ -127,6 +127,8 @@ def mean_interval(
     n = len(values)
     if n == 0:
         return (None, None, None)
+    import numpy as np
+
     sd = float(np.std(values, ddof=1)) if n > 1 else 0.0
     mean = float(np.mean(values))
     return (mean, *mean_interval_from(mean, sd, n, confidence))

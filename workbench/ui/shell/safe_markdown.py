@@ -19,6 +19,7 @@ expander title...) passes it through here first.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
@@ -64,3 +65,23 @@ def safe_markdown(text: object) -> str:
     if prose:
         out.append(_inline("\n".join(prose)))
     return "\n".join(out)
+
+
+def markdown_table(rows: Sequence[Mapping[str, object]], *, longest_cell: int = 120) -> str:
+    """``rows`` as a Markdown table whose cells are made safe, kept on one line each, and cut at
+    ``longest_cell`` characters. Where a short table is all a page shows, this draws in the
+    browser at once: ``st.dataframe`` needs pandas and Arrow on the server and loads its grid's
+    code in the browser first, which is most of a first page's wait."""
+    if not rows:
+        return ""
+    columns = list(rows[0])
+
+    def cell(value: object) -> str:
+        text = " ".join(str(value).split())
+        if len(text) > longest_cell:
+            text = text[: longest_cell - 1].rstrip() + "…"
+        return safe_markdown(text).replace("|", "\\|") or " "
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
