@@ -93,8 +93,9 @@ with shows_errors():
     board = pairwise.rank_votes(votes, by)
     if not board.empty:
         sources = pairwise.vote_sources(votes, by)
+        total = sum(sources.values())
         st.caption(
-            f"From {sum(sources.values())} votes on: "
+            f"From {total} {'vote' if total == 1 else 'votes'} on: "
             + ", ".join(f"{what} ({n})" for what, n in sources.items())
             + ("." if by == "model" else ". Each vote compares two versions answered by the same model.")
         )

@@ -117,8 +117,10 @@ def start_app(
     env.update(extra_env or {})
     log = home / "streamlit.log"
     # `make run` starts the same server through `workbench.ui.serve` (it warms the database and
-    # the imports); the other tests start it with plain `streamlit run`.
-    launcher = ["workbench.ui.serve"] if like_make_run else ["streamlit", "run", str(APP_SCRIPT)]
+    # the imports); the other tests start it with plain `streamlit run`, reading only the
+    # project's secrets file (Streamlit would first wait for the other, missing ones: serve.py).
+    secrets = ["--secrets.files", str(ROOT / ".streamlit" / "secrets.toml")]
+    launcher = ["workbench.ui.serve"] if like_make_run else ["streamlit", "run", str(APP_SCRIPT), *secrets]
     process = subprocess.Popen(
         [
             sys.executable,
