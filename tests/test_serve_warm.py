@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.models import endpoints
+from workbench.models import availability, endpoints
 from workbench.ui import serve
 from workbench.ui.shell import model_menu, resources
 from workbench.ui.shell.resources import get_engine
@@ -68,6 +68,7 @@ def test_the_demo_models_are_served_before_the_endpoints_are_asked(
             serve.warm(listener.getsockname()[1])
         _, verdict = model_menu.endpoint_verdicts(engine, wait_s=30)[demo.id]  # type: ignore[index]
         assert verdict is not None and verdict.ready, verdict
+        assert verdict.message == availability.SERVED_HERE  # known, not asked over the network
     finally:
         served = local_models._serve("127.0.0.1", port)
         if served is not None:
@@ -91,7 +92,7 @@ def test_the_other_pages_modules_wait_until_the_first_page_is_drawn(
 ) -> None:
     """One Python thread runs at a time: warming every page's modules while the first visitor's
     page was being drawn made that page seconds later. The first page's imports come first; the
-    rest only after waiting for the router to say its first run ended."""
+    SDKs and the rest only after waiting for the router to say its first run ended."""
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
     monkeypatch.setenv("WORKBENCH_LOCAL_MODELS", "0")
@@ -106,12 +107,13 @@ def test_the_other_pages_modules_wait_until_the_first_page_is_drawn(
         batches.append(list(names))
 
     monkeypatch.setattr(serve, "_import_all", record)
+    monkeypatch.setattr(serve, "warm_sdks", lambda engine: steps.append("SDKs"))
     model_menu.board.clear()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         serve.warm(listener.getsockname()[1])
-    assert steps == ["import batch 1", "wait for the first page", "import batch 2"]
+    assert steps == ["import batch 1", "wait for the first page", "SDKs", "import batch 2"]
     assert batches[0] == list(serve.FIRST_PAGE_MODULES)
     assert "plotly.express" in batches[1] and "workbench.exports.backup" in batches[1]
 
@@ -166,3 +168,34 @@ def test_the_first_page_needs_neither_pandas_nor_numpy_nor_plotly_express() -> N
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_after_the_first_page_the_sdks_of_the_endpoints_that_answer_are_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So the first call to one (a Compare run) does not wait for its SDK; an endpoint that
+    cannot answer (no key) costs no import."""
+    from workbench.models.availability import Availability
+    from workbench.models.providers import registry
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.db'}")
+    engine = get_engine()
+    enabled = endpoints.list_endpoints(engine, include_disabled=False)
+    answering = {e.name for e in enabled if e.provider in ("echo", "openai_compatible")}
+    verdicts = {
+        e.id: (e.name, Availability(e.name in answering, "" if e.name in answering else "no key"))
+        for e in enabled
+    }
+    monkeypatch.setattr(model_menu, "endpoint_verdicts", lambda engine: verdicts)
+    loaded: list[str] = []
+    real = registry.provider_class
+
+    def recording(name: str) -> type:
+        cls = real(name)
+        return type("Recording", (cls,), {"load_sdk": classmethod(lambda c: loaded.append(name))})
+
+    monkeypatch.setattr(registry, "provider_class", recording)
+    serve.warm_sdks(engine)
+    assert sorted(loaded) == sorted(e.provider for e in enabled if e.name in answering)
+    assert "anthropic" not in loaded and "openai_compatible" in loaded

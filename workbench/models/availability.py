@@ -33,6 +33,8 @@ PROBE_TIMEOUT_S = 5.0
 FRESH_OK_S = 300.0  # a verdict of "answers" is trusted this long
 FRESH_FAILED_S = 15.0  # a refusal is asked again sooner: a server may have been started since
 PROBE_ACTOR = "workbench (is it answering?)"
+SERVED_HERE = "Served by this workbench (the demo's offline models)."
+_served_here: set[str] = set()  # base URLs this process serves itself
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,14 @@ def _problem(message: str) -> str:
     return next((short for start, short in _PROBLEMS if message.startswith(start)), "failed")
 
 
+def serving_here(base_url: str) -> None:
+    """Say that this process itself serves ``base_url`` (the demo's models, ``ui.shell.local_models``):
+    it answers for as long as the process runs, so ``probe`` does not ask it over the network.
+    Asking imported the provider's SDK for nothing: most of a first page's wait on a new
+    clone (the sidebar waits a moment for its first ticks)."""
+    _served_here.add(base_url)
+
+
 def probe(engine: Engine, config: EndpointConfig, key: str | None) -> Availability:
     """Ask the endpoint once whether it answers with ``key`` (looked up by the caller)."""
     now = time.time()
@@ -71,6 +81,8 @@ def probe(engine: Engine, config: EndpointConfig, key: str | None) -> Availabili
             f"No key: set {env} (Settings → API keys, the environment or .streamlit/secrets.toml).",
             now,
         )
+    if config.base_url in _served_here:
+        return Availability(True, message=SERVED_HERE, checked_at=now)
     quick = replace(config, max_retries=0, timeout_s=min(config.timeout_s, PROBE_TIMEOUT_S))
 
     def lookup(name: str) -> str | None:

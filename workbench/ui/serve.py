@@ -7,8 +7,8 @@ server (``streamlit run workbench/ui/app.py`` with any options given) and, as so
 does that work in a background thread, in the order the first page needs it: the engine is built
 through the very cache the router uses (so the first visitor waits for it instead of doing it
 twice), the endpoints are asked whether they answer, and the first page's own imports are loaded.
-The rest (every other page's modules) waits until the first visitor's page has been drawn and
-the browser has fetched its elements' code: this process runs one Python thread at a time, so
+The rest (the SDKs of the endpoints that answer, every other page's modules) waits until the
+first visitor's page has been drawn and the browser has fetched its elements' code: this process runs one Python thread at a time, so
 warming pages nobody opened yet would only slow the one being drawn. ``make run`` and
 ``workbench ui`` use it::
 
@@ -27,6 +27,10 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +77,27 @@ def _import_all(names: Sequence[str]) -> None:
             log.warning("warming %s failed", name, exc_info=True)
 
 
+def warm_sdks(engine: Engine) -> None:
+    """Import the SDK of every endpoint that answers, so the first call to one (a Compare run)
+    does not wait for it: no check imported it where the endpoint is served by this process."""
+    from workbench.models import endpoints
+    from workbench.models.providers.registry import provider_class
+    from workbench.ui.shell import model_menu
+
+    ready = {
+        name for name, verdict in model_menu.endpoint_verdicts(engine).values() if verdict and verdict.ready
+    }
+    for endpoint in endpoints.list_endpoints(engine, include_disabled=False):
+        if endpoint.name in ready:
+            provider_class(endpoint.provider).load_sdk()
+
+
 def warm(port: int) -> None:
     """Once the server answers: the engine (migrated, seeded) into the router's cache, the first
     look at every endpoint (each is asked whether it answers, as the sidebar asks), the first
-    page's imports; once the first page is drawn (or after ``FIRST_PAGE_WAIT_S``), the modules
-    the other pages use. Failures are logged, never raised: the router reports them itself."""
+    page's imports; once the first page is drawn (or after ``FIRST_PAGE_WAIT_S``), the SDKs of
+    the endpoints that answer and the modules the other pages use. Failures are logged, never
+    raised: the router reports them itself."""
     _wait_listening(port)
     # Outside a session, Streamlit's cache says "missing ScriptRunContext": expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
@@ -93,7 +113,8 @@ def warm(port: int) -> None:
             # Ask every endpoint whether it answers now (the probes run on their own threads and
             # import the SDKs there), so the first visitor's sidebar has its ticks instead of
             # waiting for them and rerunning the whole page when they come. The demo's offline
-            # models are served first, or their endpoint would be found unreachable for now.
+            # models are served first, or their endpoint would be found unreachable for now;
+            # served here, it is not asked over the network (``availability.serving_here``).
             local_models.serve_demo_models(engine)
         except Exception:
             log.warning("serving the demo's offline models failed", exc_info=True)
@@ -107,6 +128,10 @@ def warm(port: int) -> None:
 
     FIRST_PAGE_DRAWN.wait(FIRST_PAGE_WAIT_S)
     time.sleep(AFTER_FIRST_PAGE_S)
+    try:
+        warm_sdks(get_engine())
+    except Exception:
+        log.warning("importing the providers' SDKs failed", exc_info=True)
     _import_all(
         [
             *WARM_MODULES,

@@ -20,7 +20,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from workbench.config import load_settings
-from workbench.models import endpoints
+from workbench.models import availability, endpoints
 from workbench.ui.shell.nav import PROJECT_ROOT
 
 DEMO_ENDPOINT = "Local fake server"
@@ -72,5 +72,5 @@ def serve_demo_models(engine: Engine) -> None:
     if address.hostname not in LOOPBACK or address.port is None:
         return
     host = "127.0.0.1" if address.hostname == "localhost" else address.hostname
-    if _free(host, address.port):
-        _serve(host, address.port)
+    if _free(host, address.port) and _serve(host, address.port) is not None:
+        availability.serving_here(endpoint.base_url)
