@@ -40,7 +40,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	cp .streamlit/secrets.toml.example $@
 
 # The project's own modules are compiled ahead too: where PYTHONDONTWRITEBYTECODE is set (as on our
-# CI machines) Python never writes them, so every start would compile them again. Only what
+# machines, CI among them) Python never writes them, so every start would compile them again. Only what
 # changed since is compiled; a stale file is ignored by Python.
 COMPILE_OWN = $(PY) -m compileall -q -j 0 workbench tests/fakes
 

@@ -47,7 +47,10 @@ with shows_errors():
         help="Average score " + (f"{summary.average_score:.2f} / 5" if summary.average_score else "—"),
     )
 
-    st.subheader("Prompts")
+    st.subheader(
+        "Prompts",
+        help="The ones changed last come first; the Library lists them all, with search and filters.",
+    )
     if summary.prompts:
         recent = sorted(summary.prompts, key=lambda p: p.latest_at or datetime.min, reverse=True)
         st.markdown(
@@ -58,7 +61,7 @@ with shows_errors():
                         "Latest version": f"v{p.latest_number}" if p.latest_number else "—",
                         "Labels": ", ".join(f"{k} → v{v}" for k, v in sorted(p.labels.items())) or "—",
                         "Bench cases": p.test_cases,
-                        "Last change": f"{p.latest_at.day} {p.latest_at:%b %Y, %H:%M}"
+                        "Last change (UTC)": f"{p.latest_at.day} {p.latest_at:%b %Y, %H:%M}"
                         if p.latest_at
                         else "—",
                         "What it does": p.description or "—",

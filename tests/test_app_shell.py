@@ -41,7 +41,7 @@ def test_home_renders_the_active_project_without_errors(app) -> None:
     assert any("Customer service replies" in s.value for s in at.subheader)
     assert at.sidebar.selectbox[0].label == "Project"
     table = next(m.value for m in at.markdown if m.value.startswith("| Prompt |"))
-    assert "| Latest version | Labels | Bench cases | Last change | What it does |" in table
+    assert "| Latest version | Labels | Bench cases | Last change \\(UTC\\) | What it does |" in table
     assert len(table.splitlines()) >= 3  # the header, its rule and at least one of the seeded prompts
 
 

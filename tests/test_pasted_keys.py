@@ -142,3 +142,18 @@ def assert_absent_pasted(haystack: str | bytes, where: str) -> None:
     for piece in fragments(PASTED):
         needle = piece.encode() if isinstance(haystack, bytes) else piece
         assert needle not in haystack, f"{piece!r} found in {where}"
+
+
+def test_keys_kept_in_secrets_toml_go_where_streamlit_reads_them_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's file when Streamlit reads it (after the user's own, so its key wins); else,
+    when other files were chosen, the last of them (the one that wins)."""
+    monkeypatch.delenv(key_lookup.SECRETS_FILE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    project = str(tmp_path / ".streamlit" / "secrets.toml")
+    chosen: list[str] = ["/home/someone/.streamlit/secrets.toml", project]
+    monkeypatch.setattr(key_lookup.st, "get_option", lambda name: chosen)
+    assert key_lookup.secrets_file() == Path(project)
+    chosen[:] = ["/etc/workbench/base.toml", "/etc/workbench/keys.toml"]
+    assert key_lookup.secrets_file() == Path("/etc/workbench/keys.toml")

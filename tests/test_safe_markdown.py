@@ -32,14 +32,22 @@ def test_a_fence_left_open_keeps_the_rest_as_code() -> None:
     assert safe_markdown("a [b]\n~~~\n[c](d)") == "a \\[b\\]\n~~~\n[c](d)"
 
 
-def test_a_markdown_table_keeps_each_value_in_its_cell_and_safe() -> None:
+def test_a_markdown_table_keeps_each_value_literal_in_its_cell() -> None:
     rows = [
-        {"Prompt": "Refunds | returns", "What it does": "Line one\nline two ![x](http://h/leak)"},
+        {"Prompt": "Refunds | returns", "What it does": "Line one\nline two ![x](http://h/leak) *bold*"},
+        {"Prompt": "```js ![x](http://h/leak)", "What it does": "`x\\| ![i](http://h/leak) `"},
         {"Prompt": "Long", "What it does": "word " * 50},
     ]
-    table = markdown_table(rows, longest_cell=40).split("\n")
+    table = markdown_table(rows, longest_cell=60).split("\n")
     assert table[0] == "| Prompt | What it does |"
     assert table[1] == "| --- | --- |"
-    assert table[2] == "| Refunds \\| returns | Line one line two !\\[x\\](http\\://h/leak) |"
-    assert len(table) == 4 and table[3].endswith("word… |") and len(table[3]) < 60
+    assert (
+        table[2] == "| Refunds \\| returns | Line one line two \\!\\[x\\]\\(http\\://h/leak\\) \\*bold\\* |"
+    )
+    # an opening fence or a code span is inline text in a cell: escaped like the rest, and a
+    # backslash before a pipe cannot pair with the pipe's escape to end the cell
+    assert table[3] == (
+        "| \\`\\`\\`js \\!\\[x\\]\\(http\\://h/leak\\) | \\`x\\\\\\| \\!\\[i\\]\\(http\\://h/leak\\) \\` |"
+    )
+    assert len(table) == 5 and table[4].endswith("word… |") and len(table[4]) < 80
     assert markdown_table([]) == ""

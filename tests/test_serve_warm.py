@@ -4,6 +4,7 @@ page when they arrive)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from workbench.models import availability, endpoints
 from workbench.ui import serve
 from workbench.ui.shell import model_menu, resources
@@ -150,24 +152,47 @@ def test_only_secrets_files_that_exist_are_watched_besides_the_projects(
     ]
 
 
-def test_the_first_page_needs_neither_pandas_nor_numpy_nor_plotly_express() -> None:
-    """What the router, the sidebar and Home import (and what seeding imports) leaves out the
-    heavy analysis libraries, so a first visitor does not wait for them (they load once the
-    first page is drawn). A fresh interpreter, since this one has them all."""
+def test_secrets_files_chosen_elsewhere_are_left_as_chosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The launcher's list would override ``STREAMLIT_SECRETS_FILES`` or a config.toml's choice."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STREAMLIT_SECRETS_FILES", raising=False)
+    script = str(tmp_path / "app" / "app.py")
+    assert not serve.secrets_files_chosen(script)
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "mine.toml"))
+    assert serve.secrets_files_chosen(script)
+    monkeypatch.delenv("STREAMLIT_SECRETS_FILES")
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "config.toml").write_text('[secrets]\nfiles = ["/etc/mine.toml"]\n')
+    assert serve.secrets_files_chosen(script)
+
+
+def test_the_first_page_needs_neither_pandas_nor_numpy_nor_plotly_express(tmp_path: Path) -> None:
+    """The router's first run (the sidebar and Home, on a fresh data folder, seeding included)
+    leaves out the heavy analysis libraries, so a first visitor does not wait for them (they
+    load once the first page is drawn). A fresh interpreter, since this one has them all."""
     import subprocess
     import sys
 
-    shell = ["auth", "identity", "kept", "local_models", "sidebar", "nav", "resources", "page", "state"]
-    first_page = [f"workbench.ui.shell.{name}" for name in shell] + [
-        *serve.FIRST_PAGE_MODULES,
-        "workbench.demo.seed",
-        "workbench.projects.project_records",
-    ]
-    code = f"import sys\nfor m in {first_page!r}: __import__(m)\n" + (
+    from workbench.ui.shell.nav import APP_SCRIPT
+
+    code = (
+        "import sys\nfrom streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(APP_SCRIPT)!r}, default_timeout=120)\nat.run()\n"
+        "assert not at.exception, at.exception\nassert any(m.value.startswith('| Prompt |') for m in at.markdown)\n"
         "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'plotly.express') if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    env = {
+        **os.environ,
+        "WORKBENCH_HOME": str(tmp_path),
+        "WORKBENCH_DATABASE_URL": f"sqlite:///{tmp_path / 'workbench.db'}",
+        "WORKBENCH_LOCAL_MODELS": "0",
+    }
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_after_the_first_page_the_sdks_of_the_endpoints_that_answer_are_imported(

@@ -119,7 +119,8 @@ def start_app(
     # `make run` starts the same server through `workbench.ui.serve` (it warms the database and
     # the imports); the other tests start it with plain `streamlit run`, reading only the
     # project's secrets file (Streamlit would first wait for the other, missing ones: serve.py).
-    secrets = ["--secrets.files", str(ROOT / ".streamlit" / "secrets.toml")]
+    chosen = "STREAMLIT_SECRETS_FILES" in (extra_env or {})  # a test's own secrets (sign-in's)
+    secrets = [] if chosen else ["--secrets.files", str(ROOT / ".streamlit" / "secrets.toml")]
     launcher = ["workbench.ui.serve"] if like_make_run else ["streamlit", "run", str(APP_SCRIPT), *secrets]
     process = subprocess.Popen(
         [

@@ -17,7 +17,7 @@ def test_home_page_shows_the_seeded_project(page: Page, running_app: RunningApp)
     expect(sidebar.get_by_text("Local fake server")).to_be_visible()
     expect(sidebar.get_by_text("OpenAI — no key")).to_be_visible()  # asked, and it has no key
     prompts = page.get_by_role("table")
-    expect(prompts.get_by_role("columnheader", name="Last change")).to_be_visible()
+    expect(prompts.get_by_role("columnheader", name="Last change (UTC)")).to_be_visible()
     expect(prompts.get_by_role("cell", name="Late order reply")).to_be_visible()
     assert_no_errors(page)
 

@@ -622,6 +622,11 @@ class FakeLLMServer:
         self._thread.start()
         return self
 
+    @property
+    def running(self) -> bool:
+        """Started and not stopped: its thread still serves."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         self._server.stopping.set()
         self._server.shutdown()

@@ -4,7 +4,7 @@ server may be down, the key refused, or the address wrong.
 ``probe`` asks the endpoint's models API once through the gateway (no tokens spent, recorded as
 a connection test), with no retries and a short timeout, and says in two words what stands in
 the way ("no key", "not reachable"...) plus the sentence with the fix. Offline models (Echo)
-always answer and are never probed.
+always answer and are never probed; nor is an endpoint this process serves itself (the demo's).
 
 ``AvailabilityBoard`` keeps the latest verdict per endpoint and key, probes in background
 threads so a page never waits on a slow network, and re-probes when a verdict gets old (a
@@ -33,8 +33,9 @@ PROBE_TIMEOUT_S = 5.0
 FRESH_OK_S = 300.0  # a verdict of "answers" is trusted this long
 FRESH_FAILED_S = 15.0  # a refusal is asked again sooner: a server may have been started since
 PROBE_ACTOR = "workbench (is it answering?)"
-SERVED_HERE = "Served by this workbench (the demo's offline models)."
-_served_here: set[str] = set()  # base URLs this process serves itself
+SERVED_HERE = "Served by this workbench (the demo's models)."
+# (provider, base URL) -> whether this process still serves it
+_served_here: dict[tuple[str, str], Callable[[], bool]] = {}
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,17 @@ def _problem(message: str) -> str:
     return next((short for start, short in _PROBLEMS if message.startswith(start)), "failed")
 
 
-def serving_here(base_url: str) -> None:
-    """Say that this process itself serves ``base_url`` (the demo's models, ``ui.shell.local_models``):
-    it answers for as long as the process runs, so ``probe`` does not ask it over the network.
-    Asking imported the provider's SDK for nothing: most of a first page's wait on a new
-    clone (the sidebar waits a moment for its first ticks)."""
-    _served_here.add(base_url)
+def serving_here(provider: str, base_url: str, alive: Callable[[], bool]) -> None:
+    """Say that this process itself serves ``provider``'s API at ``base_url`` (the demo's models,
+    ``ui.shell.local_models``) for as long as ``alive()`` says so: ``probe`` then does not ask it
+    over the network. Asking imported the provider's SDK for nothing: most of a first page's wait
+    on a new clone (the sidebar waits a moment for its first ticks)."""
+    _served_here[(provider, base_url)] = alive
+
+
+def _served(config: EndpointConfig) -> bool:
+    alive = _served_here.get((config.provider, config.base_url or ""))
+    return alive is not None and alive()
 
 
 def probe(engine: Engine, config: EndpointConfig, key: str | None) -> Availability:
@@ -81,7 +87,7 @@ def probe(engine: Engine, config: EndpointConfig, key: str | None) -> Availabili
             f"No key: set {env} (Settings → API keys, the environment or .streamlit/secrets.toml).",
             now,
         )
-    if config.base_url in _served_here:
+    if _served(config):
         return Availability(True, message=SERVED_HERE, checked_at=now)
     quick = replace(config, max_retries=0, timeout_s=min(config.timeout_s, PROBE_TIMEOUT_S))
 

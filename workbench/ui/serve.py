@@ -8,8 +8,9 @@ does that work in a background thread, in the order the first page needs it: the
 through the very cache the router uses (so the first visitor waits for it instead of doing it
 twice), the endpoints are asked whether they answer, and the first page's own imports are loaded.
 The rest (the SDKs of the endpoints that answer, every other page's modules) waits until the
-first visitor's page has been drawn and the browser has fetched its elements' code: this process runs one Python thread at a time, so
-warming pages nobody opened yet would only slow the one being drawn. ``make run`` and
+first visitor's page has been drawn and the browser has fetched its elements' code: this process
+runs one Python thread at a time, so warming pages nobody opened yet would only slow the one
+being drawn. ``make run`` and
 ``workbench ui`` use it::
 
     python -m workbench.ui.serve --server.port 8501
@@ -168,13 +169,38 @@ def secrets_files(app_script: str) -> list[str]:
     return [path for path in dict.fromkeys(candidates) if path == project or os.path.exists(path)]
 
 
+def secrets_files_chosen(app_script: str) -> bool:
+    """Whether the secrets files were chosen elsewhere (``STREAMLIT_SECRETS_FILES`` or ``files``
+    under ``[secrets]`` in a ``config.toml``): the launcher's list would override that choice."""
+    import tomllib
+
+    from streamlit import file_util
+
+    if os.environ.get("STREAMLIT_SECRETS_FILES"):
+        return True
+    for path in (
+        file_util.get_streamlit_file_path("config.toml"),
+        file_util.get_project_streamlit_file_path("config.toml"),
+        file_util.get_main_script_streamlit_file_path(app_script, "config.toml"),
+    ):
+        try:
+            with open(path, "rb") as file:
+                if "files" in tomllib.load(file).get("secrets", {}):
+                    return True
+        except (OSError, tomllib.TOMLDecodeError):  # absent, or Streamlit reports it itself
+            continue
+    return False
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     from workbench.ui.shell.nav import APP_SCRIPT
 
     options = list(sys.argv[1:] if argv is None else argv)
-    if not any(option.startswith("--secrets.files") for option in options):
+    if not any(option.startswith("--secrets.files") for option in options) and not secrets_files_chosen(
+        str(APP_SCRIPT)
+    ):
         options += [flag for path in secrets_files(str(APP_SCRIPT)) for flag in ("--secrets.files", path)]
     threading.Thread(target=warm, args=(_port(options),), name="workbench-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP_SCRIPT), *options]

@@ -91,12 +91,18 @@ def forget_key(name: str) -> bool:
 
 
 def secrets_file() -> Path:
-    """The project's ``.streamlit/secrets.toml``: Streamlit reads it after the user's own
-    ``~/.streamlit/secrets.toml``, so a key written here wins, and the launcher keeps it watched."""
+    """Where a key kept "in secrets.toml" goes: the project's ``.streamlit/secrets.toml`` when
+    Streamlit reads it (by default it does, after the user's own ``~/.streamlit/secrets.toml``,
+    so a key written there wins); else the last file Streamlit was told to read, which wins."""
     override = os.environ.get(SECRETS_FILE_ENV)
     if override:
         return Path(override)
-    return Path(file_util.get_project_streamlit_file_path("secrets.toml"))
+    project = file_util.get_project_streamlit_file_path("secrets.toml")
+    try:
+        files = [str(f) for f in st.get_option("secrets.files")]
+    except Exception:
+        return Path(project)
+    return Path(project if project in files or not files else files[-1])
 
 
 def write_to_secrets_file(name: str, value: str) -> Path:

@@ -72,5 +72,7 @@ def serve_demo_models(engine: Engine) -> None:
     if address.hostname not in LOOPBACK or address.port is None:
         return
     host = "127.0.0.1" if address.hostname == "localhost" else address.hostname
-    if _free(host, address.port) and _serve(host, address.port) is not None:
-        availability.serving_here(endpoint.base_url)
+    if _free(host, address.port):
+        server = _serve(host, address.port)
+        if server is not None:
+            availability.serving_here(endpoint.provider, endpoint.base_url, lambda: bool(server.running))  # type: ignore[attr-defined]

@@ -67,21 +67,29 @@ def safe_markdown(text: object) -> str:
     return "\n".join(out)
 
 
+_CELL_ACTIVE = re.compile(r"[\\`*_{}\[\]<>()#+!|~$]|:(?=//)|(?<=\bwww)\.", re.I)
+
+
+def markdown_cell(value: object, longest: int = 120) -> str:
+    """``value`` as literal text in one Markdown table cell: on one line, cut at ``longest``
+    characters, and every character that could format, link, fetch or end the cell escaped (a
+    cell is inline text, so unlike ``safe_markdown`` no fence or code span is left as it is)."""
+    text = " ".join(str(value).split())
+    if len(text) > longest:
+        text = text[: longest - 1].rstrip() + "…"
+    return _CELL_ACTIVE.sub(lambda m: "\\" + m.group(0), text) or " "
+
+
 def markdown_table(rows: Sequence[Mapping[str, object]], *, longest_cell: int = 120) -> str:
-    """``rows`` as a Markdown table whose cells are made safe, kept on one line each, and cut at
-    ``longest_cell`` characters. Where a short table is all a page shows, this draws in the
-    browser at once: ``st.dataframe`` needs pandas and Arrow on the server and loads its grid's
-    code in the browser first, which is most of a first page's wait."""
+    """``rows`` as a Markdown table of literal cells (``markdown_cell``). Where a short table is
+    all a page shows, this draws in the browser at once: ``st.dataframe`` needs pandas and Arrow
+    on the server and loads its grid's code in the browser first, which is most of a first
+    page's wait."""
     if not rows:
         return ""
     columns = list(rows[0])
-
-    def cell(value: object) -> str:
-        text = " ".join(str(value).split())
-        if len(text) > longest_cell:
-            text = text[: longest_cell - 1].rstrip() + "…"
-        return safe_markdown(text).replace("|", "\\|") or " "
-
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
-    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+    lines = ["| " + " | ".join(markdown_cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
+    lines += [
+        "| " + " | ".join(markdown_cell(row.get(c, ""), longest_cell) for c in columns) + " |" for row in rows
+    ]
     return "\n".join(lines)
