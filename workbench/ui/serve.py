@@ -10,8 +10,7 @@ twice), the endpoints are asked whether they answer, and the first page's own im
 The rest (the SDKs of the endpoints that answer, every other page's modules) waits until the
 first visitor's page has been drawn and the browser has fetched its elements' code: this process
 runs one Python thread at a time, so warming pages nobody opened yet would only slow the one
-being drawn. ``make run`` and
-``workbench ui`` use it::
+being drawn. ``make run`` and ``workbench ui`` use it::
 
     python -m workbench.ui.serve --server.port 8501
 """
@@ -198,9 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     from workbench.ui.shell.nav import APP_SCRIPT
 
     options = list(sys.argv[1:] if argv is None else argv)
-    if not any(option.startswith("--secrets.files") for option in options) and not secrets_files_chosen(
-        str(APP_SCRIPT)
-    ):
+    given = any(option.startswith("--secrets.files") for option in options)
+    if not given and not secrets_files_chosen(str(APP_SCRIPT)):
         options += [flag for path in secrets_files(str(APP_SCRIPT)) for flag in ("--secrets.files", path)]
     threading.Thread(target=warm, args=(_port(options),), name="workbench-warm", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP_SCRIPT), *options]
